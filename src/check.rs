@@ -1,0 +1,93 @@
+//! One check, end to end: plan → connect → protocol → handshake → observe →
+//! judge → report. The only place that knows the order of the steps.
+
+use std::time::Duration;
+
+use crate::connect;
+use crate::handshake::{self, Offer};
+use crate::judge::{self, Trust};
+use crate::observe::{self, Facts};
+use crate::protocol;
+use crate::report::Report;
+use crate::settings::{CaChoice, Plan};
+use crate::trust;
+
+/// Connect, upgrade and handshake: gather the facts. Never fails; a failed
+/// step is itself a fact.
+pub async fn gather(plan: &Plan) -> Facts {
+    let mut facts = Facts::new(observe::now_unix());
+    let dial = plan.connect_host.as_deref().unwrap_or(&plan.host);
+    let (mut stream, connected) = match connect::connect(dial, plan.port, plan.timeout).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            facts.connect_error = Some(e);
+            return facts;
+        }
+    };
+    let rtt = Duration::from_secs_f64(connected.connect_ms / 1000.0);
+    facts.connect = Some(connected);
+
+    let upgrade = match protocol::upgrade(plan, &mut stream).await {
+        Ok(u) => u,
+        Err(e) => {
+            facts.upgrade_error = Some(e);
+            return facts;
+        }
+    };
+    let offered = upgrade.tls_offered;
+    let alpn = upgrade.alpn.clone();
+    facts.upgrade = Some(upgrade);
+    if !offered {
+        return facts;
+    }
+
+    let offer = Offer {
+        sni: plan.sni_sent(),
+        alpn,
+        min: plan.tls_min,
+        max: plan.tls_max,
+        timeout: plan.timeout,
+        rtt,
+    };
+    let tls = handshake::handshake(stream, &offer, &plan.host).await;
+    facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);
+    facts.tls = Some(tls);
+    facts
+}
+
+/// Load the trust sources a plan's judgement needs.
+pub fn load_trust(plan: &Plan) -> Trust {
+    load_trust_with(plan, trust::os_store())
+}
+
+fn load_trust_with(plan: &Plan, os: trust::TrustSource) -> Trust {
+    Trust {
+        os,
+        mozilla: trust::mozilla(),
+        ca_file: match &plan.ca {
+            Some(CaChoice::File(p)) => Some(trust::ca_file(p)),
+            _ => None,
+        },
+        crls: plan.crl.as_deref().map(trust::crls),
+    }
+}
+
+/// Run one check and build its report.
+pub async fn run(plan: &Plan) -> Report {
+    // Reading the OS store means reading many files; do it while the network
+    // work is under way rather than after.
+    let os_loader = std::thread::spawn(trust::os_store);
+    let facts = gather(plan).await;
+    let os = os_loader.join().unwrap_or_else(|_| trust::os_store());
+    let trust = load_trust_with(plan, os);
+    let judgement = judge::judge(&facts, plan, &trust);
+    Report::new(plan, facts, judgement)
+}
+
+/// Run a check on a fresh single-threaded runtime (what `main` uses).
+pub fn run_blocking(plan: &Plan) -> std::io::Result<Report> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(run(plan)))
+}

@@ -1,0 +1,121 @@
+//! The command line: clap definitions only.
+//!
+//! Kept in the library so the man page and shell completions can be generated
+//! from the same definitions (see `tests/docs.rs`), and so that the flags are
+//! one type the rest of the code reads.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::settings::{Mode, PgNegotiation, ProtocolChoice, TlsVersion};
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  the connection passes under the mode
+  1  it fails under the mode (certificate, host name, TLS version, server refuses TLS, handshake alert)
+  2  usage error (bad flags, malformed target, unsupported protocol)
+  3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tlscheck",
+    version,
+    about = "Checks whether a TLS connection to a database endpoint is sound, and says why not",
+    long_about = "Checks whether a TLS connection to a database endpoint is sound and, when it is not, \
+                  says exactly why and what to do. It performs the protocol's own TLS upgrade \
+                  (PostgreSQL SSLRequest or direct TLS, or plain TLS), records everything the \
+                  handshake shows, and judges it under every client mode at once.",
+    after_help = EXIT_CODES_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to an endpoint, handshake, and judge the connection
+    #[command(after_help = EXIT_CODES_HELP)]
+    Connect(ConnectArgs),
+    /// Start throw-away endpoints on loopback and check them, to see what reports look like
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// What to check: host, host:port, [v6addr]:port, tls://host:port, or a
+    /// postgres:// / postgresql:// connection string
+    pub target: String,
+
+    /// Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub protocol: Option<ProtocolChoice>,
+
+    /// Client mode to judge under [default: verify-full; a connection string's own sslmode, else prefer]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<Mode>,
+
+    /// Trust this CA file (PEM) for verification, or `system` for the OS store
+    #[arg(long, value_name = "PATH|system")]
+    pub ca_file: Option<String>,
+
+    /// Certificate revocation list (PEM or DER) to check the chain against
+    #[arg(long, value_name = "PATH")]
+    pub crl_file: Option<PathBuf>,
+
+    /// Send this server name (SNI) and verify the certificate against it
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+
+    /// Send no server name indication
+    #[arg(long)]
+    pub no_sni: bool,
+
+    /// Lowest TLS version to offer
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub tls_min: Option<TlsVersion>,
+
+    /// Highest TLS version to offer
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub tls_max: Option<TlsVersion>,
+
+    /// PostgreSQL TLS negotiation: SSLRequest first (postgres) or TLS from the first byte (direct, PostgreSQL 17+)
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub pg_negotiation: Option<PgNegotiation>,
+
+    /// Seconds allowed for each phase (DNS, connect, upgrade, handshake)
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+
+    /// Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Print the reports as JSON (one per line)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Colour in the human reports
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The clap command, for generating the man page and completions.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

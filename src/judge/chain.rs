@@ -1,0 +1,290 @@
+//! Is the served chain valid against a trust source? webpki decides; this
+//! file turns its answer into a cause a person can act on, using the shape
+//! of the chain as served (a leaf alone is a missing intermediate, not an
+//! unknown root).
+
+use rustls_pki_types::{CertificateDer, UnixTime};
+use serde::Serialize;
+use webpki::{
+    EndEntityCert, KeyUsage, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
+};
+
+use crate::observe::CertFacts;
+use crate::trust::{Crls, TrustSource};
+
+/// Why a chain is not valid, as a cause with a fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChainProblem {
+    /// The chain ends at an issuer this source does not hold.
+    UnknownIssuer,
+    /// The server sent its leaf without the intermediate that signed it.
+    MissingIntermediate,
+    /// The leaf signed itself.
+    SelfSigned,
+    Expired,
+    NotYetValid,
+    Revoked,
+    /// CRLs were given but do not cover every certificate.
+    RevocationUnknown,
+    BadSignature,
+    /// A signature algorithm or key webpki will not accept (SHA-1, RSA < 2048, …).
+    UnsupportedAlgorithm,
+    /// The leaf's extendedKeyUsage does not allow TLS servers.
+    NotForServers,
+    /// A CA certificate served as the leaf, or a leaf used as a CA.
+    WrongCertificateRole,
+    /// An X.509 v1 certificate in the chain.
+    UnsupportedVersion,
+    /// libpq verifies only against a root file, and there is none.
+    NoRootFile,
+    /// The trust source itself could not be read, or is empty.
+    SourceUnusable,
+    NoCertificate,
+    Malformed,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainVerdict {
+    pub valid: bool,
+    pub problem: Option<ChainProblem>,
+    /// webpki's or our words for the problem.
+    pub detail: Option<String>,
+    /// The verified path, leaf first, ending at the trust anchor.
+    pub path: Vec<String>,
+}
+
+impl ChainVerdict {
+    pub fn invalid(problem: ChainProblem, detail: impl Into<String>) -> ChainVerdict {
+        ChainVerdict {
+            valid: false,
+            problem: Some(problem),
+            detail: Some(detail.into()),
+            path: Vec::new(),
+        }
+    }
+}
+
+/// How CRLs are applied.
+#[derive(Debug, Clone, Copy)]
+pub enum CrlPolicy {
+    /// libpq: every certificate must be covered by a CRL.
+    WholeChainStrict,
+    /// The leaf only; certificates no CRL covers pass.
+    LeafLenient,
+}
+
+pub fn verify(
+    chain: &[CertificateDer<'static>],
+    facts: &[CertFacts],
+    source: &TrustSource,
+    crls: Option<&Crls>,
+    policy: CrlPolicy,
+    now_unix: i64,
+) -> ChainVerdict {
+    let Some(leaf_der) = chain.first() else {
+        return ChainVerdict::invalid(
+            ChainProblem::NoCertificate,
+            "the server sent no certificate",
+        );
+    };
+    if source.anchors.is_empty() {
+        return ChainVerdict::invalid(
+            ChainProblem::SourceUnusable,
+            source
+                .errors
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "no trust anchors".into()),
+        );
+    }
+    // OpenSSL-based clients (libpq, MySQL, Python) accept a self-signed
+    // server certificate that is itself in the trust file, even with CA:TRUE
+    // (what `openssl req -x509` makes); webpki refuses a CA as end entity.
+    if facts.first().is_some_and(|l| l.self_issued) && source.certs.iter().any(|c| c == leaf_der) {
+        let leaf = &facts[0];
+        if leaf.not_after_unix < now_unix {
+            return ChainVerdict::invalid(
+                ChainProblem::Expired,
+                format!("{} expired on {}", leaf.subject, leaf.not_after),
+            );
+        }
+        if leaf.not_before_unix > now_unix {
+            return ChainVerdict::invalid(
+                ChainProblem::NotYetValid,
+                format!("{} is valid only from {}", leaf.subject, leaf.not_before),
+            );
+        }
+        return ChainVerdict {
+            valid: true,
+            problem: None,
+            detail: None,
+            path: vec![format!("{} (itself in this trust source)", leaf.subject)],
+        };
+    }
+    let leaf = match EndEntityCert::try_from(leaf_der) {
+        Ok(l) => l,
+        Err(e) => {
+            return ChainVerdict::invalid(
+                ChainProblem::Malformed,
+                format!("the leaf certificate cannot be parsed: {e:?}"),
+            )
+        }
+    };
+    let crl_refs: Vec<&webpki::CertRevocationList<'static>> =
+        crls.map(|c| c.lists.iter().collect()).unwrap_or_default();
+    let revocation = if crl_refs.is_empty() {
+        None
+    } else {
+        RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+            let b = match policy {
+                CrlPolicy::WholeChainStrict => b
+                    .with_depth(RevocationCheckDepth::Chain)
+                    .with_status_policy(UnknownStatusPolicy::Deny),
+                CrlPolicy::LeafLenient => b
+                    .with_depth(RevocationCheckDepth::EndEntity)
+                    .with_status_policy(UnknownStatusPolicy::Allow),
+            };
+            b.build()
+        })
+    };
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now_unix.max(0) as u64));
+    let result = leaf.verify_for_usage(
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .all,
+        &source.anchors,
+        &chain[1..],
+        time,
+        KeyUsage::server_auth(),
+        revocation,
+        None,
+    );
+    match result {
+        Ok(path) => {
+            let mut names = vec![facts.first().map(|f| f.subject.clone()).unwrap_or_default()];
+            for c in path.intermediate_certificates() {
+                names.push(name_of(c.subject()));
+            }
+            names.push(format!(
+                "{} (trust anchor)",
+                name_of(path.anchor().subject.as_ref())
+            ));
+            ChainVerdict {
+                valid: true,
+                problem: None,
+                detail: None,
+                path: names,
+            }
+        }
+        Err(e) => explain(&e, facts, now_unix),
+    }
+}
+
+fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdict {
+    use webpki::Error as E;
+    let top = facts.last();
+    let (problem, detail) = match e {
+        E::UnknownIssuer | E::CaUsedAsEndEntity if facts.len() == 1 && facts[0].self_issued => (
+            ChainProblem::SelfSigned,
+            format!("the certificate for {} signed itself", facts[0].subject),
+        ),
+        E::UnknownIssuer => {
+            let leaf = &facts[0];
+            if facts.len() == 1 && leaf.self_issued {
+                (ChainProblem::SelfSigned, format!("the certificate for {} signed itself", leaf.subject))
+            } else if let Some(top) = top.filter(|t| !t.self_issued && t.is_ca != Some(true)) {
+                (
+                    ChainProblem::MissingIntermediate,
+                    format!(
+                        "the server sent {} without its issuer {}",
+                        top.subject, top.issuer
+                    ),
+                )
+            } else {
+                let top = top.unwrap_or(leaf);
+                if top.self_issued {
+                    (
+                        ChainProblem::UnknownIssuer,
+                        format!("the served root {} is not trusted here", top.subject),
+                    )
+                } else {
+                    (
+                        ChainProblem::UnknownIssuer,
+                        format!("the issuer {} is not trusted here", top.issuer),
+                    )
+                }
+            }
+        }
+        E::CertExpired { .. } => {
+            let which = facts
+                .iter()
+                .find(|f| f.not_after_unix < now_unix)
+                .map(|f| format!("{} expired on {}", f.subject, f.not_after))
+                .unwrap_or_else(|| "a certificate in the chain has expired".into());
+            (ChainProblem::Expired, which)
+        }
+        E::CertNotValidYet { .. } => {
+            let which = facts
+                .iter()
+                .find(|f| f.not_before_unix > now_unix)
+                .map(|f| format!("{} is valid only from {}", f.subject, f.not_before))
+                .unwrap_or_else(|| "a certificate in the chain is not valid yet".into());
+            (ChainProblem::NotYetValid, which)
+        }
+        E::CertRevoked => (ChainProblem::Revoked, "a certificate in the chain is revoked by the CRL".into()),
+        E::UnknownRevocationStatus => (
+            ChainProblem::RevocationUnknown,
+            "the CRLs given do not cover every certificate in the chain".into(),
+        ),
+        E::InvalidSignatureForPublicKey => (
+            ChainProblem::BadSignature,
+            "a signature in the chain does not verify: a certificate was not signed by the issuer it names".into(),
+        ),
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+        | E::SignatureAlgorithmMismatch => (
+            ChainProblem::UnsupportedAlgorithm,
+            format!("a signature algorithm or key in the chain is not accepted ({e:?}): SHA-1 signatures and RSA keys under 2048 bits are refused by current clients"),
+        ),
+        E::RequiredEkuNotFoundContext(_) => (
+            ChainProblem::NotForServers,
+            "the leaf's extendedKeyUsage does not include serverAuth".into(),
+        ),
+        E::CaUsedAsEndEntity => (
+            ChainProblem::WrongCertificateRole,
+            "the server presents a CA certificate (CA:TRUE) as its own".into(),
+        ),
+        E::EndEntityUsedAsCa => (
+            ChainProblem::WrongCertificateRole,
+            "a certificate that is not a CA (CA:FALSE) signed another certificate in the chain".into(),
+        ),
+        E::UnsupportedCertVersion => (
+            ChainProblem::UnsupportedVersion,
+            "an X.509 version 1 certificate in the chain: OpenSSL accepts it, webpki, Go and Java do not".into(),
+        ),
+        other => (ChainProblem::Other, format!("{other:?}")),
+    };
+    ChainVerdict::invalid(problem, detail)
+}
+
+/// A readable name for DER Name contents (without the outer SEQUENCE).
+fn name_of(inner: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    let mut der = Vec::with_capacity(inner.len() + 4);
+    der.push(0x30);
+    let len = inner.len();
+    if len < 0x80 {
+        der.push(len as u8);
+    } else if len < 0x100 {
+        der.extend_from_slice(&[0x81, len as u8]);
+    } else {
+        der.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+    }
+    der.extend_from_slice(inner);
+    match x509_parser::x509::X509Name::from_der(&der) {
+        Ok((_, n)) => n.to_string(),
+        Err(_) => "(unreadable name)".into(),
+    }
+}

@@ -1,0 +1,635 @@
+//! One finding per root cause: what was observed, what it means, and the fix.
+//!
+//! The wording follows `shared/research/db-tls-failures.md`: name the cause
+//! in plain words and the fix in the user's own client's options.
+
+use serde::Serialize;
+
+use super::chain::{ChainProblem, ChainVerdict};
+use super::hostname::NameCheck;
+use super::{list_or_nothing, ModeVerdict, Outcome, TlsState, TrustVerdict};
+use crate::connect::ConnectError;
+use crate::handshake::{AfterHandshake, HandshakeError};
+use crate::observe::Facts;
+use crate::protocol::UpgradeError;
+use crate::settings::{CaChoice, ClientRules, Mode, Plan, Protocol};
+use crate::trust::SourceKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Causes the verdict under the chosen mode to fail.
+    Error,
+    /// Does not fail this mode, but fails a stricter one or will soon.
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// A stable identifier: `missing-intermediate`, `hostname-mismatch`, ….
+    pub id: &'static str,
+    pub severity: Severity,
+    pub title: String,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+fn finding(
+    id: &'static str,
+    severity: Severity,
+    title: impl Into<String>,
+    detail: impl Into<String>,
+    fix: Option<String>,
+) -> Finding {
+    Finding {
+        id,
+        severity,
+        title: title.into(),
+        detail: detail.into(),
+        fix,
+    }
+}
+
+pub(crate) fn collect(
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+    verdict: &ModeVerdict,
+    chain: &ChainVerdict,
+    hostname: Option<&NameCheck>,
+    trust: &[TrustVerdict],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let fails = verdict.result == Outcome::Fail;
+    let sev = |causes_failure: bool| {
+        if causes_failure && fails {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    };
+
+    if let Some(e) = &facts.connect_error {
+        out.push(connect_finding(e, plan));
+    }
+    if let Some(e) = &facts.upgrade_error {
+        out.push(upgrade_finding(e, plan));
+    }
+    if let Some(u) = &facts.upgrade {
+        if !u.tls_offered {
+            out.push(finding(
+                "server-refuses-tls",
+                sev(plan.mode >= Mode::Require),
+                "the server does not offer TLS",
+                "it answered the SSLRequest with N: TLS is off on this server (ssl=off), or a pooler in front of it has no TLS configured",
+                Some("enable TLS on the server: ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf (PgBouncer: client_tls_sslmode, client_tls_cert_file, client_tls_key_file). Only on a trusted network: sslmode=prefer or disable".into()),
+            ));
+        }
+        if u.bytes_after_answer > 0 {
+            out.push(finding(
+                "bytes-after-ssl-answer",
+                Severity::Warning,
+                "the server sent data between its TLS answer and the handshake",
+                format!("{} unexpected bytes followed the answer; a man-in-the-middle can inject plaintext this way (CVE-2021-23222)", u.bytes_after_answer),
+                Some("check what sits between client and server (a proxy or pooler); current libpq refuses such a connection".into()),
+            ));
+        }
+    }
+
+    if let Some(tls) = &facts.tls {
+        if let Some(f) = &tls.failure {
+            out.push(handshake_finding(f, plan, sev(plan.mode >= Mode::Require)));
+        }
+        if let Some(s) = &tls.session {
+            if let AfterHandshake::Alert { alert } = &s.after_handshake {
+                let (meaning, fix) = alert_meaning(alert, plan);
+                out.push(finding(
+                    "rejected-after-handshake",
+                    sev(plan.mode >= Mode::Require),
+                    format!(
+                        "the server rejected the connection right after the handshake ({alert})"
+                    ),
+                    meaning,
+                    Some(fix),
+                ));
+            }
+        }
+        if let Some(e) = &tls.handshake_signature_error {
+            out.push(finding(
+                "handshake-signature",
+                sev(plan.mode >= Mode::VerifyCa),
+                "the server's handshake signature could not be verified",
+                format!("{e}: the server's key or signature algorithm is one rustls does not accept (for example RSA under 2048 bits)"),
+                Some("use a certificate with an RSA key of at least 2048 bits or an ECDSA P-256/P-384 key".into()),
+            ));
+        }
+        if let Some(req) = &tls.client_certificate_request {
+            let cas = if req.acceptable_cas.is_empty() {
+                "any CA (no list sent)".to_string()
+            } else {
+                req.acceptable_cas.join("; ")
+            };
+            let accepted = matches!(state, TlsState::Established);
+            out.push(finding(
+                "client-certificate-requested",
+                Severity::Info,
+                "the server asks for a client certificate",
+                format!(
+                    "accepted issuers: {cas}. None was presented, and the server {}",
+                    if accepted {
+                        "went on without one (it is optional here, or checked at login)"
+                    } else {
+                        "did not accept that"
+                    }
+                ),
+                None,
+            ));
+        }
+    }
+
+    if matches!(state, TlsState::Established) && !facts.chain.is_empty() {
+        let verifying = effective_verifies(plan);
+        if let Some(problem) = chain.problem {
+            out.push(chain_finding(
+                problem,
+                chain,
+                facts,
+                plan,
+                trust,
+                sev(verifying),
+            ));
+        }
+        if let Some(h) = hostname {
+            if !h.matched {
+                out.push(hostname_finding(
+                    h,
+                    facts,
+                    plan,
+                    sev(plan.mode == Mode::VerifyFull),
+                ));
+            }
+            if h.used_common_name
+                || (!facts.chain[0].has_san && facts.chain[0].common_name.is_some())
+            {
+                out.push(finding(
+                    "cn-only",
+                    Severity::Warning,
+                    "the certificate has no subjectAltName for this host",
+                    format!(
+                        "{} names the host only in its subject CN. libpq, MariaDB and Python/OpenSSL clients fall back to the CN; Go ≥ 1.15, Java and rustls-based clients reject it",
+                        facts.chain[0].subject
+                    ),
+                    Some("reissue the certificate with the host name in subjectAltName".into()),
+                ));
+            }
+        }
+        for c in &facts.chain {
+            if c.parse_error.is_none()
+                && (0..=30).contains(&c.days_left)
+                && c.not_after_unix >= facts.observed_unix
+            {
+                out.push(finding(
+                    "expires-soon",
+                    Severity::Warning,
+                    format!("{} expires in {} days", short_name(&c.subject), c.days_left),
+                    format!("notAfter {}", c.not_after),
+                    Some(
+                        "renew it before it expires; every verifying client will refuse it then"
+                            .into(),
+                    ),
+                ));
+            }
+        }
+    }
+
+    if verdict.result == Outcome::Pass && !verdict.encrypted {
+        out.push(finding(
+            "unencrypted",
+            Severity::Warning,
+            format!("under {} the connection would not be encrypted", plan.mode),
+            verdict.reason.clone(),
+            Some("use sslmode=verify-full (or at least require) once the server offers TLS".into()),
+        ));
+    }
+    if plan.rules == ClientRules::Libpq
+        && plan.mode == Mode::Require
+        && matches!(plan.ca, Some(CaChoice::File(_)))
+    {
+        out.push(finding(
+            "require-acts-as-verify-ca",
+            Severity::Info,
+            "libpq checks the chain under require because a root file exists",
+            "with sslrootcert (or ~/.postgresql/root.crt) present, libpq's require behaves as verify-ca",
+            None,
+        ));
+    }
+    out.sort_by_key(|f| f.severity);
+    out
+}
+
+/// Whether the chosen mode checks the chain (libpq's require does, with a root file).
+fn effective_verifies(plan: &Plan) -> bool {
+    plan.mode == Mode::VerifyCa
+        || plan.mode == Mode::VerifyFull
+        || (plan.rules == ClientRules::Libpq
+            && plan.mode == Mode::Require
+            && matches!(plan.ca, Some(CaChoice::File(_))))
+}
+
+fn connect_finding(e: &ConnectError, plan: &Plan) -> Finding {
+    let target = format!(
+        "{}:{}",
+        plan.connect_host.as_deref().unwrap_or(&plan.host),
+        plan.port
+    );
+    let (id, title, fix) = match e {
+        ConnectError::Dns { .. } | ConnectError::NoAddress { .. } => (
+            "dns",
+            format!("{} does not resolve", plan.host),
+            "check the spelling of the host name; `getent hosts NAME` shows what this machine resolves".to_string(),
+        ),
+        ConnectError::DnsTimeout { .. } => (
+            "dns-timeout",
+            "name resolution timed out".into(),
+            "check this machine's resolver (/etc/resolv.conf) or raise --timeout".into(),
+        ),
+        ConnectError::Failed { .. } if e.refused() => (
+            "connection-refused",
+            format!("nothing accepts connections on {target}"),
+            "check the port, that the server is running and listens on this address (PostgreSQL: listen_addresses and port in postgresql.conf), and that no firewall rejects it".into(),
+        ),
+        ConnectError::Failed { .. } => (
+            "connect-failed",
+            format!("could not connect to {target}"),
+            "a timeout usually means a firewall or security group drops the packets, or the address is wrong: check the network path from this machine".into(),
+        ),
+    };
+    finding(id, Severity::Error, title, e.to_string(), Some(fix))
+}
+
+fn upgrade_finding(e: &UpgradeError, plan: &Plan) -> Finding {
+    let expected = match plan.protocol {
+        Protocol::Postgres => "PostgreSQL",
+        Protocol::Mysql => "MySQL",
+        Protocol::Mongo => "MongoDB",
+        Protocol::Tls => "TLS",
+    };
+    match e {
+        UpgradeError::NotTheProtocol { found, .. } => {
+            let title = match found.protocol {
+                Some(p) => format!("this port speaks {}, not {expected}", protocol_name(p)),
+                None => format!("this port does not answer like {expected}"),
+            };
+            let fix = match found.protocol {
+                Some("tls") if plan.protocol == Protocol::Postgres => "the server speaks TLS from the first byte: a TLS proxy in front of PostgreSQL, or PostgreSQL 17 direct TLS. Try --pg-negotiation direct (libpq: sslnegotiation=direct) or --protocol tls".to_string(),
+                Some(p) => format!("point the client at the {expected} port; this one serves {} (try --protocol {}).", protocol_name(p), suggest_protocol(p)),
+                None => format!("check the port: the server did not answer the way {expected} does"),
+            };
+            finding("wrong-protocol", Severity::Error, title, format!("{e} (first bytes {})", found.first_bytes_hex), Some(fix))
+        }
+        UpgradeError::ServerError { message } => finding(
+            "server-error",
+            Severity::Error,
+            "the server answered the SSLRequest with an error",
+            message.clone(),
+            Some("a very old PostgreSQL, or a proxy that does not understand SSLRequest; check the server version and what listens on the port".into()),
+        ),
+        UpgradeError::Timeout { .. } | UpgradeError::Closed { .. } => finding(
+            "no-answer",
+            Severity::Error,
+            format!("no {expected} answer"),
+            e.to_string(),
+            Some(format!("check that {expected} listens on this port; a server that waits silently may speak a protocol that expects the server to talk first (MySQL), or TLS from the first byte (--protocol tls)")),
+        ),
+        UpgradeError::Io { .. } => finding("io-error", Severity::Error, "the connection failed before TLS", e.to_string(), None),
+    }
+}
+
+fn protocol_name(p: &str) -> &str {
+    match p {
+        "tls" => "TLS",
+        "mysql" => "MySQL",
+        "postgres" => "PostgreSQL",
+        "mongo" => "MongoDB",
+        "http" => "HTTP",
+        "ssh" => "SSH",
+        "smtp" => "SMTP/FTP",
+        "redis" => "Redis",
+        other => other,
+    }
+}
+
+fn suggest_protocol(p: &str) -> &str {
+    match p {
+        "mysql" => "mysql",
+        "mongo" => "mongo",
+        "postgres" => "postgres",
+        _ => "tls",
+    }
+}
+
+fn handshake_finding(e: &HandshakeError, plan: &Plan, severity: Severity) -> Finding {
+    match e {
+        HandshakeError::NotTls { found } => finding(
+            "not-tls",
+            Severity::Error,
+            match found.protocol {
+                Some(p) => format!("this port speaks {}, not TLS", protocol_name(p)),
+                None => "the server does not speak TLS on this port".into(),
+            },
+            format!("{e} (first bytes {})", found.first_bytes_hex),
+            Some(match found.protocol {
+                Some("postgres") => "use --protocol postgres: PostgreSQL starts with an SSLRequest".to_string(),
+                Some("mysql") => "a MySQL-protocol server: it upgrades to TLS inside its own protocol (--protocol mysql)".into(),
+                _ => "check the port: TLS (the first byte 0x16) was expected".into(),
+            }),
+        ),
+        HandshakeError::Alert { alert } => {
+            let (meaning, fix) = alert_meaning(alert, plan);
+            finding("handshake-alert", severity, format!("the server refused the handshake ({alert})"), meaning, Some(fix))
+        }
+        HandshakeError::Incompatible { reason } => {
+            let legacy = reason.contains("Tls12") || reason.contains("Version") || reason.contains("version");
+            finding(
+                "tls-incompatible",
+                severity,
+                "the server's TLS does not match what was offered",
+                format!("{reason}; offered {}", offered_versions(plan)),
+                Some(if legacy {
+                    "the server may speak only TLS 1.0/1.1, which current clients refuse: upgrade the server's TLS library or enable TLS 1.2 on it".into()
+                } else {
+                    "compare the server's TLS settings (versions, cipher suites, groups) with what current clients offer".into()
+                }),
+            )
+        }
+        HandshakeError::Timeout { .. } => finding(
+            "handshake-timeout",
+            severity,
+            "the TLS handshake did not finish",
+            e.to_string(),
+            Some("the server accepted TCP but never completed TLS: a proxy that waits for something else, or a server that is overloaded".into()),
+        ),
+        HandshakeError::Closed => finding(
+            "handshake-closed",
+            severity,
+            "the server closed the connection during the handshake",
+            format!("{e}. Servers do this when they reject the offered versions or ciphers without an alert, or when an access list blocks this client"),
+            Some(format!("check the server's log; offered {}", offered_versions(plan))),
+        ),
+        HandshakeError::Misbehaved { .. } | HandshakeError::Other { .. } => {
+            finding("handshake-failed", severity, "the TLS handshake failed", e.to_string(), None)
+        }
+    }
+}
+
+fn offered_versions(plan: &Plan) -> String {
+    match (plan.tls_min, plan.tls_max) {
+        (None, None) => "TLS 1.2 and 1.3".into(),
+        (lo, hi) => format!(
+            "{} to {}",
+            lo.map(|v| v.name()).unwrap_or("TLSv1.2"),
+            hi.map(|v| v.name()).unwrap_or("TLSv1.3")
+        ),
+    }
+}
+
+/// What an alert usually means for a database connection, and what to do.
+fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
+    let offered = offered_versions(plan);
+    match alert {
+        "protocol_version" => (
+            format!("the server accepts none of the TLS versions offered ({offered})"),
+            if plan.tls_min.is_some() || plan.tls_max.is_some() {
+                "the versions were limited with --tls-min/--tls-max (or ssl_min/max_protocol_version): widen them to what the server speaks. ".to_string()
+                    + "If the server speaks only TLS 1.0/1.1, upgrade it: current clients refuse those versions"
+            } else {
+                "the server speaks only older versions (TLS 1.0/1.1, MySQL 5.6/5.7-era yaSSL builds): upgrade the server or its TLS library; current Python, Java, Go and OpenSSL 3 clients refuse those versions".into()
+            },
+        ),
+        "handshake_failure" => (
+            "no shared cipher suite, key-exchange group or signature algorithm; before TLS 1.3 this also means a required client certificate was not sent".into(),
+            "compare the server's ssl_ciphers / ssl_min_protocol_version with what current clients offer, and whether it requires a client certificate".into(),
+        ),
+        "insufficient_security" => (
+            "the server considers what was offered too weak".into(),
+            "check the server's cipher and group policy".into(),
+        ),
+        "no_application_protocol" => (
+            "the server requires an ALPN protocol that was not offered: PostgreSQL 17 refuses direct TLS without ALPN `postgresql`".into(),
+            "use a client that sends ALPN postgresql (libpq 17 with sslnegotiation=direct), or the normal SSLRequest negotiation".into(),
+        ),
+        "unrecognized_name" => (
+            format!(
+                "the server does not know the name sent as SNI ({}): an SNI-routing proxy with no route for it",
+                plan.sni_sent().unwrap_or_else(|| "none was sent".into())
+            ),
+            "connect using the name the proxy routes (or pass it with --sni); clients that send no SNI (old libpq, connections by IP) cannot reach such endpoints".into(),
+        ),
+        "internal_error" => (
+            "the server or a proxy failed internally; MongoDB Atlas answers this way when the client's IP is not on the access list".into(),
+            "check the provider's IP access list and the proxy's upstream".into(),
+        ),
+        "certificate_required" => (
+            "the server requires a client certificate and none was presented".into(),
+            "present a client certificate issued by a CA the server trusts (libpq sslcert/sslkey)".into(),
+        ),
+        "bad_certificate" | "unsupported_certificate" | "certificate_unknown" => (
+            "the server did not accept the client certificate (or its absence)".into(),
+            "check the client certificate's format, dates and purpose (clientAuth)".into(),
+        ),
+        "unknown_ca" => (
+            "the server does not trust the issuer of the client certificate".into(),
+            "use a client certificate from a CA in the server's ssl_ca_file".into(),
+        ),
+        "certificate_expired" => ("the server considers the client certificate expired".into(), "renew the client certificate".into()),
+        "certificate_revoked" => ("the server's CRL revokes the client certificate".into(), "issue a new client certificate".into()),
+        "access_denied" => ("the server denied access after checking the client certificate".into(), "check the server's access rules for this certificate".into()),
+        "decrypt_error" => ("a signature or key check failed during the handshake".into(), "check that the client key matches its certificate".into()),
+        other => (format!("the server sent the TLS alert {other}"), "check the server's log for the reason".into()),
+    }
+}
+
+fn chain_finding(
+    problem: ChainProblem,
+    chain: &ChainVerdict,
+    facts: &Facts,
+    plan: &Plan,
+    trust: &[TrustVerdict],
+    severity: Severity,
+) -> Finding {
+    let detail = chain.detail.clone().unwrap_or_default();
+    let leaf = &facts.chain[0];
+    let top = facts.chain.last().unwrap_or(leaf);
+    let ca_option = match plan.rules {
+        ClientRules::Libpq => "sslrootcert=/path/ca.pem in the connection string",
+        ClientRules::Generic => "--ca-file /path/ca.pem (your client's CA-file option)",
+    };
+    let in_source = |kind: SourceKind| {
+        trust
+            .iter()
+            .find(|t| t.source == kind)
+            .map(|t| t.verdict.valid)
+    };
+    let elsewhere: Vec<String> = trust
+        .iter()
+        .filter(|t| t.verdict.valid && !t.used_for_verdict)
+        .map(|t| t.label.clone())
+        .collect();
+    let also_valid = if elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!(" The chain is valid against: {}.", elsewhere.join(", "))
+    };
+    match problem {
+        ChainProblem::MissingIntermediate => {
+            let aia = if top.aia_ca_issuers.is_empty() {
+                String::new()
+            } else {
+                format!(" Its issuer can be downloaded from {}.", top.aia_ca_issuers.join(", "))
+            };
+            finding(
+                "missing-intermediate",
+                severity,
+                "the server does not send its intermediate certificate",
+                format!("{detail}.{aia}{also_valid}"),
+                Some(format!(
+                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file (PostgreSQL: ssl_cert_file). As a stop-gap, add the intermediate to the client's CA file",
+                    short_name(&top.issuer)
+                )),
+            )
+        }
+        ChainProblem::UnknownIssuer => {
+            let os = in_source(SourceKind::Os);
+            let moz = in_source(SourceKind::Mozilla);
+            let note = match (os, moz) {
+                (Some(false), Some(true)) => " Mozilla's bundle trusts it but this machine's OS store does not: update the ca-certificates package.",
+                (Some(false), Some(false)) => " Neither the OS store nor Mozilla's bundle trusts it: a private or corporate CA (or a TLS-intercepting proxy).",
+                _ => "",
+            };
+            finding(
+                "unknown-issuer",
+                severity,
+                format!("the chain ends at a CA that is not trusted: {}", short_name(if top.self_issued { &top.subject } else { &top.issuer })),
+                format!("{detail}.{note}{also_valid}"),
+                Some(format!(
+                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: update-ca-certificates) and use sslrootcert=system"
+                )),
+            )
+        }
+        ChainProblem::SelfSigned => finding(
+            "self-signed",
+            severity,
+            "the server's certificate is self-signed",
+            format!("{detail}. A client can only trust it by holding this exact certificate.{also_valid}"),
+            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only (sslmode=require) connects but does not authenticate the server")),
+        ),
+        ChainProblem::Expired => finding(
+            "expired",
+            severity,
+            "a certificate in the chain has expired",
+            detail,
+            Some("renew the certificate on the server (and the CA bundle on the client, if a CA expired)".into()),
+        ),
+        ChainProblem::NotYetValid => {
+            let soon = facts
+                .chain
+                .iter()
+                .find(|c| c.not_before_unix > facts.observed_unix)
+                .map(|c| c.not_before_unix - facts.observed_unix)
+                .unwrap_or(i64::MAX);
+            let clock = if soon < 2 * 86_400 {
+                " The gap is small: this machine's clock may be behind (check NTP)."
+            } else {
+                ""
+            };
+            finding(
+                "not-yet-valid",
+                severity,
+                "a certificate in the chain is not valid yet",
+                format!("{detail}.{clock}"),
+                Some("fix the clock on whichever side is wrong, or wait until the certificate's notBefore".into()),
+            )
+        }
+        ChainProblem::NoRootFile => finding(
+            "no-root-file",
+            severity,
+            "libpq has no root certificate to verify against",
+            format!("{detail}. psql fails under verify-ca and verify-full without one."),
+            Some("add sslrootcert=/path/ca.pem to the connection string, or sslrootcert=system to use the OS store (libpq 16+), or put the CA in ~/.postgresql/root.crt".into()),
+        ),
+        ChainProblem::Revoked => finding("revoked", severity, "a certificate in the chain is revoked", detail, Some("the server needs a new certificate".into())),
+        ChainProblem::RevocationUnknown => finding(
+            "revocation-unknown",
+            severity,
+            "the CRLs do not cover the whole chain",
+            format!("{detail}. libpq requires a CRL from every CA in the chain, the intermediates' included"),
+            Some("put the CRLs of the root and of every intermediate into the sslcrl file".into()),
+        ),
+        ChainProblem::UnsupportedAlgorithm => finding(
+            "weak-algorithm",
+            severity,
+            "the chain uses an algorithm current clients refuse",
+            detail,
+            Some("reissue with SHA-256 signatures and RSA ≥ 2048 or ECDSA keys".into()),
+        ),
+        ChainProblem::SourceUnusable => finding(
+            "trust-source-unusable",
+            severity,
+            "the CA for verification could not be used",
+            detail,
+            Some("check the CA file's path and that it holds PEM certificates".into()),
+        ),
+        _ => finding(chain_problem_id(problem), severity, "the certificate chain is not valid", detail, None),
+    }
+}
+
+fn chain_problem_id(p: ChainProblem) -> &'static str {
+    match p {
+        ChainProblem::BadSignature => "bad-signature",
+        ChainProblem::NotForServers => "not-for-servers",
+        ChainProblem::WrongCertificateRole => "wrong-certificate-role",
+        ChainProblem::UnsupportedVersion => "x509-v1",
+        ChainProblem::NoCertificate => "no-certificate",
+        ChainProblem::Malformed => "malformed-certificate",
+        _ => "chain-invalid",
+    }
+}
+
+fn hostname_finding(h: &NameCheck, facts: &Facts, plan: &Plan, severity: Severity) -> Finding {
+    let dialled_ip = h.name.parse::<std::net::IpAddr>().is_ok();
+    let sni = match facts.tls.as_ref().and_then(|t| t.sni_sent.clone()) {
+        Some(s) => format!("SNI sent: {s}"),
+        None => "no SNI was sent".into(),
+    };
+    let mut detail = format!(
+        "the certificate is valid for {}; the name checked was {} ({sni})",
+        list_or_nothing(&h.certificate_names),
+        h.name
+    );
+    if h.other_rules_decide == Some(true) {
+        detail.push_str(
+            ". Clients that fall back to the subject CN (libpq, OpenSSL) would accept it",
+        );
+    }
+    let fix = if dialled_ip {
+        "you connected by IP address: the certificate needs that address as an IP subjectAltName, or connect by a name it lists (libpq: host=NAME hostaddr=IP keeps the name for the check)".to_string()
+    } else {
+        "connect using a name the certificate lists, or reissue it with this name in subjectAltName; verify-ca checks the chain but not the name".to_string()
+    };
+    let _ = plan;
+    finding(
+        "hostname-mismatch",
+        severity,
+        format!("the certificate is not valid for {}", h.name),
+        detail,
+        Some(fix),
+    )
+}
+
+/// The CN of a distinguished name, or the whole name.
+pub(crate) fn short_name(dn: &str) -> &str {
+    dn.split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(dn)
+}

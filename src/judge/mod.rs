@@ -1,0 +1,365 @@
+//! Facts + mode + trust sources → verdicts, findings and remedies.
+//!
+//! Nothing here touches the network: the same [`Facts`] can be judged under
+//! every mode and trust source, which is how the report shows what every
+//! other mode would decide.
+
+pub mod chain;
+pub mod findings;
+pub mod hostname;
+
+use serde::Serialize;
+
+use crate::observe::Facts;
+use crate::settings::{CaChoice, ClientRules, Mode, Plan};
+use crate::trust::{Crls, SourceKind, TrustSource};
+use chain::{ChainProblem, ChainVerdict, CrlPolicy};
+pub use findings::{Finding, Severity};
+use hostname::{NameCheck, NameRules};
+
+/// The trust sources loaded for a check.
+pub struct Trust {
+    pub os: TrustSource,
+    pub mozilla: TrustSource,
+    pub ca_file: Option<TrustSource>,
+    pub crls: Option<Crls>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The service could not be reached or was not the expected protocol.
+    Unreachable,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Fail => 1,
+            Outcome::Unreachable => 3,
+        }
+    }
+}
+
+/// What one mode decides.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeVerdict {
+    pub mode: Mode,
+    pub result: Outcome,
+    /// Whether the connection would be encrypted.
+    pub encrypted: bool,
+    pub reason: String,
+}
+
+/// The chain's verdict against one trust source.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustVerdict {
+    pub source: SourceKind,
+    pub label: String,
+    pub location: Option<String>,
+    pub roots: usize,
+    /// This source decides the verify-ca / verify-full verdicts.
+    pub used_for_verdict: bool,
+    #[serde(flatten)]
+    pub verdict: ChainVerdict,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Judgement {
+    /// The verdict under the chosen mode.
+    pub verdict: ModeVerdict,
+    /// Every mode, from the same handshake.
+    pub modes: Vec<ModeVerdict>,
+    pub trust: Vec<TrustVerdict>,
+    /// The trust source the verdict uses, in words.
+    pub verdict_trust: String,
+    pub hostname: Option<NameCheck>,
+    pub findings: Vec<Finding>,
+}
+
+/// What the connection came to, before any certificate is looked at.
+#[derive(Debug, Clone)]
+pub(crate) enum TlsState {
+    Unreachable(String),
+    ServerRefusedTls,
+    HandshakeFailed(String),
+    /// The handshake finished but the server then sent an alert or closed.
+    RejectedAfterHandshake(String),
+    Established,
+}
+
+pub(crate) fn tls_state(facts: &Facts) -> TlsState {
+    if let Some(e) = &facts.connect_error {
+        return TlsState::Unreachable(e.to_string());
+    }
+    if let Some(e) = &facts.upgrade_error {
+        return TlsState::Unreachable(e.to_string());
+    }
+    if let Some(u) = &facts.upgrade {
+        if !u.tls_offered {
+            return TlsState::ServerRefusedTls;
+        }
+    }
+    let Some(tls) = &facts.tls else {
+        return TlsState::Unreachable("no TLS handshake was attempted".into());
+    };
+    if let Some(f) = &tls.failure {
+        return match f {
+            crate::handshake::HandshakeError::NotTls { .. } => TlsState::Unreachable(f.to_string()),
+            _ => TlsState::HandshakeFailed(f.to_string()),
+        };
+    }
+    match tls.session.as_ref().map(|s| &s.after_handshake) {
+        Some(crate::handshake::AfterHandshake::Alert { alert }) => {
+            TlsState::RejectedAfterHandshake(format!(
+                "the server sent the alert {alert} right after the handshake"
+            ))
+        }
+        _ => TlsState::Established,
+    }
+}
+
+pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
+    let state = tls_state(facts);
+    let tls = facts.tls.as_ref();
+    let chain_der = tls.map(|t| t.chain_der.as_slice()).unwrap_or(&[]);
+    let crl_policy = match plan.rules {
+        ClientRules::Libpq => CrlPolicy::WholeChainStrict,
+        ClientRules::Generic => CrlPolicy::LeafLenient,
+    };
+
+    // The chain against every source, once.
+    let mut trust_verdicts = Vec::new();
+    let sources: Vec<&TrustSource> = [
+        Some(&trust.os),
+        Some(&trust.mozilla),
+        trust.ca_file.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let verdict_kind = verdict_source(plan);
+    if !chain_der.is_empty() {
+        for s in &sources {
+            trust_verdicts.push(TrustVerdict {
+                source: s.kind,
+                label: s.label.clone(),
+                location: s.location.clone(),
+                roots: s.anchors.len(),
+                used_for_verdict: Some(s.kind) == verdict_kind,
+                verdict: chain::verify(
+                    chain_der,
+                    &facts.chain,
+                    s,
+                    trust.crls.as_ref(),
+                    crl_policy,
+                    facts.observed_unix,
+                ),
+            });
+        }
+    }
+    let chain_verdict = match verdict_kind {
+        Some(kind) => trust_verdicts
+            .iter()
+            .find(|t| t.source == kind)
+            .map(|t| t.verdict.clone())
+            .unwrap_or_else(|| ChainVerdict::invalid(ChainProblem::NoCertificate, "no certificate was served")),
+        None => ChainVerdict::invalid(
+            ChainProblem::NoRootFile,
+            "root certificate file ~/.postgresql/root.crt does not exist, and no sslrootcert was given",
+        ),
+    };
+    let verdict_trust = match (verdict_kind, &plan.ca) {
+        (Some(SourceKind::CaFile), Some(CaChoice::File(p))) => format!("CA file {}", p.display()),
+        (Some(SourceKind::Os), Some(CaChoice::System)) => {
+            "the OS store (sslrootcert=system / --ca-file system)".into()
+        }
+        (Some(_), _) => "the OS store (no CA file given)".into(),
+        (None, _) => "none: libpq verifies only against a root file".into(),
+    };
+
+    let name_rules = match plan.rules {
+        ClientRules::Libpq => NameRules::Libpq,
+        ClientRules::Generic => NameRules::Strict,
+    };
+    let hostname = facts
+        .chain
+        .first()
+        .filter(|l| l.parse_error.is_none())
+        .map(|leaf| hostname::check(&plan.verify_name(), leaf, name_rules));
+
+    let signature_ok = tls.is_none_or(|t| t.handshake_signature_error.is_none());
+    let ctx = ModeContext {
+        state: &state,
+        chain: &chain_verdict,
+        hostname: hostname.as_ref(),
+        plan,
+        signature_ok,
+    };
+    let modes: Vec<ModeVerdict> = Mode::ALL.iter().map(|&m| decide(m, &ctx)).collect();
+    let verdict = decide(plan.mode, &ctx);
+    let findings = findings::collect(
+        facts,
+        plan,
+        &state,
+        &verdict,
+        &chain_verdict,
+        hostname.as_ref(),
+        &trust_verdicts,
+    );
+
+    Judgement {
+        verdict,
+        modes,
+        trust: trust_verdicts,
+        verdict_trust,
+        hostname,
+        findings,
+    }
+}
+
+/// Which source decides verify-ca/verify-full: the CA file when one is
+/// given; the OS store for `system`; with no CA, the OS store under the
+/// tool's own rules and nothing at all under libpq's.
+fn verdict_source(plan: &Plan) -> Option<SourceKind> {
+    match (&plan.ca, plan.rules) {
+        (Some(CaChoice::File(_)), _) => Some(SourceKind::CaFile),
+        (Some(CaChoice::System), _) => Some(SourceKind::Os),
+        (None, ClientRules::Generic) => Some(SourceKind::Os),
+        (None, ClientRules::Libpq) => None,
+    }
+}
+
+struct ModeContext<'a> {
+    state: &'a TlsState,
+    chain: &'a ChainVerdict,
+    hostname: Option<&'a NameCheck>,
+    plan: &'a Plan,
+    signature_ok: bool,
+}
+
+fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
+    let v = |result, encrypted, reason: String| ModeVerdict {
+        mode,
+        result,
+        encrypted,
+        reason,
+    };
+    if let TlsState::Unreachable(why) = ctx.state {
+        return v(Outcome::Unreachable, false, why.clone());
+    }
+    let libpq = ctx.plan.rules == ClientRules::Libpq;
+    if libpq
+        && ctx.plan.ca == Some(CaChoice::System)
+        && mode != Mode::VerifyFull
+        && mode != Mode::Insecure
+    {
+        return v(
+            Outcome::Fail,
+            false,
+            format!("libpq 16+ refuses sslmode={mode} with sslrootcert=system (use verify-full)"),
+        );
+    }
+    // libpq's quirk: require with a root file behaves as verify-ca.
+    let effective =
+        if libpq && mode == Mode::Require && matches!(ctx.plan.ca, Some(CaChoice::File(_))) {
+            Mode::VerifyCa
+        } else {
+            mode
+        };
+    let quirk = if effective != mode {
+        " (libpq treats require as verify-ca when a root file exists)"
+    } else {
+        ""
+    };
+
+    match (effective, ctx.state) {
+        (Mode::Disable, _) => v(Outcome::Pass, false, "connects without TLS: traffic is not encrypted".into()),
+        (Mode::Allow, _) => v(
+            Outcome::Pass,
+            false,
+            "tries without TLS first and would connect unencrypted unless the server insists on TLS".into(),
+        ),
+        (Mode::Prefer, TlsState::Established) => v(
+            Outcome::Pass,
+            true,
+            "encrypted; the certificate is not checked in this mode".into(),
+        ),
+        (Mode::Prefer, TlsState::ServerRefusedTls) => v(
+            Outcome::Pass,
+            false,
+            "the server offers no TLS, so this mode falls back to an unencrypted connection".into(),
+        ),
+        (Mode::Prefer, TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why)) => v(
+            Outcome::Pass,
+            false,
+            format!("TLS failed ({why}); this mode retries without TLS, unencrypted"),
+        ),
+        (_, TlsState::ServerRefusedTls) => v(
+            Outcome::Fail,
+            false,
+            "the server does not support TLS, but this mode requires it".into(),
+        ),
+        (_, TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why)) => {
+            v(Outcome::Fail, false, format!("the TLS handshake failed: {why}"))
+        }
+        (Mode::Require | Mode::Insecure, TlsState::Established) => v(
+            Outcome::Pass,
+            true,
+            "encrypted; the certificate is not checked in this mode".into(),
+        ),
+        (Mode::VerifyCa | Mode::VerifyFull, TlsState::Established) => {
+            if !ctx.signature_ok {
+                return v(
+                    Outcome::Fail,
+                    true,
+                    format!("the server's handshake signature could not be verified{quirk}"),
+                );
+            }
+            if !ctx.chain.valid {
+                let detail = ctx.chain.detail.clone().unwrap_or_default();
+                return v(Outcome::Fail, true, format!("the certificate chain is not valid: {detail}{quirk}"));
+            }
+            if effective == Mode::VerifyCa {
+                return v(
+                    Outcome::Pass,
+                    true,
+                    format!("encrypted; the chain is valid (the host name is not checked in this mode){quirk}"),
+                );
+            }
+            match ctx.hostname {
+                Some(h) if h.matched => v(
+                    Outcome::Pass,
+                    true,
+                    format!(
+                        "encrypted; the chain is valid and the certificate names {} ({})",
+                        h.name,
+                        h.matched_by.as_deref().unwrap_or("")
+                    ),
+                ),
+                Some(h) => v(
+                    Outcome::Fail,
+                    true,
+                    format!(
+                        "the certificate is not valid for {}: it names {}",
+                        h.name,
+                        list_or_nothing(&h.certificate_names)
+                    ),
+                ),
+                None => v(Outcome::Fail, true, "the leaf certificate could not be read".into()),
+            }
+        }
+        (_, TlsState::Unreachable(_)) => unreachable!("handled above"),
+    }
+}
+
+pub(crate) fn list_or_nothing(names: &[String]) -> String {
+    if names.is_empty() {
+        "no name at all".into()
+    } else {
+        names.join(", ")
+    }
+}

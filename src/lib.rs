@@ -1,0 +1,36 @@
+//! tlscheck: is a TLS connection to a database endpoint sound, and if not, why?
+//!
+//! The pipeline, one module per step (see ARCHITECTURE.md):
+//! [`target`] → [`settings`] → [`connect`] → [`protocol`] → [`handshake`] →
+//! [`observe`] → [`judge`] (with [`trust`]) → [`report`]. [`check`] runs them
+//! in order; `main.rs` only parses, runs, renders and exits.
+
+pub mod check;
+pub mod cli;
+pub mod connect;
+pub mod demo;
+pub mod handshake;
+pub mod judge;
+pub mod observe;
+pub mod protocol;
+pub mod report;
+pub mod settings;
+pub mod target;
+pub mod trust;
+
+use std::io::IsTerminal;
+
+use cli::ColorArg;
+
+/// Whether to colour output on stdout: never when NO_COLOR is set or stdout
+/// is not a terminal, unless `--color always`.
+pub fn use_color(arg: ColorArg) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! PostgreSQL: the 8-byte SSLRequest and its one-byte answer, or PostgreSQL
+//! 17's direct TLS (TLS from the first byte, ALPN `postgresql`).
+
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::{read_more, sniff, UpgradeError, UpgradeFacts};
+
+const REQUEST: &str = "the SSLRequest";
+/// Longest error message read after an `E` answer; PostgreSQL's are far shorter.
+const MAX_ERROR_LEN: usize = 8 * 1024;
+
+pub fn direct() -> UpgradeFacts {
+    UpgradeFacts {
+        method: "direct",
+        server_answer: None,
+        tls_offered: true,
+        bytes_after_answer: 0,
+        alpn: vec!["postgresql".into()],
+    }
+}
+
+/// Send SSLRequest and read exactly one byte of answer.
+pub async fn ssl_request(
+    stream: &mut TcpStream,
+    timeout: Duration,
+) -> Result<UpgradeFacts, UpgradeError> {
+    let mut request = BytesMut::new();
+    postgres_protocol::message::frontend::ssl_request(&mut request);
+    let timed_out = || UpgradeError::Timeout {
+        request: REQUEST,
+        seconds: timeout.as_secs_f64(),
+    };
+    match tokio::time::timeout(timeout, stream.write_all(&request)).await {
+        Err(_) => return Err(timed_out()),
+        Ok(Err(e)) => return Err(io_error(e)),
+        Ok(Ok(())) => {}
+    }
+
+    let mut answer = [0u8; 1];
+    match tokio::time::timeout(timeout, stream.read(&mut answer)).await {
+        Err(_) => return Err(timed_out()),
+        Ok(Err(e)) => return Err(io_error(e)),
+        Ok(Ok(0)) => return Err(UpgradeError::Closed { request: REQUEST }),
+        Ok(Ok(_)) => {}
+    }
+
+    match answer[0] {
+        b'S' => Ok(UpgradeFacts {
+            method: "sslrequest",
+            server_answer: Some("S: the server accepts TLS".into()),
+            tls_offered: true,
+            bytes_after_answer: already_buffered(stream).await,
+            alpn: Vec::new(),
+        }),
+        b'N' => Ok(UpgradeFacts {
+            method: "sslrequest",
+            server_answer: Some("N: the server does not offer TLS".into()),
+            tls_offered: false,
+            bytes_after_answer: already_buffered(stream).await,
+            alpn: Vec::new(),
+        }),
+        first => {
+            let mut seen = vec![first];
+            read_more(
+                stream,
+                &mut seen,
+                512,
+                timeout.min(Duration::from_millis(300)),
+            )
+            .await;
+            if first == b'E' {
+                if let Some(message) = parse_error(&seen) {
+                    return Err(UpgradeError::ServerError { message });
+                }
+            }
+            Err(UpgradeError::NotTheProtocol {
+                expected: "PostgreSQL's answer to SSLRequest (S or N)",
+                found: sniff::sniff(&seen),
+            })
+        }
+    }
+}
+
+/// How many bytes the server has already sent beyond its answer, without
+/// consuming them (they would reach the TLS handshake, which fails on them).
+async fn already_buffered(stream: &mut TcpStream) -> usize {
+    let mut buf = [0u8; 64];
+    std::future::poll_fn(|cx| {
+        let mut rb = ReadBuf::new(&mut buf);
+        match stream.poll_peek(cx, &mut rb) {
+            Poll::Ready(Ok(n)) => Poll::Ready(n),
+            _ => Poll::Ready(0),
+        }
+    })
+    .await
+}
+
+/// Parse an ErrorResponse (`E`, length, fields); `None` if it is not one.
+fn parse_error(b: &[u8]) -> Option<String> {
+    if b.len() < 5 {
+        return None;
+    }
+    let len = u32::from_be_bytes([b[1], b[2], b[3], b[4]]) as usize;
+    if !(5..=MAX_ERROR_LEN).contains(&len) {
+        return None;
+    }
+    let body = &b[5..b.len().min(1 + len)];
+    let (mut severity, mut code, mut message) = (None, None, None);
+    for field in body.split(|&c| c == 0) {
+        let Some((&kind, value)) = field.split_first() else {
+            continue;
+        };
+        let value = String::from_utf8_lossy(value).into_owned();
+        match kind {
+            b'S' | b'V' => severity = Some(value),
+            b'C' => code = Some(value),
+            b'M' => message = Some(value),
+            _ => {}
+        }
+    }
+    let message = message?;
+    Some(match (severity, code) {
+        (Some(s), Some(c)) => format!("{s} {c}: {message}"),
+        (Some(s), None) => format!("{s}: {message}"),
+        _ => message,
+    })
+}
+
+fn io_error(e: std::io::Error) -> UpgradeError {
+    UpgradeError::Io {
+        error: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    async fn answer_with(reply: &'static [u8]) -> Result<UpgradeFacts, UpgradeError> {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut req = [0u8; 8];
+            s.read_exact(&mut req).await.unwrap();
+            assert_eq!(req, [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+            s.write_all(reply).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        });
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        ssl_request(&mut c, Duration::from_secs(2)).await
+    }
+
+    #[tokio::test]
+    async fn s_and_n() {
+        let f = answer_with(b"S").await.unwrap();
+        assert!(f.tls_offered);
+        assert_eq!(f.bytes_after_answer, 0);
+        let f = answer_with(b"N").await.unwrap();
+        assert!(!f.tls_offered);
+    }
+
+    #[tokio::test]
+    async fn bytes_after_s_are_counted() {
+        let f = answer_with(b"Sxyz").await.unwrap();
+        assert!(f.tls_offered);
+        assert_eq!(f.bytes_after_answer, 3);
+    }
+
+    #[tokio::test]
+    async fn error_packet_is_read() {
+        let e = answer_with(
+            b"E\x00\x00\x00\x2eSFATAL\x00C0A000\x00Munsupported frontend protocol\x00\x00",
+        )
+        .await
+        .unwrap_err();
+        match e {
+            UpgradeError::ServerError { message } => {
+                assert_eq!(message, "FATAL 0A000: unsupported frontend protocol")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn mysql_greeting_is_named() {
+        let e = answer_with(b"\x4a\x00\x00\x00\x0a5.7.44-log\x00\x08\x00\x00\x00")
+            .await
+            .unwrap_err();
+        match e {
+            UpgradeError::NotTheProtocol { found, .. } => {
+                assert_eq!(found.protocol, Some("mysql"));
+                assert!(found.looks_like.contains("5.7.44"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn silence_times_out() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (_s, _) = l.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        let e = ssl_request(&mut c, Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, UpgradeError::Timeout { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn parse_error_is_bounded() {
+        assert_eq!(parse_error(b"E\xff\xff\xff\xffSFATAL"), None);
+        assert_eq!(parse_error(b"E"), None);
+        assert_eq!(parse_error(b"E\x00\x00\x00\x05"), None);
+    }
+}

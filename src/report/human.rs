@@ -1,0 +1,377 @@
+//! The report for people: the verdict in one line first, then why, then the
+//! facts, with the chain drawn as a tree from issuer to leaf.
+
+use std::fmt::Write;
+
+use owo_colors::OwoColorize;
+
+use super::Report;
+use crate::handshake::AfterHandshake;
+use crate::judge::{Finding, Outcome, Severity};
+use crate::observe::CertFacts;
+
+/// Whether to colour, decided once by the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Painter {
+    pub color: bool,
+}
+
+impl Painter {
+    fn red(&self, s: &str) -> String {
+        if self.color {
+            s.red().bold().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn green(&self, s: &str) -> String {
+        if self.color {
+            s.green().bold().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn yellow(&self, s: &str) -> String {
+        if self.color {
+            s.yellow().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        if self.color {
+            s.bold().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn dim(&self, s: &str) -> String {
+        if self.color {
+            s.dimmed().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn outcome(&self, o: Outcome) -> String {
+        match o {
+            Outcome::Pass => self.green("pass"),
+            Outcome::Fail => self.red("FAIL"),
+            Outcome::Unreachable => self.red("UNREACHABLE"),
+        }
+    }
+}
+
+pub fn render(r: &Report, p: Painter) -> String {
+    let mut out = String::new();
+    let j = &r.judgement;
+    let v = &j.verdict;
+
+    // 1. The verdict.
+    let (mark, word) = match v.result {
+        Outcome::Pass => (p.green("✓"), p.green("PASS")),
+        Outcome::Fail => (p.red("✗"), p.red("FAIL")),
+        Outcome::Unreachable => (p.red("✗"), p.red("UNREACHABLE")),
+    };
+    let _ = writeln!(
+        out,
+        "{mark} {word}  {} under {}",
+        p.bold(&format!(
+            "{}:{} ({})",
+            r.target.host,
+            r.target.port,
+            r.target.protocol.name()
+        )),
+        p.bold(v.mode.name())
+    );
+    let _ = writeln!(out, "  {}", v.reason);
+
+    // 2. Why.
+    if !j.findings.is_empty() {
+        let _ = writeln!(out, "\n{}", p.bold("Why"));
+        for f in &j.findings {
+            finding(&mut out, f, p);
+        }
+    }
+
+    // 3. Every mode.
+    let _ = writeln!(out, "\n{}", p.bold("Every mode, from this one handshake"));
+    for m in &j.modes {
+        let chosen = if m.mode == v.mode {
+            p.bold(" ← chosen")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<6} {}{}",
+            m.mode.name(),
+            pad(&p.outcome(m.result), m.result),
+            m.reason,
+            chosen
+        );
+    }
+
+    // 4. Trust sources.
+    if !j.trust.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold("Trust sources (the chain against each)")
+        );
+        for t in &j.trust {
+            let mark = if t.verdict.valid {
+                p.green("✓")
+            } else {
+                p.red("✗")
+            };
+            let used = if t.used_for_verdict {
+                p.bold("  ← decides verify-ca/verify-full")
+            } else {
+                String::new()
+            };
+            let place = t
+                .location
+                .as_deref()
+                .map(|l| format!(" {l}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {mark} {}{} ({} roots){used}",
+                t.label,
+                p.dim(&place),
+                t.roots
+            );
+            if t.verdict.valid {
+                let _ = writeln!(out, "      valid: {}", t.verdict.path.join(" ← "));
+            } else if let Some(d) = &t.verdict.detail {
+                let _ = writeln!(out, "      {d}");
+            }
+        }
+        let _ = writeln!(out, "  verdicts use: {}", j.verdict_trust);
+    }
+
+    // 5. Connection facts.
+    let _ = writeln!(out, "\n{}", p.bold("Connection"));
+    let _ = writeln!(out, "  target      {}", r.target.input);
+    let _ = writeln!(
+        out,
+        "  protocol    {} ({})",
+        r.target.protocol.name(),
+        r.target.protocol_reason
+    );
+    for s in &r.settings {
+        let _ = writeln!(
+            out,
+            "  {:<11} {} {}",
+            s.name,
+            s.value,
+            p.dim(&format!("({})", s.source))
+        );
+    }
+    let f = &r.facts;
+    if let Some(c) = &f.connect {
+        let _ = writeln!(
+            out,
+            "  address     {} (TCP connect {:.1} ms)",
+            c.peer, c.connect_ms
+        );
+        for a in &c.failed_attempts {
+            let _ = writeln!(out, "              {} failed first: {}", a.address, a.error);
+        }
+    }
+    if let Some(u) = &f.upgrade {
+        let how = match u.method {
+            "sslrequest" => format!("SSLRequest → {}", u.server_answer.as_deref().unwrap_or("?")),
+            "direct" => format!("direct TLS, ALPN {}", u.alpn.join(",")),
+            _ => "TLS from the first byte".into(),
+        };
+        let _ = writeln!(out, "  upgrade     {how}");
+    }
+    if let Some(t) = &f.tls {
+        let sni = t.sni_sent.clone().unwrap_or_else(|| "none".into());
+        if let Some(s) = &t.session {
+            let _ = writeln!(
+                out,
+                "  TLS         {}, {}, {}, ALPN {}, SNI {}, {} handshake in {:.1} ms",
+                s.version,
+                s.cipher_suite,
+                s.key_exchange_group.as_deref().unwrap_or("?"),
+                s.alpn.as_deref().unwrap_or("none"),
+                sni,
+                s.handshake_kind,
+                t.handshake_ms
+            );
+            let after = match &s.after_handshake {
+                AfterHandshake::Quiet { waited_ms } => format!("nothing within {waited_ms:.0} ms"),
+                AfterHandshake::Alert { alert } => format!("alert {alert}"),
+                AfterHandshake::Closed => "the server closed the connection".into(),
+                AfterHandshake::Data { bytes } => format!("{bytes} bytes of data"),
+                AfterHandshake::Error { error } => error.clone(),
+            };
+            let close = if s.closed_cleanly {
+                "closed with close_notify"
+            } else {
+                "close_notify could not be sent"
+            };
+            let _ = writeln!(out, "  after       {after}; {close}");
+        } else if let Some(e) = &t.failure {
+            let _ = writeln!(
+                out,
+                "  TLS         failed: {e} (offered {}, SNI {sni})",
+                t.versions_offered.join(", ")
+            );
+        }
+        let ocsp = if t.ocsp_stapled_bytes > 0 {
+            format!("stapled ({} bytes)", t.ocsp_stapled_bytes)
+        } else {
+            "not stapled".into()
+        };
+        let _ = writeln!(out, "  OCSP        {ocsp}");
+        let cr = match &t.client_certificate_request {
+            Some(req) if req.acceptable_cas.is_empty() => "requested (any issuer)".to_string(),
+            Some(req) => format!("requested, from: {}", req.acceptable_cas.join("; ")),
+            None => "not requested".into(),
+        };
+        let _ = writeln!(out, "  client cert {cr}");
+    }
+    if let Some(h) = &j.hostname {
+        let m = if h.matched {
+            format!(
+                "{} matches {}",
+                h.name,
+                h.matched_by.as_deref().unwrap_or("")
+            )
+        } else {
+            format!(
+                "{} not among {}",
+                h.name,
+                crate::judge::list_or_nothing(&h.certificate_names)
+            )
+        };
+        let _ = writeln!(out, "  host name   {m} ({:?} rules)", h.rules);
+    }
+
+    // 6. The chain.
+    if !f.chain.is_empty() {
+        let _ = writeln!(out, "\n{}", p.bold("Chain as served (issuer → leaf)"));
+        let anchor = j
+            .trust
+            .iter()
+            .find(|t| t.used_for_verdict && t.verdict.valid)
+            .and_then(|t| t.verdict.path.last().cloned());
+        let mut depth = 0;
+        if let Some(a) = anchor {
+            if !f.chain.last().is_some_and(|c| c.self_issued) {
+                let _ = writeln!(out, "  {}", p.dim(&format!("{a}, not served")));
+                depth = 1;
+            }
+        }
+        for c in f.chain.iter().rev() {
+            cert(&mut out, c, depth, r.facts.observed_unix, p);
+            depth += 1;
+        }
+    }
+
+    if !r.notes.is_empty() {
+        let _ = writeln!(out, "\n{}", p.bold("Notes"));
+        for n in &r.notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    out
+}
+
+/// Pad a possibly coloured word to the width of its plain text.
+fn pad(painted: &str, o: Outcome) -> String {
+    let plain = match o {
+        Outcome::Pass => 4,
+        Outcome::Fail => 4,
+        Outcome::Unreachable => 11,
+    };
+    format!("{painted}{}", " ".repeat(6usize.saturating_sub(plain)))
+}
+
+fn finding(out: &mut String, f: &Finding, p: Painter) {
+    let mark = match f.severity {
+        Severity::Error => p.red("✗"),
+        Severity::Warning => p.yellow("!"),
+        Severity::Info => p.dim("i"),
+    };
+    let _ = writeln!(
+        out,
+        "  {mark} {} {}",
+        p.bold(&f.title),
+        p.dim(&format!("[{}]", f.id))
+    );
+    let _ = writeln!(out, "    {}", f.detail);
+    if let Some(fix) = &f.fix {
+        let _ = writeln!(out, "    {} {fix}", p.bold("fix:"));
+    }
+}
+
+fn cert(out: &mut String, c: &CertFacts, depth: usize, now: i64, p: Painter) {
+    let indent = "   ".repeat(depth.saturating_sub(1));
+    let branch = if depth == 0 { "" } else { "└─ " };
+    let pad = "   ".repeat(depth) + "   ";
+    if let Some(e) = &c.parse_error {
+        let _ = writeln!(
+            out,
+            "  {indent}{branch}[{}] (unparsable: {e}) sha256 {}",
+            c.position, c.sha256
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  {indent}{branch}[{}] {}",
+        c.position,
+        p.bold(&c.subject)
+    );
+    let _ = writeln!(out, "  {pad}issuer  {}", c.issuer);
+    let days = if c.not_after_unix < now {
+        p.red(&format!("expired {} days ago", -c.days_left))
+    } else if c.not_before_unix > now {
+        p.red("not valid yet")
+    } else if c.days_left <= 30 {
+        p.yellow(&format!("{} days left", c.days_left))
+    } else {
+        format!("{} days left", c.days_left)
+    };
+    let _ = writeln!(
+        out,
+        "  {pad}valid   {} → {} ({days})",
+        c.not_before, c.not_after
+    );
+    let key = match c.key_bits {
+        Some(b) => format!("{} {b} bits", c.key_type),
+        None => c.key_type.clone(),
+    };
+    let role = match c.is_ca {
+        Some(true) => "CA",
+        Some(false) => "not a CA",
+        None => "no basicConstraints",
+    };
+    let _ = writeln!(
+        out,
+        "  {pad}key     {key}, signed {}, {role}, X.509 v{}",
+        c.signature_algorithm, c.version
+    );
+    if c.has_san || c.position == 0 {
+        let names: Vec<String> = c
+            .san_dns
+            .iter()
+            .map(|d| format!("DNS:{d}"))
+            .chain(c.san_ip.iter().map(|i| format!("IP:{i}")))
+            .collect();
+        let names = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(" ")
+        };
+        let _ = writeln!(out, "  {pad}SAN     {names}");
+    }
+    if !c.aia_ca_issuers.is_empty() {
+        let _ = writeln!(out, "  {pad}issuer URL {}", c.aia_ca_issuers.join(" "));
+    }
+    let _ = writeln!(out, "  {pad}sha256  {}", p.dim(&c.sha256));
+}

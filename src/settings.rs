@@ -1,0 +1,1007 @@
+//! Turn flags, the target's connection string and the environment into one
+//! [`Plan`]: what to connect to, how, and under which rules to judge it.
+//!
+//! Precedence is flag > connection string > environment > default, and every
+//! effective setting remembers where it came from, because "why did it use
+//! that CA file?" is half of every support ticket.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+use crate::cli::ConnectArgs;
+use crate::target::{Host, Scheme, Target, TargetError};
+
+/// Client modes, named as libpq names them, plus `insecure` (encrypt, check nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+    Insecure,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 7] = [
+        Mode::Disable,
+        Mode::Allow,
+        Mode::Prefer,
+        Mode::Require,
+        Mode::VerifyCa,
+        Mode::VerifyFull,
+        Mode::Insecure,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Disable => "disable",
+            Mode::Allow => "allow",
+            Mode::Prefer => "prefer",
+            Mode::Require => "require",
+            Mode::VerifyCa => "verify-ca",
+            Mode::VerifyFull => "verify-full",
+            Mode::Insecure => "insecure",
+        }
+    }
+
+    /// libpq's `sslmode` spellings.
+    fn from_sslmode(s: &str) -> Option<Mode> {
+        Some(match s {
+            "disable" => Mode::Disable,
+            "allow" => Mode::Allow,
+            "prefer" => Mode::Prefer,
+            "require" => Mode::Require,
+            "verify-ca" => Mode::VerifyCa,
+            "verify-full" => Mode::VerifyFull,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolChoice {
+    Auto,
+    Postgres,
+    Mysql,
+    Mongo,
+    Tls,
+}
+
+/// The wire protocol spoken before TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Postgres,
+    Mysql,
+    Mongo,
+    Tls,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Postgres => "postgres",
+            Protocol::Mysql => "mysql",
+            Protocol::Mongo => "mongo",
+            Protocol::Tls => "tls",
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::Postgres => 5432,
+            Protocol::Mysql => 3306,
+            Protocol::Mongo => 27017,
+            Protocol::Tls => 443,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ValueEnum)]
+pub enum TlsVersion {
+    #[value(name = "1.2")]
+    #[serde(rename = "TLSv1.2")]
+    V1_2,
+    #[value(name = "1.3")]
+    #[serde(rename = "TLSv1.3")]
+    V1_3,
+}
+
+impl TlsVersion {
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::V1_2 => "TLSv1.2",
+            TlsVersion::V1_3 => "TLSv1.3",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PgNegotiation {
+    /// SSLRequest, then TLS on `S`.
+    Postgres,
+    /// TLS from the first byte with ALPN `postgresql` (PostgreSQL 17+).
+    Direct,
+}
+
+/// Where the CA for verification comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaChoice {
+    File(PathBuf),
+    /// The operating system's store (`system`, as libpq 16+ spells it).
+    System,
+}
+
+/// What to send as SNI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sni {
+    /// The host's name; nothing for an IP address (as libpq and rustls do).
+    Auto,
+    Name(String),
+    Off,
+}
+
+/// Whose rules decide the quirks of a mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientRules {
+    /// A libpq connection string: libpq's root-file rules and host-name rules.
+    Libpq,
+    /// `host:port` or `tls://`: the tool's own documented defaults (OS store
+    /// when no CA is given; RFC 6125 host names).
+    Generic,
+}
+
+/// Where an effective setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Flag(&'static str),
+    Uri(&'static str),
+    Env(&'static str),
+    Default,
+    /// A default that depends on something else, explained.
+    Derived(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(name) => write!(f, "flag --{name}"),
+            Origin::Uri(name) => write!(f, "connection string {name}="),
+            Origin::Env(name) => write!(f, "environment {name}"),
+            Origin::Default => f.write_str("default"),
+            Origin::Derived(why) => write!(f, "default: {why}"),
+        }
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One effective setting, as shown in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingReport {
+    pub name: &'static str,
+    pub value: String,
+    pub source: Origin,
+}
+
+/// Everything the pipeline needs to run one check.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The target as typed, password masked.
+    pub display: String,
+    /// The host as typed: used for SNI and the host-name check.
+    pub host: String,
+    /// Where to connect when it differs from `host` (libpq's `hostaddr`).
+    pub connect_host: Option<String>,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub protocol_reason: String,
+    pub mode: Mode,
+    pub mode_origin: Origin,
+    pub ca: Option<CaChoice>,
+    pub crl: Option<PathBuf>,
+    pub sni: Sni,
+    pub tls_min: Option<TlsVersion>,
+    pub tls_max: Option<TlsVersion>,
+    pub pg_negotiation: PgNegotiation,
+    pub timeout: Duration,
+    pub rules: ClientRules,
+    pub settings: Vec<SettingReport>,
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// The name the certificate must be valid for: the SNI override when
+    /// given (as Go's `ServerName` and libpq's `host` with `hostaddr`), else the host.
+    pub fn verify_name(&self) -> Host {
+        match &self.sni {
+            Sni::Name(n) => Host::new(n),
+            _ => Host::new(&self.host),
+        }
+    }
+
+    /// The SNI actually sent, if any.
+    pub fn sni_sent(&self) -> Option<String> {
+        match &self.sni {
+            Sni::Off => None,
+            Sni::Name(n) => Some(n.clone()),
+            Sni::Auto => match Host::new(&self.host) {
+                Host::Name(n) => Some(n),
+                Host::Ip(_) => None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("bad target: {0}")]
+    Target(#[from] TargetError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the {0} protocol is not supported yet (PostgreSQL and plain TLS are)")]
+    Unsupported(&'static str),
+}
+
+/// Read-only view of the process environment, so tests can pass their own.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// A fixed environment, for tests and the demo.
+pub struct FixedEnv<'a>(pub &'a [(&'a str, &'a str)]);
+
+impl Env for FixedEnv<'_> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+/// libpq parameters that tlscheck knows and that do not change a TLS check.
+const LIBPQ_IGNORED_PARAMS: &[&str] = &[
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "require_auth",
+    "channel_binding",
+    "client_encoding",
+    "options",
+    "application_name",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "replication",
+    "sslcompression",
+    "krbsrvname",
+    "gsslib",
+    "gssdelegation",
+    "service",
+    "target_session_attrs",
+    "load_balance_hosts",
+    "requirepeer",
+    "min_protocol_version",
+    "max_protocol_version",
+];
+
+/// Build the plan for `tlscheck connect`.
+pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
+    let target = Target::parse(&args.target)?;
+    let mut notes = Vec::new();
+    let mut settings = Vec::new();
+
+    // Protocol first: which environment applies depends on it.
+    let (protocol, protocol_reason) = choose_protocol(args, &target)?;
+    match protocol {
+        Protocol::Postgres | Protocol::Tls => {}
+        Protocol::Mysql => return Err(UsageError::Unsupported("MySQL")),
+        Protocol::Mongo => return Err(UsageError::Unsupported("MongoDB")),
+    }
+    let is_pg = protocol == Protocol::Postgres;
+    let pg_env = |name: &'static str| -> Option<(String, Origin)> {
+        if is_pg {
+            env.var(name).map(|v| (v, Origin::Env(name)))
+        } else {
+            None
+        }
+    };
+    let is_libpq_uri = target.scheme == Some(Scheme::Postgres);
+    let uri = |name: &'static str| -> Option<(String, Origin)> {
+        target
+            .param(name)
+            .map(|v| (v.to_string(), Origin::Uri(name)))
+    };
+
+    if is_libpq_uri {
+        for (k, _) in &target.params {
+            let known = LIBPQ_IGNORED_PARAMS.contains(&k.as_str())
+                || [
+                    "host",
+                    "hostaddr",
+                    "port",
+                    "sslmode",
+                    "requiressl",
+                    "sslrootcert",
+                    "sslcrl",
+                    "sslcrldir",
+                    "sslcert",
+                    "sslkey",
+                    "sslpassword",
+                    "sslcertmode",
+                    "sslnegotiation",
+                    "sslsni",
+                    "gssencmode",
+                    "connect_timeout",
+                    "ssl_min_protocol_version",
+                    "ssl_max_protocol_version",
+                ]
+                .contains(&k.as_str());
+            if !known {
+                notes.push(format!("unknown connection parameter `{k}` ignored"));
+            }
+        }
+        if target.param("sslcrldir").is_some() {
+            notes.push("sslcrldir is not read yet: pass the CRL file with --crl-file".into());
+        }
+        if target.param("gssencmode") == Some("require") {
+            notes.push(
+                "gssencmode=require: libpq would use GSSAPI encryption instead of TLS; this check looks at TLS only"
+                    .into(),
+            );
+        }
+    } else if !target.params.is_empty() {
+        for (k, _) in &target.params {
+            notes.push(format!("unknown parameter `{k}` ignored"));
+        }
+    }
+
+    // Host and port.
+    let (host, host_origin) = match (&target.host, uri("host")) {
+        (_, Some((h, o))) => (h, o),
+        (Some(h), None) => (h.clone(), Origin::Default),
+        (None, None) => match pg_env("PGHOST") {
+            Some((h, o)) => (h, o),
+            None => {
+                return Err(UsageError::Invalid(
+                    "the target names no host (and PGHOST is not set)".into(),
+                ))
+            }
+        },
+    };
+    if host.starts_with('/') || host.starts_with('@') {
+        return Err(UsageError::Invalid(format!(
+            "host `{host}` is a Unix-domain socket: TLS is not used over sockets; give a TCP host name or address"
+        )));
+    }
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(inner) => inner.to_string(),
+        None => host,
+    };
+    if host_origin != Origin::Default {
+        settings.push(SettingReport {
+            name: "host",
+            value: host.clone(),
+            source: host_origin,
+        });
+    }
+    let port_param = uri("port")
+        .map(|(p, o)| parse_port(&p, &o).map(|p| (p, o)))
+        .transpose()?;
+    let (port, port_origin) = match (target.port, port_param) {
+        (_, Some(p)) => p,
+        (Some(p), None) => (p, Origin::Default),
+        (None, None) => match pg_env("PGPORT") {
+            Some((p, o)) => (parse_port(&p, &o)?, o),
+            None => (protocol.default_port(), Origin::Default),
+        },
+    };
+    if port_origin != Origin::Default || target.port.is_none() {
+        settings.push(SettingReport {
+            name: "port",
+            value: port.to_string(),
+            source: port_origin,
+        });
+    }
+    let connect_host = if is_libpq_uri {
+        target.param("hostaddr").map(str::to_string)
+    } else {
+        None
+    };
+    if let Some(addr) = &connect_host {
+        if addr.parse::<std::net::IpAddr>().is_err() {
+            return Err(UsageError::Invalid(format!(
+                "hostaddr `{addr}` is not an IP address"
+            )));
+        }
+        settings.push(SettingReport {
+            name: "hostaddr",
+            value: addr.clone(),
+            source: Origin::Uri("hostaddr"),
+        });
+    }
+
+    // The root file, needed before the mode: sslrootcert=system changes libpq's default mode.
+    let ca_from_user = args
+        .ca_file
+        .clone()
+        .map(|v| (v, Origin::Flag("ca-file")))
+        .or_else(|| {
+            if is_libpq_uri {
+                uri("sslrootcert")
+            } else {
+                None
+            }
+        })
+        .or_else(|| pg_env("PGSSLROOTCERT"));
+    let home_pg = |file: &str| -> Option<PathBuf> {
+        let home = env.var("HOME")?;
+        let p = PathBuf::from(home).join(".postgresql").join(file);
+        p.exists().then_some(p)
+    };
+    let rules = if is_libpq_uri {
+        ClientRules::Libpq
+    } else {
+        ClientRules::Generic
+    };
+    let (ca, ca_origin) = match ca_from_user {
+        Some((v, o)) if v == "system" => (Some(CaChoice::System), Some(o)),
+        Some((v, o)) => (Some(CaChoice::File(PathBuf::from(v))), Some(o)),
+        None if rules == ClientRules::Libpq => match home_pg("root.crt") {
+            Some(p) => (
+                Some(CaChoice::File(p)),
+                Some(Origin::Derived("libpq reads ~/.postgresql/root.crt".into())),
+            ),
+            None => (None, None),
+        },
+        None => (None, None),
+    };
+    if let Some(CaChoice::File(p)) = &ca {
+        if !p.exists() && matches!(ca_origin, Some(Origin::Flag(_))) {
+            return Err(UsageError::Invalid(format!(
+                "--ca-file {}: no such file",
+                p.display()
+            )));
+        }
+    }
+    settings.push(SettingReport {
+        name: "ca",
+        value: match &ca {
+            Some(CaChoice::File(p)) => p.display().to_string(),
+            Some(CaChoice::System) => "system (the OS store)".into(),
+            None if rules == ClientRules::Libpq => "none (libpq has no root file)".into(),
+            None => "system (the OS store)".into(),
+        },
+        source: ca_origin.clone().unwrap_or(Origin::Default),
+    });
+
+    // Mode.
+    let mode_from_user = match args.mode {
+        Some(m) => Some((m, Origin::Flag("mode"))),
+        None => {
+            let raw = if is_libpq_uri {
+                uri("sslmode").or_else(|| {
+                    uri("requiressl")
+                        .filter(|(v, _)| v == "1")
+                        .map(|(_, o)| ("require".to_string(), o))
+                })
+            } else {
+                None
+            }
+            .or_else(|| pg_env("PGSSLMODE"));
+            match raw {
+                Some((v, o)) => Some((
+                    Mode::from_sslmode(&v).ok_or_else(|| {
+                        UsageError::Invalid(format!(
+                            "sslmode `{v}` (from {o}) is not one of disable, allow, prefer, require, verify-ca, verify-full"
+                        ))
+                    })?,
+                    o,
+                )),
+                None => None,
+            }
+        }
+    };
+    let (mode, mode_origin) = match mode_from_user {
+        Some(m) => m,
+        None if rules == ClientRules::Libpq && ca == Some(CaChoice::System) => (
+            Mode::VerifyFull,
+            Origin::Derived("libpq 16+ uses verify-full with sslrootcert=system".into()),
+        ),
+        None if rules == ClientRules::Libpq => (
+            Mode::Prefer,
+            Origin::Derived("libpq's own default sslmode".into()),
+        ),
+        None => (Mode::VerifyFull, Origin::Default),
+    };
+    settings.insert(
+        0,
+        SettingReport {
+            name: "mode",
+            value: mode.to_string(),
+            source: mode_origin.clone(),
+        },
+    );
+
+    // CRL.
+    let (crl, crl_origin) = match args
+        .crl_file
+        .clone()
+        .map(|p| (p, Origin::Flag("crl-file")))
+        .or_else(|| {
+            if is_libpq_uri { uri("sslcrl") } else { None }
+                .or_else(|| pg_env("PGSSLCRL"))
+                .map(|(v, o)| (PathBuf::from(v), o))
+        }) {
+        Some((p, o)) => (Some(p), Some(o)),
+        None if rules == ClientRules::Libpq => match home_pg("root.crl") {
+            Some(p) => (
+                Some(p),
+                Some(Origin::Derived("libpq reads ~/.postgresql/root.crl".into())),
+            ),
+            None => (None, None),
+        },
+        None => (None, None),
+    };
+    if let (Some(p), Some(o)) = (&crl, crl_origin) {
+        if !p.exists() && matches!(o, Origin::Flag(_)) {
+            return Err(UsageError::Invalid(format!(
+                "--crl-file {}: no such file",
+                p.display()
+            )));
+        }
+        settings.push(SettingReport {
+            name: "crl",
+            value: p.display().to_string(),
+            source: o,
+        });
+    }
+
+    // Client certificate settings are recognised so they are not "unknown",
+    // and reported so nobody thinks they were used.
+    for (name, var) in [("sslcert", "PGSSLCERT"), ("sslkey", "PGSSLKEY")] {
+        let given = if is_libpq_uri { uri(name) } else { None }.or_else(|| pg_env(var));
+        if let Some((v, o)) = given {
+            notes.push(format!(
+                "{name}={v} (from {o}): client certificates are not presented yet; this check runs without one"
+            ));
+        }
+    }
+
+    // SNI.
+    let sni = if let Some(name) = &args.sni {
+        if name.is_empty() {
+            return Err(UsageError::Invalid("--sni needs a name".into()));
+        }
+        settings.push(SettingReport {
+            name: "sni",
+            value: name.clone(),
+            source: Origin::Flag("sni"),
+        });
+        Sni::Name(name.clone())
+    } else if args.no_sni {
+        settings.push(SettingReport {
+            name: "sni",
+            value: "off".into(),
+            source: Origin::Flag("no-sni"),
+        });
+        Sni::Off
+    } else if is_libpq_uri && target.param("sslsni") == Some("0") {
+        settings.push(SettingReport {
+            name: "sni",
+            value: "off".into(),
+            source: Origin::Uri("sslsni"),
+        });
+        Sni::Off
+    } else {
+        Sni::Auto
+    };
+
+    // TLS versions.
+    let (tls_min, tls_max) = {
+        let from_uri =
+            |name: &'static str| -> Result<Option<(Option<TlsVersion>, Origin)>, UsageError> {
+                if !is_libpq_uri {
+                    return Ok(None);
+                }
+                match uri(name) {
+                    None => Ok(None),
+                    Some((v, o)) => Ok(Some((parse_libpq_tls_version(&v, name)?, o))),
+                }
+            };
+        let min = match args.tls_min {
+            Some(v) => Some((Some(v), Origin::Flag("tls-min"))),
+            None => from_uri("ssl_min_protocol_version")?,
+        };
+        let max = match args.tls_max {
+            Some(v) => Some((Some(v), Origin::Flag("tls-max"))),
+            None => from_uri("ssl_max_protocol_version")?,
+        };
+        if let Some((None, _)) = max {
+            return Err(UsageError::Invalid(
+                "ssl_max_protocol_version below TLSv1.2: tlscheck speaks TLS 1.2 and 1.3 only"
+                    .into(),
+            ));
+        }
+        for (name, v) in [("tls-min", &min), ("tls-max", &max)] {
+            if let Some((Some(ver), o)) = v {
+                settings.push(SettingReport {
+                    name,
+                    value: ver.name().into(),
+                    source: o.clone(),
+                });
+            }
+        }
+        let min = min.and_then(|(v, _)| v);
+        let max = max.and_then(|(v, _)| v);
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                return Err(UsageError::Invalid(format!(
+                    "the lowest TLS version ({}) is above the highest ({})",
+                    lo.name(),
+                    hi.name()
+                )));
+            }
+        }
+        (min, max)
+    };
+
+    // PostgreSQL negotiation.
+    let pg_negotiation = match args.pg_negotiation {
+        Some(n) => Some((n, Origin::Flag("pg-negotiation"))),
+        None => {
+            let raw = if is_libpq_uri {
+                uri("sslnegotiation")
+            } else {
+                None
+            }
+            .or_else(|| pg_env("PGSSLNEGOTIATION"));
+            match raw {
+                None => None,
+                Some((v, o)) => Some((
+                    match v.as_str() {
+                        "postgres" => PgNegotiation::Postgres,
+                        "direct" => PgNegotiation::Direct,
+                        _ => {
+                            return Err(UsageError::Invalid(format!(
+                                "sslnegotiation `{v}` (from {o}) is not postgres or direct"
+                            )))
+                        }
+                    },
+                    o,
+                )),
+            }
+        }
+    };
+    if let Some((n, o)) = &pg_negotiation {
+        if !is_pg {
+            return Err(UsageError::Invalid(
+                "--pg-negotiation applies to PostgreSQL targets only".into(),
+            ));
+        }
+        settings.push(SettingReport {
+            name: "pg-negotiation",
+            value: format!("{n:?}").to_lowercase(),
+            source: o.clone(),
+        });
+    }
+    let pg_negotiation = pg_negotiation
+        .map(|(n, _)| n)
+        .unwrap_or(PgNegotiation::Postgres);
+    if pg_negotiation == PgNegotiation::Direct && mode < Mode::Require {
+        notes.push(format!(
+            "direct TLS with sslmode={mode}: libpq 17 refuses this combination (direct needs require or stricter); judged as if TLS were negotiated"
+        ));
+    }
+
+    // Timeout.
+    let timeout_raw = match args.timeout {
+        Some(t) => Some((t, Origin::Flag("timeout"))),
+        None => {
+            let raw = if is_libpq_uri {
+                uri("connect_timeout")
+            } else {
+                None
+            }
+            .or_else(|| pg_env("PGCONNECT_TIMEOUT"));
+            match raw {
+                None => None,
+                Some((v, o)) => match v.trim().parse::<f64>() {
+                    // libpq: zero or negative means wait forever; tlscheck never does.
+                    Ok(t) if t <= 0.0 => {
+                        notes.push(format!(
+                            "connect_timeout={v} (from {o}) means no limit to libpq; tlscheck keeps its default of 10 s"
+                        ));
+                        None
+                    }
+                    // libpq treats 1 as 2 seconds; the difference does not matter here.
+                    Ok(t) => Some((t, o)),
+                    Err(_) => {
+                        return Err(UsageError::Invalid(format!(
+                            "connect_timeout `{v}` (from {o}) is not a number of seconds"
+                        )))
+                    }
+                },
+            }
+        }
+    };
+    let timeout = match timeout_raw {
+        None => Duration::from_secs(10),
+        Some((t, o)) => {
+            if !(t.is_finite() && t > 0.0 && t <= 3600.0) {
+                return Err(UsageError::Invalid(format!(
+                    "timeout {t} is not between 0 and 3600 seconds"
+                )));
+            }
+            settings.push(SettingReport {
+                name: "timeout",
+                value: format!("{t} s"),
+                source: o,
+            });
+            Duration::from_secs_f64(t)
+        }
+    };
+
+    Ok(Plan {
+        display: target.display.clone(),
+        host,
+        connect_host,
+        port,
+        protocol,
+        protocol_reason,
+        mode,
+        mode_origin,
+        ca,
+        crl,
+        sni,
+        tls_min,
+        tls_max,
+        pg_negotiation,
+        timeout,
+        rules,
+        settings,
+        notes,
+    })
+}
+
+fn choose_protocol(args: &ConnectArgs, target: &Target) -> Result<(Protocol, String), UsageError> {
+    let explicit = match args.protocol {
+        Some(ProtocolChoice::Postgres) => Some(Protocol::Postgres),
+        Some(ProtocolChoice::Mysql) => Some(Protocol::Mysql),
+        Some(ProtocolChoice::Mongo) => Some(Protocol::Mongo),
+        Some(ProtocolChoice::Tls) => Some(Protocol::Tls),
+        Some(ProtocolChoice::Auto) | None => None,
+    };
+    if let Some(p) = explicit {
+        return Ok((p, "--protocol".into()));
+    }
+    if let Some(scheme) = target.scheme {
+        let p = match scheme {
+            Scheme::Postgres => Protocol::Postgres,
+            Scheme::Mysql => Protocol::Mysql,
+            Scheme::Mongo | Scheme::MongoSrv => Protocol::Mongo,
+            Scheme::Tls => Protocol::Tls,
+        };
+        return Ok((p, "the connection string's scheme".into()));
+    }
+    match target.port {
+        Some(5432) => Ok((Protocol::Postgres, "port 5432".into())),
+        Some(port @ (3306 | 4000)) => Ok((Protocol::Mysql, format!("port {port}"))),
+        Some(27017) => Ok((Protocol::Mongo, "port 27017".into())),
+        Some(port) => Ok((
+            Protocol::Tls,
+            format!("port {port} is no database default, so plain TLS"),
+        )),
+        None => Err(UsageError::Invalid(format!(
+            "`{}` has no port: add :PORT, or say --protocol postgres|tls to use its default port",
+            target.display
+        ))),
+    }
+}
+
+fn parse_port(p: &str, origin: &Origin) -> Result<u16, UsageError> {
+    match p.trim().parse::<u16>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(UsageError::Invalid(format!(
+            "port `{p}` (from {origin}) is not a number from 1 to 65535"
+        ))),
+    }
+}
+
+/// libpq's `ssl_min_protocol_version` values; `None` means "below what tlscheck speaks".
+fn parse_libpq_tls_version(v: &str, name: &str) -> Result<Option<TlsVersion>, UsageError> {
+    match v {
+        "TLSv1" | "TLSv1.1" => Ok(None),
+        "TLSv1.2" => Ok(Some(TlsVersion::V1_2)),
+        "TLSv1.3" => Ok(Some(TlsVersion::V1_3)),
+        _ => Err(UsageError::Invalid(format!(
+            "{name} `{v}` is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(argv: &[&str], env: &[(&str, &str)]) -> Result<Plan, UsageError> {
+        let mut full = vec!["tlscheck", "connect"];
+        full.extend_from_slice(argv);
+        let cli = Cli::try_parse_from(full).unwrap();
+        let Command::Connect(args) = cli.command else {
+            unreachable!()
+        };
+        resolve(&args, &FixedEnv(env))
+    }
+
+    fn source(p: &Plan, name: &str) -> String {
+        p.settings
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.source.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn host_port_defaults_to_verify_full_and_the_os_store() {
+        let p = plan(&["db.example.com:5432"], &[]).unwrap();
+        assert_eq!(p.protocol, Protocol::Postgres);
+        assert_eq!(p.protocol_reason, "port 5432");
+        assert_eq!(p.mode, Mode::VerifyFull);
+        assert_eq!(p.ca, None);
+        assert_eq!(p.rules, ClientRules::Generic);
+        assert_eq!(p.sni_sent().as_deref(), Some("db.example.com"));
+    }
+
+    #[test]
+    fn uri_without_sslmode_takes_libpqs_default() {
+        let p = plan(
+            &["postgresql://db.example.com/app"],
+            &[("HOME", "/nonexistent")],
+        )
+        .unwrap();
+        assert_eq!(p.mode, Mode::Prefer);
+        assert_eq!(p.rules, ClientRules::Libpq);
+        assert_eq!(p.port, 5432);
+        assert!(source(&p, "mode").contains("libpq"));
+    }
+
+    #[test]
+    fn flag_beats_uri_beats_env() {
+        let env = [("PGSSLMODE", "require"), ("PGSSLROOTCERT", "/env/ca.pem")];
+        let p = plan(&["postgresql://h/db?sslmode=verify-ca"], &env).unwrap();
+        assert_eq!(p.mode, Mode::VerifyCa);
+        assert_eq!(source(&p, "mode"), "connection string sslmode=");
+        assert_eq!(p.ca, Some(CaChoice::File("/env/ca.pem".into())));
+        assert_eq!(source(&p, "ca"), "environment PGSSLROOTCERT");
+
+        let p = plan(
+            &["postgresql://h/db?sslmode=verify-ca", "--mode", "require"],
+            &env,
+        )
+        .unwrap();
+        assert_eq!(p.mode, Mode::Require);
+        assert_eq!(source(&p, "mode"), "flag --mode");
+
+        let p = plan(&["h:5432"], &env).unwrap();
+        assert_eq!(p.mode, Mode::Require);
+        assert_eq!(source(&p, "mode"), "environment PGSSLMODE");
+    }
+
+    #[test]
+    fn pg_environment_is_ignored_for_plain_tls() {
+        let env = [("PGSSLMODE", "disable")];
+        let p = plan(&["h:8443"], &env).unwrap();
+        assert_eq!(p.protocol, Protocol::Tls);
+        assert_eq!(p.mode, Mode::VerifyFull);
+    }
+
+    #[test]
+    fn pghost_and_pgport_fill_what_the_uri_omits() {
+        let env = [("PGHOST", "db.internal"), ("PGPORT", "6543")];
+        let p = plan(&["postgresql:///app"], &env).unwrap();
+        assert_eq!(p.host, "db.internal");
+        assert_eq!(p.port, 6543);
+        assert_eq!(source(&p, "port"), "environment PGPORT");
+    }
+
+    #[test]
+    fn sslrootcert_system_defaults_to_verify_full() {
+        let p = plan(&["postgresql://h/db?sslrootcert=system"], &[]).unwrap();
+        assert_eq!(p.ca, Some(CaChoice::System));
+        assert_eq!(p.mode, Mode::VerifyFull);
+    }
+
+    #[test]
+    fn home_root_crt_is_libpqs_default_root_file() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql/root.crt"), "x").unwrap();
+        let h = home.path().to_str().unwrap();
+        let p = plan(&["postgresql://h/db"], &[("HOME", h)]).unwrap();
+        assert_eq!(
+            p.ca,
+            Some(CaChoice::File(home.path().join(".postgresql/root.crt")))
+        );
+        assert!(source(&p, "ca").contains("root.crt"));
+        // host:port targets do not follow libpq's file rules
+        let p = plan(&["h:5432"], &[("HOME", h)]).unwrap();
+        assert_eq!(p.ca, None);
+    }
+
+    #[test]
+    fn usage_errors_name_the_bad_part() {
+        let e = plan(&["postgresql://h/db?sslmode=verify"], &[]).unwrap_err();
+        assert!(e.to_string().contains("sslmode `verify`"), "{e}");
+        let e = plan(&["h"], &[]).unwrap_err();
+        assert!(e.to_string().contains("has no port"), "{e}");
+        let e = plan(&["h:3306"], &[]).unwrap_err();
+        assert!(matches!(e, UsageError::Unsupported("MySQL")));
+        let e = plan(&["postgresql://%2Ftmp/db"], &[]).unwrap_err();
+        assert!(e.to_string().contains("Unix-domain socket"), "{e}");
+        let e = plan(&["h:1", "--tls-min", "1.3", "--tls-max", "1.2"], &[]).unwrap_err();
+        assert!(e.to_string().contains("above"), "{e}");
+    }
+
+    #[test]
+    fn unknown_parameters_are_noted() {
+        let p = plan(
+            &["postgresql://h/db?sslmode=require&bogus=1&application_name=x"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            p.notes,
+            vec!["unknown connection parameter `bogus` ignored"]
+        );
+    }
+
+    #[test]
+    fn hostaddr_and_sni() {
+        let p = plan(&["postgresql://db.example.com/x?hostaddr=127.0.0.1"], &[]).unwrap();
+        assert_eq!(p.connect_host.as_deref(), Some("127.0.0.1"));
+        assert_eq!(p.verify_name(), Host::Name("db.example.com".into()));
+
+        let p = plan(&["127.0.0.1:5432", "--sni", "db.example.com"], &[]).unwrap();
+        assert_eq!(p.sni_sent().as_deref(), Some("db.example.com"));
+        assert_eq!(p.verify_name(), Host::Name("db.example.com".into()));
+
+        let p = plan(&["127.0.0.1:5432"], &[]).unwrap();
+        assert_eq!(p.sni_sent(), None);
+    }
+}

@@ -1,0 +1,204 @@
+//! Trust sources: the OS store, the Mozilla bundle, a CA file, and CRLs.
+//!
+//! Loading is separate from judging so that the stores can be read while the
+//! network work is under way, and so one load serves every mode's verdict.
+
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor};
+use serde::Serialize;
+
+/// Which kind of trust source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// The operating system's store, as rustls-native-certs reads it.
+    Os,
+    /// Mozilla's root program, as shipped in webpki-roots.
+    Mozilla,
+    /// A CA file the user gave.
+    CaFile,
+}
+
+/// A set of trust anchors with a name a person recognises.
+#[derive(Debug)]
+pub struct TrustSource {
+    pub kind: SourceKind,
+    /// "OS store", "Mozilla bundle", "CA file".
+    pub label: String,
+    /// Where it was read from, when it was read from somewhere.
+    pub location: Option<String>,
+    pub anchors: Vec<TrustAnchor<'static>>,
+    /// The certificates as read (empty for the Mozilla bundle, which ships anchors only).
+    pub certs: Vec<CertificateDer<'static>>,
+    /// Problems reading it (unreadable files, bad PEM blocks).
+    pub errors: Vec<String>,
+}
+
+impl TrustSource {
+    /// Whether `name` (an issuer's DER-encoded Name) is the subject of an anchor here.
+    pub fn has_subject(&self, name_der: &[u8]) -> bool {
+        let inner = strip_sequence(name_der);
+        self.anchors.iter().any(|a| a.subject.as_ref() == inner)
+    }
+}
+
+/// The OS store: the file and directories OpenSSL would use on this machine
+/// (honouring SSL_CERT_FILE and SSL_CERT_DIR).
+pub fn os_store() -> TrustSource {
+    let probe = openssl_probe::probe();
+    let mut places: Vec<String> = probe
+        .cert_file
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    for dir in &probe.cert_dir {
+        let dir = dir.display().to_string();
+        if !places.contains(&dir) {
+            places.push(dir);
+        }
+    }
+    let loaded = rustls_native_certs::load_native_certs();
+    let mut source = from_certs(SourceKind::Os, "OS store", loaded.certs);
+    source.location = (!places.is_empty()).then(|| places.join(", "));
+    source
+        .errors
+        .extend(loaded.errors.iter().map(|e| e.to_string()));
+    if source.anchors.is_empty() {
+        source.errors.push(
+            "the OS store is empty or missing (a container without the ca-certificates package?)"
+                .into(),
+        );
+    }
+    source
+}
+
+pub fn mozilla() -> TrustSource {
+    TrustSource {
+        kind: SourceKind::Mozilla,
+        label: "Mozilla bundle".into(),
+        location: Some("webpki-roots (compiled in)".into()),
+        anchors: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        certs: Vec::new(),
+        errors: Vec::new(),
+    }
+}
+
+/// A PEM (or single DER) CA file.
+pub fn ca_file(path: &Path) -> TrustSource {
+    let (certs, mut errors) = read_certs(path);
+    let mut source = from_certs(SourceKind::CaFile, "CA file", certs);
+    source.location = Some(path.display().to_string());
+    source.errors.append(&mut errors);
+    if source.anchors.is_empty() && source.errors.is_empty() {
+        source.errors.push("the file holds no certificate".into());
+    }
+    source
+}
+
+fn from_certs(kind: SourceKind, label: &str, certs: Vec<CertificateDer<'static>>) -> TrustSource {
+    let mut errors = Vec::new();
+    let mut anchors = Vec::new();
+    for (i, der) in certs.iter().enumerate() {
+        match webpki::anchor_from_trusted_cert(der) {
+            Ok(a) => anchors.push(a.to_owned()),
+            Err(e) => errors.push(format!(
+                "certificate #{} is unusable as a trust anchor: {e:?}",
+                i + 1
+            )),
+        }
+    }
+    TrustSource {
+        kind,
+        label: label.into(),
+        location: None,
+        anchors,
+        certs,
+        errors,
+    }
+}
+
+/// Read certificates from a PEM file, or a single DER certificate.
+pub fn read_certs(path: &Path) -> (Vec<CertificateDer<'static>>, Vec<String>) {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![format!("cannot read {}: {e}", path.display())],
+            )
+        }
+    };
+    if bytes.first() == Some(&0x30) {
+        return (vec![CertificateDer::from(bytes)], Vec::new());
+    }
+    let mut certs = Vec::new();
+    let mut errors = Vec::new();
+    for item in CertificateDer::pem_slice_iter(&bytes) {
+        match item {
+            Ok(c) => certs.push(c),
+            Err(e) => errors.push(format!("{}: {e}", path.display())),
+        }
+    }
+    (certs, errors)
+}
+
+/// CRLs from a PEM or DER file, parsed for webpki.
+#[derive(Debug)]
+pub struct Crls {
+    pub path: PathBuf,
+    pub lists: Vec<webpki::CertRevocationList<'static>>,
+    pub errors: Vec<String>,
+}
+
+pub fn crls(path: &Path) -> Crls {
+    let mut out = Crls {
+        path: path.to_path_buf(),
+        lists: Vec::new(),
+        errors: Vec::new(),
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            out.errors
+                .push(format!("cannot read {}: {e}", path.display()));
+            return out;
+        }
+    };
+    let ders: Vec<CertificateRevocationListDer<'static>> = if bytes.first() == Some(&0x30) {
+        vec![CertificateRevocationListDer::from(bytes)]
+    } else {
+        CertificateRevocationListDer::pem_slice_iter(&bytes)
+            .filter_map(|r| r.map_err(|e| out.errors.push(e.to_string())).ok())
+            .collect()
+    };
+    for der in ders {
+        match webpki::OwnedCertRevocationList::from_der(&der) {
+            Ok(crl) => out.lists.push(crl.into()),
+            Err(e) => out.errors.push(format!("unusable CRL: {e:?}")),
+        }
+    }
+    if out.lists.is_empty() && out.errors.is_empty() {
+        out.errors.push(format!("{} holds no CRL", path.display()));
+    }
+    out
+}
+
+/// The contents of a DER SEQUENCE (webpki keeps names without the outer tag).
+pub fn strip_sequence(der: &[u8]) -> &[u8] {
+    if der.len() < 2 || der[0] != 0x30 {
+        return der;
+    }
+    let (len, header) = match der[1] {
+        n if n < 0x80 => (n as usize, 2),
+        0x81 if der.len() >= 3 => (der[2] as usize, 3),
+        0x82 if der.len() >= 4 => (((der[2] as usize) << 8) | der[3] as usize, 4),
+        _ => return der,
+    };
+    if header + len == der.len() {
+        &der[header..]
+    } else {
+        der
+    }
+}

@@ -1,0 +1,72 @@
+//! Shared integration-test support: a test PKI ([`pki`]), a real PostgreSQL
+//! server ([`postgres`]) and helpers to run the `tlscheck` binary and `psql`
+//! in a clean environment.
+#![allow(dead_code)]
+
+pub mod pki;
+pub mod postgres;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// libpq environment variables that must not leak into the command under test.
+/// (Every other `PG*` variable is removed as well, see [`clear_pg_env`].)
+pub const PG_ENV_VARS: &[&str] = &[
+    "PGHOST",
+    "PGPORT",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGSSLCRL",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLNEGOTIATION",
+];
+
+/// An empty directory, alive for the whole test process, to use as `HOME`
+/// so that no `~/.postgresql/root.crt` etc. is picked up.
+pub fn empty_home() -> &'static Path {
+    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
+    HOME.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("tlscheck-test-home-")
+            .tempdir()
+            .expect("create empty HOME dir")
+    })
+    .path()
+}
+
+/// Remove `PG*` variables (the [`PG_ENV_VARS`] and any other one set in
+/// this process's environment) from `cmd`'s environment.
+pub fn clear_pg_env(cmd: &mut Command) -> &mut Command {
+    for var in PG_ENV_VARS {
+        cmd.env_remove(var);
+    }
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PG") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// The `tlscheck` binary with `NO_COLOR=1`, no `PG*` variables and `HOME`
+/// set to an empty directory.
+pub fn tlscheck() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscheck"));
+    clear_pg_env(&mut cmd);
+    cmd.env("NO_COLOR", "1").env("HOME", empty_home());
+    cmd
+}
+
+/// `psql` with no `PG*` variables, `HOME` set to an empty directory,
+/// `LC_ALL=C` (untranslated messages) and no `~/.psqlrc`.
+pub fn psql() -> Command {
+    let mut cmd = Command::new("psql");
+    clear_pg_env(&mut cmd);
+    cmd.env("HOME", empty_home())
+        .env("LC_ALL", "C")
+        .env("PGCONNECT_TIMEOUT", "10")
+        .arg("--no-psqlrc");
+    cmd
+}
