@@ -165,7 +165,6 @@ pub(crate) fn collect(
                 out.push(hostname_finding(
                     h,
                     facts,
-                    plan,
                     sev(plan.mode == Mode::VerifyFull),
                 ));
             }
@@ -596,7 +595,7 @@ fn chain_problem_id(p: ChainProblem) -> &'static str {
     }
 }
 
-fn hostname_finding(h: &NameCheck, facts: &Facts, plan: &Plan, severity: Severity) -> Finding {
+fn hostname_finding(h: &NameCheck, facts: &Facts, severity: Severity) -> Finding {
     let dialled_ip = h.name.parse::<std::net::IpAddr>().is_ok();
     let sni = match facts.tls.as_ref().and_then(|t| t.sni_sent.clone()) {
         Some(s) => format!("SNI sent: {s}"),
@@ -617,7 +616,6 @@ fn hostname_finding(h: &NameCheck, facts: &Facts, plan: &Plan, severity: Severit
     } else {
         "connect using a name the certificate lists, or reissue it with this name in subjectAltName; verify-ca checks the chain but not the name".to_string()
     };
-    let _ = plan;
     finding(
         "hostname-mismatch",
         severity,

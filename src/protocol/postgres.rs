@@ -176,7 +176,7 @@ mod tests {
     #[tokio::test]
     async fn error_packet_is_read() {
         let e = answer_with(
-            b"E\x00\x00\x00\x2eSFATAL\x00C0A000\x00Munsupported frontend protocol\x00\x00",
+            b"E\x00\x00\x00\x32SFATAL\x00C0A000\x00Munsupported frontend protocol\x00\x00",
         )
         .await
         .unwrap_err();

@@ -54,7 +54,7 @@ fn identify(b: &[u8]) -> (String, Option<&'static str>) {
     if b.len() >= 16 {
         let len = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         let op = i32::from_le_bytes([b[12], b[13], b[14], b[15]]);
-        if len >= 16 && len <= 48_000_000 && (op == 2013 || op == 1) {
+        if (16..=48_000_000).contains(&len) && (op == 2013 || op == 1) {
             return ("a MongoDB wire-protocol reply".into(), Some("mongo"));
         }
     }
