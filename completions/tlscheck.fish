@@ -1,0 +1,67 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tlscheck_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_tlscheck_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tlscheck_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tlscheck_using_subcommand
+    set -l cmd (__fish_tlscheck_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -s V -l version -d 'Print version'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l protocol -d 'Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]' -r -f -a "auto\t''
+postgres\t''
+mysql\t''
+mongo\t''
+tls\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l mode -d 'Client mode to judge under [default: verify-full; a connection string\'s own sslmode, else prefer]' -r -f -a "disable\t''
+allow\t''
+prefer\t''
+require\t''
+verify-ca\t''
+verify-full\t''
+insecure\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l ca-file -d 'Trust this CA file (PEM) for verification, or `system` for the OS store' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l crl-file -d 'Certificate revocation list (PEM or DER) to check the chain against' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l sni -d 'Send this server name (SNI) and verify the certificate against it' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-min -d 'Lowest TLS version to offer' -r -f -a "1.2\t''
+1.3\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-max -d 'Highest TLS version to offer' -r -f -a "1.2\t''
+1.3\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l pg-negotiation -d 'PostgreSQL TLS negotiation: SSLRequest first (postgres) or TLS from the first byte (direct, PostgreSQL 17+)' -r -f -a "postgres\t'SSLRequest, then TLS on `S`'
+direct\t'TLS from the first byte with ALPN `postgresql` (PostgreSQL 17+)'"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l timeout -d 'Seconds allowed for each phase (DNS, connect, upgrade, handshake)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l color -d 'Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l no-sni -d 'Send no server name indication'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l json -d 'Print the report as JSON'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -l color -d 'Colour in the human reports' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -l json -d 'Print the reports as JSON (one per line)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo help" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo help" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
