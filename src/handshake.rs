@@ -155,7 +155,10 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
     };
     let server_name = server_name(offer.sni.as_deref(), host_for_name);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let peeking = Peeking::new(stream);
+    let peeking = Peeking {
+        inner: stream,
+        record: record.clone(),
+    };
 
     let started = Instant::now();
     let result = tokio::time::timeout(offer.timeout, connector.connect(server_name, peeking)).await;
@@ -479,21 +482,10 @@ impl ResolvesClientCert for Record {
 /// handshake can say what the server spoke instead of TLS.
 struct Peeking {
     inner: TcpStream,
-    first: Vec<u8>,
-    record: Option<Arc<Record>>,
+    record: Arc<Record>,
 }
 
 const PEEK_BYTES: usize = 64;
-
-impl Peeking {
-    fn new(inner: TcpStream) -> Peeking {
-        Peeking {
-            inner,
-            first: Vec::new(),
-            record: None,
-        }
-    }
-}
 
 impl AsyncRead for Peeking {
     fn poll_read(
@@ -503,14 +495,12 @@ impl AsyncRead for Peeking {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if self.first.len() < PEEK_BYTES {
-            let new = &buf.filled()[before..];
-            let take = new.len().min(PEEK_BYTES - self.first.len());
-            let chunk = new[..take].to_vec();
-            self.first.extend_from_slice(&chunk);
-            if let Some(rec) = &self.record {
-                rec.lock().first_bytes.extend_from_slice(&chunk);
-            }
+        let new = &buf.filled()[before..];
+        if !new.is_empty() {
+            let mut seen = self.record.lock();
+            let room = PEEK_BYTES.saturating_sub(seen.first_bytes.len());
+            seen.first_bytes
+                .extend_from_slice(&new[..new.len().min(room)]);
         }
         r
     }

@@ -5,6 +5,7 @@
 
 pub mod pki;
 pub mod postgres;
+pub mod tls_server;
 
 use std::path::Path;
 use std::process::Command;
