@@ -27,17 +27,12 @@ fn main() -> ExitCode {
                 }
             };
             if args.json {
-                println!("{}", report.to_json());
+                tlscheck::print_stdout(&(report.to_json() + "\n"));
             } else {
-                print!(
-                    "{}",
-                    human::render(
-                        &report,
-                        Painter {
-                            color: tlscheck::use_color(args.color)
-                        }
-                    )
-                );
+                let painter = Painter {
+                    color: tlscheck::use_color(args.color),
+                };
+                tlscheck::print_stdout(&human::render(&report, painter));
             }
             ExitCode::from(report.exit_code as u8)
         }
