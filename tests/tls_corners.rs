@@ -46,7 +46,6 @@ fn finding_ids(j: &Value) -> Vec<String> {
 
 struct Pki {
     _dir: tempfile::TempDir,
-    root: Ca,
     intermediate: Ca,
     root_file: PathBuf,
 }
@@ -58,7 +57,6 @@ fn pki() -> Pki {
     let root_file = pki::write(dir.path(), "root.pem", &[&root.cert_pem()]);
     Pki {
         _dir: dir,
-        root,
         intermediate,
         root_file,
     }
