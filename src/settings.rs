@@ -218,6 +218,9 @@ pub struct Plan {
     pub mode: Mode,
     pub mode_origin: Origin,
     pub ca: Option<CaChoice>,
+    /// A root file named by the connection string or PGSSLROOTCERT that does
+    /// not exist (libpq then behaves as if none were given).
+    pub missing_root_file: Option<PathBuf>,
     pub crl: Option<PathBuf>,
     pub sni: Sni,
     pub tls_min: Option<TlsVersion>,
@@ -489,20 +492,40 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         },
         None => (None, None),
     };
+    // libpq treats a root file that does not exist as no root file: require
+    // then checks nothing, and verify-ca/verify-full fail naming the file.
+    let mut missing_root_file = None;
     if let Some(CaChoice::File(p)) = &ca {
-        if !p.exists() && matches!(ca_origin, Some(Origin::Flag(_))) {
-            return Err(UsageError::Invalid(format!(
-                "--ca-file {}: no such file",
-                p.display()
-            )));
+        if !p.exists() {
+            if matches!(ca_origin, Some(Origin::Flag(_))) {
+                return Err(UsageError::Invalid(format!(
+                    "--ca-file {}: no such file",
+                    p.display()
+                )));
+            }
+            if rules == ClientRules::Libpq {
+                notes.push(format!(
+                    "sslrootcert {} does not exist: libpq goes on as if no root file were given",
+                    p.display()
+                ));
+                missing_root_file = Some(p.clone());
+            }
         }
     }
+    let ca = if missing_root_file.is_some() {
+        None
+    } else {
+        ca
+    };
     settings.push(SettingReport {
         name: "ca",
         value: match &ca {
             Some(CaChoice::File(p)) => p.display().to_string(),
             Some(CaChoice::System) => "system (the OS store)".into(),
-            None if rules == ClientRules::Libpq => "none (libpq has no root file)".into(),
+            None if rules == ClientRules::Libpq => match &missing_root_file {
+                Some(p) => format!("none ({} does not exist)", p.display()),
+                None => "none (libpq has no root file)".into(),
+            },
             None => "system (the OS store)".into(),
         },
         source: ca_origin.clone().unwrap_or(Origin::Default),
@@ -785,6 +808,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         mode,
         mode_origin,
         ca,
+        missing_root_file,
         crl,
         sni,
         tls_min,
@@ -903,11 +927,13 @@ mod tests {
 
     #[test]
     fn flag_beats_uri_beats_env() {
-        let env = [("PGSSLMODE", "require"), ("PGSSLROOTCERT", "/env/ca.pem")];
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        let ca_path = ca.path().to_str().unwrap();
+        let env = [("PGSSLMODE", "require"), ("PGSSLROOTCERT", ca_path)];
         let p = plan(&["postgresql://h/db?sslmode=verify-ca"], &env).unwrap();
         assert_eq!(p.mode, Mode::VerifyCa);
         assert_eq!(source(&p, "mode"), "connection string sslmode=");
-        assert_eq!(p.ca, Some(CaChoice::File("/env/ca.pem".into())));
+        assert_eq!(p.ca, Some(CaChoice::File(ca.path().into())));
         assert_eq!(source(&p, "ca"), "environment PGSSLROOTCERT");
 
         let p = plan(
@@ -976,6 +1002,20 @@ mod tests {
         assert!(e.to_string().contains("Unix-domain socket"), "{e}");
         let e = plan(&["h:1", "--tls-min", "1.3", "--tls-max", "1.2"], &[]).unwrap_err();
         assert!(e.to_string().contains("above"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_root_file_is_no_root_file_under_libpq() {
+        let p = plan(
+            &["postgresql://h/db?sslmode=require&sslrootcert=/no/such/ca.pem"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.ca, None);
+        assert_eq!(p.missing_root_file, Some(PathBuf::from("/no/such/ca.pem")));
+        assert!(p.notes[0].contains("does not exist"), "{:?}", p.notes);
+        // but a flag naming a missing file is a usage error
+        assert!(plan(&["h:5432", "--ca-file", "/no/such/ca.pem"], &[]).is_err());
     }
 
     #[test]

@@ -150,19 +150,20 @@ pub fn verify(
         })
     };
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now_unix.max(0) as u64));
-    let result = leaf.verify_for_usage(
-        rustls::crypto::aws_lc_rs::default_provider()
-            .signature_verification_algorithms
-            .all,
-        &source.anchors,
-        &chain[1..],
-        time,
-        KeyUsage::server_auth(),
-        revocation,
-        None,
-    );
-    match result {
-        Ok(path) => {
+    let algorithms = rustls::crypto::aws_lc_rs::default_provider()
+        .signature_verification_algorithms
+        .all;
+    let verify = |revocation| {
+        leaf.verify_for_usage(
+            algorithms,
+            &source.anchors,
+            &chain[1..],
+            time,
+            KeyUsage::server_auth(),
+            revocation,
+            None,
+        )
+        .map(|path| {
             let mut names = vec![facts.first().map(|f| f.subject.clone()).unwrap_or_default()];
             for c in path.intermediate_certificates() {
                 names.push(name_of(c.subject()));
@@ -171,13 +172,30 @@ pub fn verify(
                 "{} (trust anchor)",
                 name_of(path.anchor().subject.as_ref())
             ));
-            ChainVerdict {
-                valid: true,
-                problem: None,
-                detail: None,
-                path: names,
-            }
+            names
+        })
+    };
+    let mut result = verify(revocation);
+    // webpki stops at the first certificate no CRL covers, which may sit
+    // above a revoked leaf; OpenSSL reports the revocation. Look again,
+    // lenient about coverage, so "revoked" wins over "not covered".
+    if matches!(result, Err(webpki::Error::UnknownRevocationStatus)) {
+        let lenient = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+            b.with_depth(RevocationCheckDepth::Chain)
+                .with_status_policy(UnknownStatusPolicy::Allow)
+                .build()
+        });
+        if let Err(e @ webpki::Error::CertRevoked) = verify(lenient) {
+            result = Err(e);
         }
+    }
+    match result {
+        Ok(names) => ChainVerdict {
+            valid: true,
+            problem: None,
+            detail: None,
+            path: names,
+        },
         Err(e) => explain(&e, facts, now_unix),
     }
 }

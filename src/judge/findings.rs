@@ -12,7 +12,7 @@ use crate::connect::ConnectError;
 use crate::handshake::{AfterHandshake, HandshakeError};
 use crate::observe::Facts;
 use crate::protocol::UpgradeError;
-use crate::settings::{CaChoice, ClientRules, Mode, Plan, Protocol};
+use crate::settings::{CaChoice, ClientRules, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -374,7 +374,11 @@ fn handshake_finding(e: &HandshakeError, plan: &Plan, severity: Severity) -> Fin
             severity,
             "the server closed the connection during the handshake",
             format!("{e}. Servers do this when they reject the offered versions or ciphers without an alert, or when an access list blocks this client"),
-            Some(format!("check the server's log; offered {}", offered_versions(plan))),
+            Some(if plan.protocol == Protocol::Postgres && plan.pg_negotiation == PgNegotiation::Direct {
+                "PostgreSQL before 17 does not accept direct TLS (it logs \"invalid length of startup packet\"): use the SSLRequest negotiation (--pg-negotiation postgres, sslnegotiation=postgres), or upgrade the server to 17".to_string()
+            } else {
+                format!("check the server's log; offered {}", offered_versions(plan))
+            }),
         ),
         HandshakeError::Misbehaved { .. } | HandshakeError::Other { .. } => {
             finding("handshake-failed", severity, "the TLS handshake failed", e.to_string(), None)

@@ -169,7 +169,10 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             .unwrap_or_else(|| ChainVerdict::invalid(ChainProblem::NoCertificate, "no certificate was served")),
         None => ChainVerdict::invalid(
             ChainProblem::NoRootFile,
-            "root certificate file ~/.postgresql/root.crt does not exist, and no sslrootcert was given",
+            match &plan.missing_root_file {
+                Some(p) => format!("root certificate file \"{}\" does not exist", p.display()),
+                None => "root certificate file ~/.postgresql/root.crt does not exist, and no sslrootcert was given".into(),
+            },
         ),
     };
     let verdict_trust = match (verdict_kind, &plan.ca) {
@@ -270,6 +273,8 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
         } else {
             mode
         };
+    // libpq checks the chain on every TLS connection when a root file exists.
+    let root_file_checks = libpq && matches!(ctx.plan.ca, Some(CaChoice::File(_)));
     let quirk = if effective != mode {
         " (libpq treats require as verify-ca when a root file exists)"
     } else {
@@ -283,6 +288,22 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
             false,
             "tries without TLS first and would connect unencrypted unless the server insists on TLS".into(),
         ),
+        (Mode::Prefer, TlsState::Established) if root_file_checks => {
+            if ctx.chain.valid && ctx.signature_ok {
+                v(
+                    Outcome::Pass,
+                    true,
+                    "encrypted; the chain is valid (libpq checks it because a root file exists)".into(),
+                )
+            } else {
+                let detail = ctx.chain.detail.clone().unwrap_or_else(|| "the handshake signature did not verify".into());
+                v(
+                    Outcome::Pass,
+                    false,
+                    format!("libpq checks the chain because a root file exists, and it is not valid ({detail}); prefer then retries without TLS, unencrypted"),
+                )
+            }
+        }
         (Mode::Prefer, TlsState::Established) => v(
             Outcome::Pass,
             true,
