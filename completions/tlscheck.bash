@@ -55,7 +55,7 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__connect)
-            opts="-h --protocol --mode --ca-file --crl-file --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --json --color --help"
+            opts="-h --protocol --mode --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,6 +74,18 @@ _tlscheck() {
                     return 0
                     ;;
                 --crl-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocsp)
+                    COMPREPLY=($(compgen -W "leaf all" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

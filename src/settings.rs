@@ -138,6 +138,14 @@ pub enum PgNegotiation {
     Direct,
 }
 
+/// Which served certificates `--ocsp` asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OcspScope {
+    Leaf,
+    All,
+}
+
 /// Where the CA for verification comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaChoice {
@@ -221,7 +229,14 @@ pub struct Plan {
     /// A root file named by the connection string or PGSSLROOTCERT that does
     /// not exist (libpq then behaves as if none were given).
     pub missing_root_file: Option<PathBuf>,
-    pub crl: Option<PathBuf>,
+    /// CRL files to check the chain against.
+    pub crls: Vec<PathBuf>,
+    pub crl_fetch: bool,
+    pub ocsp: Option<OcspScope>,
+    pub warn_days: u32,
+    /// `None`: expired certificates fail only modes that check them.
+    pub fail_days: Option<u32>,
+    pub strict: bool,
     pub sni: Sni,
     pub tls_min: Option<TlsVersion>,
     pub tls_max: Option<TlsVersion>,
@@ -579,37 +594,67 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         },
     );
 
-    // CRL.
-    let (crl, crl_origin) = match args
-        .crl_file
-        .clone()
-        .map(|p| (p, Origin::Flag("crl-file")))
-        .or_else(|| {
-            if is_libpq_uri { uri("sslcrl") } else { None }
-                .or_else(|| pg_env("PGSSLCRL"))
-                .map(|(v, o)| (PathBuf::from(v), o))
-        }) {
-        Some((p, o)) => (Some(p), Some(o)),
-        None if rules == ClientRules::Libpq => match home_pg("root.crl") {
-            Some(p) => (
-                Some(p),
-                Some(Origin::Derived("libpq reads ~/.postgresql/root.crl".into())),
-            ),
-            None => (None, None),
-        },
-        None => (None, None),
-    };
-    if let (Some(p), Some(o)) = (&crl, crl_origin) {
-        if !p.exists() && matches!(o, Origin::Flag(_)) {
-            return Err(UsageError::Invalid(format!(
-                "--crl-file {}: no such file",
-                p.display()
-            )));
+    // CRLs: every --crl-file, else the connection string's or PGSSLCRL, else libpq's default file.
+    let (crls, crl_origin) = if !args.crl_file.is_empty() {
+        for p in &args.crl_file {
+            if !p.exists() {
+                return Err(UsageError::Invalid(format!(
+                    "--crl-file {}: no such file",
+                    p.display()
+                )));
+            }
         }
+        (args.crl_file.clone(), Some(Origin::Flag("crl-file")))
+    } else {
+        match if is_libpq_uri { uri("sslcrl") } else { None }.or_else(|| pg_env("PGSSLCRL")) {
+            Some((v, o)) => (vec![PathBuf::from(v)], Some(o)),
+            None if rules == ClientRules::Libpq => match home_pg("root.crl") {
+                Some(p) => (
+                    vec![p],
+                    Some(Origin::Derived("libpq reads ~/.postgresql/root.crl".into())),
+                ),
+                None => (Vec::new(), None),
+            },
+            None => (Vec::new(), None),
+        }
+    };
+    if let Some(o) = crl_origin {
         settings.push(SettingReport {
             name: "crl",
-            value: p.display().to_string(),
+            value: crls
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             source: o,
+        });
+    }
+    if args.crl_fetch {
+        settings.push(SettingReport {
+            name: "crl-fetch",
+            value: "on".into(),
+            source: Origin::Flag("crl-fetch"),
+        });
+    }
+    if let Some(scope) = args.ocsp {
+        settings.push(SettingReport {
+            name: "ocsp",
+            value: format!("{scope:?}").to_lowercase(),
+            source: Origin::Flag("ocsp"),
+        });
+    }
+    if args.warn_days != 30 {
+        settings.push(SettingReport {
+            name: "warn-days",
+            value: args.warn_days.to_string(),
+            source: Origin::Flag("warn-days"),
+        });
+    }
+    if let Some(d) = args.fail_days {
+        settings.push(SettingReport {
+            name: "fail-days",
+            value: d.to_string(),
+            source: Origin::Flag("fail-days"),
         });
     }
 
@@ -809,7 +854,12 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         mode_origin,
         ca,
         missing_root_file,
-        crl,
+        crls,
+        crl_fetch: args.crl_fetch,
+        ocsp: args.ocsp,
+        warn_days: args.warn_days,
+        fail_days: args.fail_days,
+        strict: args.strict,
         sni,
         tls_min,
         tls_max,

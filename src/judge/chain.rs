@@ -290,18 +290,7 @@ fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdic
 /// A readable name for DER Name contents (without the outer SEQUENCE).
 fn name_of(inner: &[u8]) -> String {
     use x509_parser::prelude::FromDer;
-    let mut der = Vec::with_capacity(inner.len() + 4);
-    der.push(0x30);
-    let len = inner.len();
-    if len < 0x80 {
-        der.push(len as u8);
-    } else if len < 0x100 {
-        der.extend_from_slice(&[0x81, len as u8]);
-    } else {
-        der.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
-    }
-    der.extend_from_slice(inner);
-    match x509_parser::x509::X509Name::from_der(&der) {
+    match x509_parser::x509::X509Name::from_der(&crate::trust::wrap_sequence(inner)) {
         Ok((_, n)) => n.to_string(),
         Err(_) => "(unreadable name)".into(),
     }

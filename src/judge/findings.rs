@@ -35,7 +35,7 @@ pub struct Finding {
     pub fix: Option<String>,
 }
 
-fn finding(
+pub(crate) fn finding(
     id: &'static str,
     severity: Severity,
     title: impl Into<String>,
@@ -183,23 +183,6 @@ pub(crate) fn collect(
                 ));
             }
         }
-        for c in &facts.chain {
-            if c.parse_error.is_none()
-                && (0..=30).contains(&c.days_left)
-                && c.not_after_unix >= facts.observed_unix
-            {
-                out.push(finding(
-                    "expires-soon",
-                    Severity::Warning,
-                    format!("{} expires in {} days", short_name(&c.subject), c.days_left),
-                    format!("notAfter {}", c.not_after),
-                    Some(
-                        "renew it before it expires; every verifying client will refuse it then"
-                            .into(),
-                    ),
-                ));
-            }
-        }
     }
 
     if verdict.result == Outcome::Pass && !verdict.encrypted {
@@ -228,7 +211,7 @@ pub(crate) fn collect(
 }
 
 /// Whether the chosen mode checks the chain (libpq's require does, with a root file).
-fn effective_verifies(plan: &Plan) -> bool {
+pub(crate) fn effective_verifies(plan: &Plan) -> bool {
     plan.mode == Mode::VerifyCa
         || plan.mode == Mode::VerifyFull
         || (plan.rules == ClientRules::Libpq
