@@ -47,13 +47,23 @@ impl TrustSource {
 /// The OS store: the bundle file OpenSSL would use on this machine
 /// (honouring SSL_CERT_FILE and SSL_CERT_DIR).
 ///
-/// When a bundle file exists and SSL_CERT_DIR is not set, only the file is
-/// read: on Debian, RHEL and Alpine it holds the same roots as the hashed
+/// When a bundle file exists and SSL_CERT_DIR is unset (or is the folder
+/// holding the file), only the file is read: on Debian, RHEL and Alpine it holds the same roots as the hashed
 /// certificate directory, and one file reads in well under a millisecond
 /// where the directory's hundreds of links take several.
 pub fn os_store() -> TrustSource {
     let probe = openssl_probe::probe();
-    let dir_from_env = std::env::var_os("SSL_CERT_DIR").is_some_and(|v| !v.is_empty());
+    // A directory that merely holds the bundle file (Debian's default
+    // SSL_CERT_DIR=/etc/ssl/certs) adds nothing but hashed links to it.
+    let dir_from_env = std::env::var_os("SSL_CERT_DIR")
+        .filter(|v| !v.is_empty())
+        .is_some_and(|dir| {
+            probe
+                .cert_file
+                .as_ref()
+                .and_then(|f| f.parent())
+                .is_none_or(|parent| parent != std::path::Path::new(&dir))
+        });
     let (loaded, places) = match (&probe.cert_file, dir_from_env) {
         (Some(file), false) => (
             rustls_native_certs::load_certs_from_paths(Some(file), None),
