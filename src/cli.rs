@@ -40,6 +40,21 @@ pub enum Command {
     Connect(ConnectArgs),
     /// Start throw-away endpoints on loopback and check them, to see what reports look like
     Demo(DemoArgs),
+    /// Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes
+    #[command(
+        after_help = "Exit codes:\n  0  at least one known cause matches\n  1  nothing known matches\n  2  usage error"
+    )]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error text, as the client printed it (quote it)
+    pub text: String,
+
+    /// Print the explanation as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod connect;
 pub mod demo;
+pub mod explain;
 pub mod fetch;
 pub mod handshake;
 pub mod judge;

@@ -227,7 +227,11 @@ pub fn render(r: &Report, p: Painter) -> String {
         for o in &j.ocsp {
             let label = match o.source {
                 "stapled" => "stapled".to_string(),
-                _ => format!("[{}] {}", o.position, o.url.as_deref().unwrap_or("responder")),
+                _ => format!(
+                    "[{}] {}",
+                    o.position,
+                    o.url.as_deref().unwrap_or("responder")
+                ),
             };
             let status = o.status.unwrap_or("no answer for this certificate");
             let trust = if o.trustworthy {
