@@ -17,6 +17,19 @@ struct Cause {
     needles: &'static [&'static str],
 }
 
+impl Cause {
+    fn explained(&self, matched: &'static str) -> ExplainedCause {
+        ExplainedCause {
+            id: self.id,
+            title: self.title,
+            meaning: self.meaning,
+            matched,
+            prove: self.prove,
+            fix: self.fix,
+        }
+    }
+}
+
 const CAUSES: &[Cause] = &[
     Cause {
         id: "F03",
@@ -386,14 +399,7 @@ pub fn explain(text: &str) -> Explanation {
             .filter(|n| lower.contains(**n))
             .max_by_key(|n| n.len())
         {
-            causes.push(ExplainedCause {
-                id: c.id,
-                title: c.title,
-                meaning: c.meaning,
-                matched: needle,
-                prove: c.prove,
-                fix: c.fix,
-            });
+            causes.push(c.explained(needle));
         }
     }
     // A bare "certificate verify failed" is libpq's and OpenSSL's word for
@@ -401,14 +407,7 @@ pub fn explain(text: &str) -> Explanation {
     if causes.is_empty() && lower.contains("certificate verify failed") {
         for id in ["F01", "F03", "F02", "F06", "F04"] {
             let c = CAUSES.iter().find(|c| c.id == id).expect("known id");
-            causes.push(ExplainedCause {
-                id: c.id,
-                title: c.title,
-                meaning: c.meaning,
-                matched: "certificate verify failed",
-                prove: c.prove,
-                fix: c.fix,
-            });
+            causes.push(c.explained("certificate verify failed"));
         }
     }
     // More specific matches first: a longer matched phrase says more.

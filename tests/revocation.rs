@@ -16,23 +16,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::pki::{Ca, LeafSpec};
 use support::tls_server::{self, TlsServerSpec};
-use support::tlscheck;
 
 fn run(args: &[&str]) -> (i32, Value) {
-    let out = tlscheck()
-        .arg("connect")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run tlscheck");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {} {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), json)
+    support::connect_json(args)
 }
 
 fn finding<'a>(j: &'a Value, id: &str) -> Option<&'a Value> {

@@ -18,20 +18,7 @@ struct Run {
 }
 
 fn run(args: &[&str]) -> Run {
-    let out = tlscheck()
-        .arg("connect")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run tlscheck");
-    let code = out.status.code().expect("exit code");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): stdout {} stderr {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let (code, json) = support::connect_json(args);
     Run { code, json }
 }
 

@@ -77,7 +77,7 @@ impl Facts {
 }
 
 /// Facts about one certificate as served.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CertFacts {
     /// 0 is the leaf; higher numbers go up the chain as the server ordered it.
     pub position: usize,
@@ -280,39 +280,9 @@ pub fn describe(position: usize, der: &[u8], now_unix: i64) -> CertFacts {
 fn unparsable(position: usize, sha256: String, error: String) -> CertFacts {
     CertFacts {
         position,
-        subject: String::new(),
-        issuer: String::new(),
-        common_name: None,
-        serial: String::new(),
-        version: 0,
-        not_before: String::new(),
-        not_after: String::new(),
-        days_left: 0,
-        key_type: String::new(),
-        key_bits: None,
-        signature_algorithm: String::new(),
-        san_dns: Vec::new(),
-        san_ip: Vec::new(),
-        has_san: false,
-        is_ca: None,
-        path_len: None,
-        key_usage: Vec::new(),
-        extended_key_usage: Vec::new(),
-        aia_ca_issuers: Vec::new(),
-        aia_ocsp: Vec::new(),
-        crl_urls: Vec::new(),
-        must_staple: false,
-        self_issued: false,
-        subject_key_id: None,
-        authority_key_id: None,
         sha256,
         parse_error: Some(error),
-        subject_der: Vec::new(),
-        issuer_der: Vec::new(),
-        serial_der: Vec::new(),
-        spki_der: Vec::new(),
-        not_before_unix: 0,
-        not_after_unix: 0,
+        ..CertFacts::default()
     }
 }
 
