@@ -32,6 +32,10 @@ pub struct TrustSource {
     pub anchors: Vec<TrustAnchor<'static>>,
     /// The certificates as read (empty for the Mozilla bundle, which ships anchors only).
     pub certs: Vec<CertificateDer<'static>>,
+    /// For each anchor, the index of the certificate in `certs` it was made
+    /// from (empty for the Mozilla bundle), so a verified path's anchor can be
+    /// exported as a certificate.
+    pub anchor_certs: Vec<usize>,
     /// Problems reading it (unreadable files, bad PEM blocks).
     pub errors: Vec<String>,
 }
@@ -42,7 +46,77 @@ impl TrustSource {
         let inner = strip_sequence(name_der);
         self.anchors.iter().any(|a| a.subject.as_ref() == inner)
     }
+
+    /// The certificate an anchor of this source was made from, when the
+    /// source keeps certificates (the Mozilla bundle does not).
+    pub fn anchor_cert(&self, anchor: &TrustAnchor<'_>) -> Option<&CertificateDer<'static>> {
+        let i = self.anchors.iter().position(|a| {
+            a.subject == anchor.subject
+                && a.subject_public_key_info == anchor.subject_public_key_info
+        })?;
+        self.anchor_certs.get(i).and_then(|&c| self.certs.get(c))
+    }
 }
+
+/// Where the OS store was read from, and what was looked at to decide.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreLocation {
+    /// `linux`, `macos`, `windows`, …
+    pub platform: &'static str,
+    /// How the store was found, in words: the environment variables, the
+    /// bundle file, the certificate directories, or the platform's own store.
+    pub how: String,
+    /// `SSL_CERT_FILE` as set in the environment (when set).
+    pub ssl_cert_file: Option<String>,
+    /// `SSL_CERT_DIR` as set in the environment (when set).
+    pub ssl_cert_dir: Option<String>,
+    /// The well-known places for this platform, in the order they are tried.
+    pub tried: Vec<TriedPath>,
+    /// The files or directories actually read (empty for a platform store).
+    pub used: Vec<String>,
+}
+
+/// One well-known place for the OS store.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriedPath {
+    pub path: String,
+    /// `file` or `directory`.
+    pub kind: &'static str,
+    /// The systems that keep their store here.
+    pub systems: &'static str,
+    pub exists: bool,
+    pub used: bool,
+}
+
+/// The bundle files OpenSSL-based clients look for, in openssl-probe's
+/// order (the first that exists wins), with the systems that use them.
+#[cfg(target_os = "linux")]
+const BUNDLE_FILES: &[(&str, &str)] = &[
+    (
+        "/etc/ssl/certs/ca-certificates.crt",
+        "Debian, Ubuntu, Gentoo, Arch",
+    ),
+    (
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+        "RHEL, CentOS, Fedora",
+    ),
+    ("/etc/pki/tls/certs/ca-bundle.crt", "RHEL, Fedora (older)"),
+    ("/etc/ssl/ca-bundle.pem", "openSUSE, SLES"),
+    ("/etc/pki/tls/cacert.pem", "OpenELEC"),
+    ("/etc/ssl/cert.pem", "Alpine"),
+    ("/opt/etc/ssl/certs/ca-certificates.crt", "Entware"),
+    ("/etc/ssl/certs/cacert.pem", "OpenHarmony"),
+];
+#[cfg(not(target_os = "linux"))]
+const BUNDLE_FILES: &[(&str, &str)] = &[("/etc/ssl/certs/ca-certificates.crt", "")];
+
+#[cfg(target_os = "linux")]
+const CERT_DIRS: &[(&str, &str)] = &[
+    ("/etc/ssl/certs", "Debian, Ubuntu, SLES"),
+    ("/etc/pki/tls/certs", "RHEL, Fedora"),
+];
+#[cfg(not(target_os = "linux"))]
+const CERT_DIRS: &[(&str, &str)] = &[("/etc/ssl/certs", "")];
 
 /// The OS store: the bundle file OpenSSL would use on this machine
 /// (honouring SSL_CERT_FILE and SSL_CERT_DIR).
@@ -52,50 +126,139 @@ impl TrustSource {
 /// certificate directory, and one file reads in well under a millisecond
 /// where the directory's hundreds of links take several.
 pub fn os_store() -> TrustSource {
+    os_store_located().0
+}
+
+/// The OS store and where it was read from (what `tlscheck roots` shows).
+///
+/// As for OpenSSL, SSL_CERT_FILE and SSL_CERT_DIR replace the defaults when
+/// set; a variable that names a missing path is reported, and nothing is
+/// read from it.
+pub fn os_store_located() -> (TrustSource, StoreLocation) {
+    let env_var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.to_string_lossy().into_owned())
+    };
+    let ssl_cert_file = env_var("SSL_CERT_FILE");
+    let ssl_cert_dir = env_var("SSL_CERT_DIR");
     let probe = openssl_probe::probe();
     // A directory that merely holds the bundle file (Debian's default
     // SSL_CERT_DIR=/etc/ssl/certs) adds nothing but hashed links to it.
-    let dir_from_env = std::env::var_os("SSL_CERT_DIR")
-        .filter(|v| !v.is_empty())
-        .is_some_and(|dir| {
-            probe
-                .cert_file
-                .as_ref()
-                .and_then(|f| f.parent())
-                .is_none_or(|parent| parent != std::path::Path::new(&dir))
-        });
-    let (loaded, places) = match (&probe.cert_file, dir_from_env) {
-        (Some(file), false) => (
+    let bundle = match &ssl_cert_file {
+        Some(f) => Some(std::path::PathBuf::from(f)),
+        None => probe.cert_file.clone(),
+    };
+    let dir_holds_bundle = ssl_cert_dir.as_deref().is_some_and(|dir| {
+        bundle
+            .as_ref()
+            .filter(|f| f.exists())
+            .and_then(|f| f.parent())
+            .is_some_and(|parent| parent == Path::new(dir))
+    });
+    let dir_counts = ssl_cert_dir.is_some() && !dir_holds_bundle;
+    let (loaded, used, how) = if dir_counts {
+        // rustls-native-certs reads exactly the variables' paths here.
+        let mut used: Vec<String> = ssl_cert_file.iter().cloned().collect();
+        if let Some(dirs) = &ssl_cert_dir {
+            used.extend(std::env::split_paths(dirs).map(|p| p.display().to_string()));
+        }
+        let how = if ssl_cert_file.is_some() {
+            "SSL_CERT_FILE and SSL_CERT_DIR (they replace the defaults)"
+        } else {
+            "SSL_CERT_DIR (it replaces the defaults)"
+        };
+        (rustls_native_certs::load_native_certs(), used, how)
+    } else if let Some(file) = &ssl_cert_file {
+        let how = if dir_holds_bundle {
+            "SSL_CERT_FILE (it replaces the defaults; SSL_CERT_DIR only holds links to it, so it is not read)"
+        } else {
+            "SSL_CERT_FILE (it replaces the defaults)"
+        };
+        (
+            rustls_native_certs::load_certs_from_paths(Some(Path::new(file)), None),
+            vec![file.clone()],
+            how,
+        )
+    } else if let Some(file) = &probe.cert_file {
+        let how = if dir_holds_bundle {
+            "the bundle file (the first of the well-known files that exists; SSL_CERT_DIR only holds links to it, so it is not read)"
+        } else {
+            "the bundle file (the first of the well-known files that exists)"
+        };
+        (
             rustls_native_certs::load_certs_from_paths(Some(file), None),
             vec![file.display().to_string()],
-        ),
-        _ => {
-            let mut places: Vec<String> = probe
-                .cert_file
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            for dir in &probe.cert_dir {
-                let dir = dir.display().to_string();
-                if !places.contains(&dir) {
-                    places.push(dir);
-                }
-            }
-            (rustls_native_certs::load_native_certs(), places)
-        }
+            how,
+        )
+    } else if cfg!(any(target_os = "macos", target_os = "windows")) {
+        let how = if cfg!(target_os = "macos") {
+            "the macOS keychains (system roots and admin trust settings)"
+        } else {
+            "the Windows certificate store (ROOT)"
+        };
+        (rustls_native_certs::load_native_certs(), Vec::new(), how)
+    } else {
+        let used = probe
+            .cert_dir
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        (
+            rustls_native_certs::load_native_certs(),
+            used,
+            "the certificate directories (no bundle file exists)",
+        )
     };
+    let mut tried: Vec<TriedPath> = Vec::new();
+    for (list, kind) in [(BUNDLE_FILES, "file"), (CERT_DIRS, "directory")] {
+        for (path, systems) in list {
+            tried.push(TriedPath {
+                path: path.to_string(),
+                kind,
+                systems,
+                exists: Path::new(path).exists(),
+                used: used.iter().any(|u| u == path),
+            });
+        }
+    }
+    let location = StoreLocation {
+        platform: std::env::consts::OS,
+        how: how.to_string(),
+        ssl_cert_file,
+        ssl_cert_dir,
+        tried,
+        used: used.clone(),
+    };
+
     let mut source = from_certs(SourceKind::Os, "OS store", loaded.certs);
-    source.location = (!places.is_empty()).then(|| places.join(", "));
+    source.location = if used.is_empty() {
+        Some(how.to_string())
+    } else {
+        Some(used.join(", "))
+    };
     source
         .errors
         .extend(loaded.errors.iter().map(|e| e.to_string()));
+    for (var, value) in [
+        ("SSL_CERT_FILE", &location.ssl_cert_file),
+        ("SSL_CERT_DIR", &location.ssl_cert_dir),
+    ] {
+        if let Some(v) = value {
+            if std::env::split_paths(v).any(|p| !p.exists()) {
+                source.errors.push(format!(
+                    "{var} is set to {v}, which does not exist: OpenSSL-based clients in this environment find no roots there"
+                ));
+            }
+        }
+    }
     if source.anchors.is_empty() {
         source.errors.push(
             "the OS store is empty or missing (a container without the ca-certificates package?)"
                 .into(),
         );
     }
-    source
+    (source, location)
 }
 
 pub fn mozilla() -> TrustSource {
@@ -105,6 +268,7 @@ pub fn mozilla() -> TrustSource {
         location: Some("webpki-roots (compiled in)".into()),
         anchors: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         certs: Vec::new(),
+        anchor_certs: Vec::new(),
         errors: Vec::new(),
     }
 }
@@ -124,9 +288,13 @@ pub fn ca_file(path: &Path) -> TrustSource {
 fn from_certs(kind: SourceKind, label: &str, certs: Vec<CertificateDer<'static>>) -> TrustSource {
     let mut errors = Vec::new();
     let mut anchors = Vec::new();
+    let mut anchor_certs = Vec::new();
     for (i, der) in certs.iter().enumerate() {
         match webpki::anchor_from_trusted_cert(der) {
-            Ok(a) => anchors.push(a.to_owned()),
+            Ok(a) => {
+                anchors.push(a.to_owned());
+                anchor_certs.push(i);
+            }
             Err(e) => errors.push(format!(
                 "certificate #{} is unusable as a trust anchor: {e:?}",
                 i + 1
@@ -139,6 +307,7 @@ fn from_certs(kind: SourceKind, label: &str, certs: Vec<CertificateDer<'static>>
         location: None,
         anchors,
         certs,
+        anchor_certs,
         errors,
     }
 }

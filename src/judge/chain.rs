@@ -9,7 +9,7 @@ use webpki::{
     EndEntityCert, KeyUsage, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
 
-use crate::observe::CertFacts;
+use crate::observe::{name_of, CertFacts};
 use crate::trust::{Crls, TrustSource};
 
 /// Why a chain is not valid, as a cause with a fix.
@@ -53,6 +53,13 @@ pub struct ChainVerdict {
     pub detail: Option<String>,
     /// The verified path, leaf first, ending at the trust anchor.
     pub path: Vec<String>,
+    /// The trust anchor's certificate, when the chain is valid and the source
+    /// keeps certificates (for `--save-root`; the Mozilla bundle has none).
+    #[serde(skip)]
+    pub anchor_der: Option<CertificateDer<'static>>,
+    /// The trust anchor's subject (DER contents), when the chain is valid.
+    #[serde(skip)]
+    pub anchor_subject: Option<Vec<u8>>,
 }
 
 impl ChainVerdict {
@@ -62,6 +69,8 @@ impl ChainVerdict {
             problem: Some(problem),
             detail: Some(detail.into()),
             path: Vec::new(),
+            anchor_der: None,
+            anchor_subject: None,
         }
     }
 }
@@ -121,6 +130,8 @@ pub fn verify(
             problem: None,
             detail: None,
             path: vec![format!("{} (itself in this trust source)", leaf.subject)],
+            anchor_der: Some(leaf_der.clone()),
+            anchor_subject: Some(crate::trust::strip_sequence(&leaf.subject_der).to_vec()),
         };
     }
     let leaf = match EndEntityCert::try_from(leaf_der) {
@@ -172,7 +183,8 @@ pub fn verify(
                 "{} (trust anchor)",
                 name_of(path.anchor().subject.as_ref())
             ));
-            names
+            let anchor_der = source.anchor_cert(path.anchor()).cloned();
+            (names, anchor_der, path.anchor().subject.to_vec())
         })
     };
     let mut result = verify(revocation);
@@ -190,11 +202,13 @@ pub fn verify(
         }
     }
     match result {
-        Ok(names) => ChainVerdict {
+        Ok((names, anchor_der, anchor_subject)) => ChainVerdict {
             valid: true,
             problem: None,
             detail: None,
             path: names,
+            anchor_der,
+            anchor_subject: Some(anchor_subject),
         },
         Err(e) => explain(&e, facts, now_unix),
     }
@@ -285,13 +299,4 @@ fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdic
         other => (ChainProblem::Other, format!("{other:?}")),
     };
     ChainVerdict::invalid(problem, detail)
-}
-
-/// A readable name for DER Name contents (without the outer SEQUENCE).
-fn name_of(inner: &[u8]) -> String {
-    use x509_parser::prelude::FromDer;
-    match x509_parser::x509::X509Name::from_der(&crate::trust::wrap_sequence(inner)) {
-        Ok((_, n)) => n.to_string(),
-        Err(_) => "(unreadable name)".into(),
-    }
 }

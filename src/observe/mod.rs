@@ -287,7 +287,11 @@ fn unparsable(position: usize, sha256: String, error: String) -> CertFacts {
 }
 
 fn key_description(cert: &X509Certificate<'_>) -> (String, Option<usize>) {
-    let spki = cert.public_key();
+    spki_description(cert.public_key())
+}
+
+/// A public key's type ("RSA", "EC P-256", "Ed25519", …) and size in bits.
+pub fn spki_description(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<usize>) {
     match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => ("RSA".into(), Some(rsa.key_size())),
         Ok(PublicKey::EC(ec)) => {
@@ -318,6 +322,16 @@ fn key_description(cert: &X509Certificate<'_>) -> (String, Option<usize>) {
     }
 }
 
+/// A readable name for DER Name contents (without the outer SEQUENCE), as
+/// webpki keeps names in trust anchors and verified paths.
+pub fn name_of(inner: &[u8]) -> String {
+    let der = crate::trust::wrap_sequence(inner);
+    match X509Name::from_der(&der) {
+        Ok((_, n)) => n.to_string(),
+        Err(_) => "(unreadable name)".into(),
+    }
+}
+
 fn oid_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
     x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry())
         .map(str::to_string)
@@ -341,7 +355,13 @@ pub fn fingerprint(der: &[u8]) -> String {
     colon_hex(d.as_ref())
 }
 
-fn colon_hex(b: &[u8]) -> String {
+/// The SHA-1 fingerprint, as `openssl x509 -fingerprint` prints it by default.
+pub fn fingerprint_sha1(der: &[u8]) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
+    colon_hex(d.as_ref())
+}
+
+pub fn colon_hex(b: &[u8]) -> String {
     b.iter()
         .map(|c| format!("{c:02X}"))
         .collect::<Vec<_>>()

@@ -7,7 +7,7 @@ use owo_colors::OwoColorize;
 
 use super::Report;
 use crate::handshake::AfterHandshake;
-use crate::judge::{Finding, Outcome, Severity};
+use crate::judge::{Finding, Outcome, Severity, TrustVerdict};
 use crate::observe::CertFacts;
 
 /// Whether to colour, decided once by the caller.
@@ -17,35 +17,35 @@ pub struct Painter {
 }
 
 impl Painter {
-    fn red(&self, s: &str) -> String {
+    pub(crate) fn red(&self, s: &str) -> String {
         if self.color {
             s.red().bold().to_string()
         } else {
             s.to_string()
         }
     }
-    fn green(&self, s: &str) -> String {
+    pub(crate) fn green(&self, s: &str) -> String {
         if self.color {
             s.green().bold().to_string()
         } else {
             s.to_string()
         }
     }
-    fn yellow(&self, s: &str) -> String {
+    pub(crate) fn yellow(&self, s: &str) -> String {
         if self.color {
             s.yellow().to_string()
         } else {
             s.to_string()
         }
     }
-    fn bold(&self, s: &str) -> String {
+    pub(crate) fn bold(&self, s: &str) -> String {
         if self.color {
             s.bold().to_string()
         } else {
             s.to_string()
         }
     }
-    fn dim(&self, s: &str) -> String {
+    pub(crate) fn dim(&self, s: &str) -> String {
         if self.color {
             s.dimmed().to_string()
         } else {
@@ -121,35 +121,7 @@ pub fn render(r: &Report, p: Painter) -> String {
             "\n{}",
             p.bold("Trust sources (the chain against each)")
         );
-        for t in &j.trust {
-            let mark = if t.verdict.valid {
-                p.green("✓")
-            } else {
-                p.red("✗")
-            };
-            let used = if t.used_for_verdict {
-                p.bold("  ← decides verify-ca/verify-full")
-            } else {
-                String::new()
-            };
-            let place = t
-                .location
-                .as_deref()
-                .map(|l| format!(" {l}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {mark} {}{} ({} roots){used}",
-                t.label,
-                p.dim(&place),
-                t.roots
-            );
-            if t.verdict.valid {
-                let _ = writeln!(out, "      valid: {}", t.verdict.path.join(" ← "));
-            } else if let Some(d) = &t.verdict.detail {
-                let _ = writeln!(out, "      {d}");
-            }
-        }
+        trust_sources(&mut out, &j.trust, "decides verify-ca/verify-full", p);
         let _ = writeln!(out, "  verdicts use: {}", j.verdict_trust);
     }
 
@@ -329,6 +301,40 @@ pub fn render(r: &Report, p: Painter) -> String {
     out
 }
 
+/// The chain against each trust source, one entry each; `decides` names
+/// what the source marked `used_for_verdict` decides.
+pub(crate) fn trust_sources(out: &mut String, trust: &[TrustVerdict], decides: &str, p: Painter) {
+    for t in trust {
+        let mark = if t.verdict.valid {
+            p.green("✓")
+        } else {
+            p.red("✗")
+        };
+        let used = if t.used_for_verdict {
+            p.bold(&format!("  ← {decides}"))
+        } else {
+            String::new()
+        };
+        let place = t
+            .location
+            .as_deref()
+            .map(|l| format!(" {l}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {mark} {}{} ({} roots){used}",
+            t.label,
+            p.dim(&place),
+            t.roots
+        );
+        if t.verdict.valid {
+            let _ = writeln!(out, "      valid: {}", t.verdict.path.join(" ← "));
+        } else if let Some(d) = &t.verdict.detail {
+            let _ = writeln!(out, "      {d}");
+        }
+    }
+}
+
 /// Pad a possibly coloured word to the width of its plain text.
 fn pad(painted: &str, o: Outcome) -> String {
     let plain = match o {
@@ -357,7 +363,7 @@ fn finding(out: &mut String, f: &Finding, p: Painter) {
     }
 }
 
-fn cert(out: &mut String, c: &CertFacts, depth: usize, now: i64, p: Painter) {
+pub(crate) fn cert(out: &mut String, c: &CertFacts, depth: usize, now: i64, p: Painter) {
     let indent = "   ".repeat(depth.saturating_sub(1));
     let branch = if depth == 0 { "" } else { "└─ " };
     let pad = "   ".repeat(depth) + "   ";
