@@ -17,6 +17,18 @@ Exit codes:
   2  usage error (bad flags, malformed target, unsupported protocol)
   3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)";
 
+pub const ROOTS_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  the OS store holds roots (and, with --find, one of them matches)
+  1  the OS store is empty or missing, or --find matches no root in it
+  2  usage error";
+
+pub const CERT_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every chain verifies, every key matches a certificate, no certificate is within --fail-days
+  1  a chain does not verify, a key matches no certificate, or a certificate is within --fail-days
+  2  a file cannot be read or holds nothing recognisable, a wrong PKCS#12 password, bad flags";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tlscheck",
@@ -45,6 +57,12 @@ pub enum Command {
         after_help = "Exit codes:\n  0  at least one known cause matches\n  1  nothing known matches\n  2  usage error"
     )]
     Explain(ExplainArgs),
+    /// Show where this machine's OS trust store is read from, and search it and the Mozilla bundle
+    #[command(after_help = ROOTS_EXIT_CODES_HELP)]
+    Roots(RootsArgs),
+    /// Inspect local certificates, chains, CRLs, PKCS#12 bundles and private keys
+    #[command(after_help = CERT_EXIT_CODES_HELP)]
+    Cert(CertArgs),
 }
 
 #[derive(Debug, Args)]
@@ -123,11 +141,65 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
 
+    /// Write the chain the server sent (leaf first) to FILE as PEM
+    #[arg(long, value_name = "FILE")]
+    pub save_chain: Option<PathBuf>,
+
+    /// Write the one root certificate that anchors the chain to FILE as PEM (for clients that take a single certificate)
+    #[arg(long, value_name = "FILE")]
+    pub save_root: Option<PathBuf>,
+
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
 
     /// Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RootsArgs {
+    /// Search the roots by subject (any part, any case) or fingerprint (SHA-256, SHA-1 or SPKI SHA-256, hex, colons optional)
+    #[arg(long, value_name = "TEXT")]
+    pub find: Option<String>,
+
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+
+    /// Colour in the human output
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CertArgs {
+    /// Files to inspect: PEM (certificates, CRLs, private keys, in any mix), DER certificates or CRLs, PKCS#12 (.p12/.pfx)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Verify the chain against this root file (PEM) instead of the OS store
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Read the PKCS#12 password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Warn about certificates that expire within this many days
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn_days: u32,
+
+    /// Fail (exit 1) for certificates that expire within this many days (0: only expired ones)
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    pub fail_days: u32,
+
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+
+    /// Colour in the human output
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 }

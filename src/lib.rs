@@ -3,7 +3,8 @@
 //! The pipeline, one module per step (see ARCHITECTURE.md):
 //! [`target`] → [`settings`] → [`connect`] → [`protocol`] → [`handshake`] →
 //! [`observe`] → [`judge`] (with [`trust`]) → [`report`]. [`check`] runs them
-//! in order; `main.rs` only parses, runs, renders and exits.
+//! in order; `main.rs` only parses, runs, renders and exits. [`tools`] holds
+//! the trust-store and certificate-file subcommands built on the same parts.
 
 pub mod check;
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod protocol;
 pub mod report;
 pub mod settings;
 pub mod target;
+pub mod tools;
 pub mod trust;
 
 use std::io::{IsTerminal, Write};

@@ -3,7 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use tlscheck::cli::{Cli, Command};
 use tlscheck::report::human::{self, Painter};
+use tlscheck::report::tools;
 use tlscheck::settings::{self, ProcessEnv};
+use tlscheck::tools::{cert, export, files, roots};
 
 /// Exit code for usage errors (clap uses 2 as well).
 const USAGE: u8 = 2;
@@ -34,6 +36,60 @@ fn main() -> ExitCode {
                 };
                 tlscheck::print_stdout(&human::render(&report, painter));
             }
+            let mut code = report.exit_code as u8;
+            let saves = [
+                args.save_chain
+                    .as_deref()
+                    .map(|p| export::save_chain(&report, p)),
+                args.save_root
+                    .as_deref()
+                    .map(|p| export::save_root(&report, p)),
+            ];
+            for saved in saves.into_iter().flatten() {
+                eprintln!("tlscheck: {}", saved.message);
+                if saved.io_error {
+                    code = USAGE;
+                }
+            }
+            ExitCode::from(code)
+        }
+        Command::Roots(args) => {
+            let report = roots::run(args.find.as_deref());
+            if args.json {
+                tlscheck::print_stdout(&(to_json(&report) + "\n"));
+            } else {
+                let painter = Painter {
+                    color: tlscheck::use_color(args.color),
+                };
+                tlscheck::print_stdout(&tools::render_roots(&report, painter));
+            }
+            ExitCode::from(report.exit_code as u8)
+        }
+        Command::Cert(args) => {
+            let loaded = match files::password(args.password_file.as_deref())
+                .and_then(|pw| files::read_all(&args.files, pw.as_deref()))
+            {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("tlscheck cert: {e}");
+                    return ExitCode::from(USAGE);
+                }
+            };
+            let opts = cert::CertOptions {
+                ca_file: args.ca_file.clone(),
+                warn_days: args.warn_days.into(),
+                fail_days: args.fail_days.into(),
+            };
+            let now = tlscheck::observe::now_unix();
+            let report = cert::inspect(&loaded, &opts, now);
+            if args.json {
+                tlscheck::print_stdout(&(to_json(&report) + "\n"));
+            } else {
+                let painter = Painter {
+                    color: tlscheck::use_color(args.color),
+                };
+                tlscheck::print_stdout(&tools::render_cert(&report, now, painter));
+            }
             ExitCode::from(report.exit_code as u8)
         }
         Command::Explain(args) => {
@@ -60,4 +116,8 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

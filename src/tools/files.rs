@@ -1,0 +1,258 @@
+//! Reading local files for `tlscheck cert`: PEM with any mix of blocks,
+//! DER certificates, CRLs and keys, and PKCS#12 bundles.
+//!
+//! Reading is separate from inspecting: this module only turns bytes into
+//! DER items and says what each file held.
+
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::pem::{PemObject, SectionKind};
+use rustls_pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, PrivatePkcs1KeyDer,
+    PrivatePkcs8KeyDer, PrivateSec1KeyDer,
+};
+use serde::Serialize;
+use x509_parser::prelude::FromDer;
+
+/// Environment variable holding the PKCS#12 password (never printed).
+pub const PASSWORD_ENV: &str = "TLSCHECK_KEY_PASSWORD";
+
+/// What one file held.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    /// `pem`, `der` or `pkcs12`.
+    pub format: &'static str,
+    pub certificates: usize,
+    pub crls: usize,
+    pub keys: usize,
+    /// Blocks that were skipped, and why.
+    pub skipped: Vec<String>,
+}
+
+/// A private key as read, with its encoding.
+#[derive(Debug)]
+pub struct LoadedKey {
+    pub file: usize,
+    /// `PKCS#8`, `PKCS#1` (RSA) or `SEC1` (EC).
+    pub format: &'static str,
+    pub der: PrivateKeyDer<'static>,
+}
+
+/// Everything read from the files, in file order.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<FileSummary>,
+    /// (file index, certificate)
+    pub certs: Vec<(usize, CertificateDer<'static>)>,
+    pub crls: Vec<(usize, CertificateRevocationListDer<'static>)>,
+    pub keys: Vec<LoadedKey>,
+}
+
+/// Why a file could not be read (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{path} holds no certificate, CRL or private key{hint}")]
+    Nothing { path: String, hint: String },
+    #[error("{path} is a PKCS#12 file protected by a password: give it with --password-file FILE or the environment variable {PASSWORD_ENV}")]
+    PasswordNeeded { path: String },
+    #[error(
+        "wrong password for {path}: the PKCS#12 integrity check (MAC) does not verify with it"
+    )]
+    WrongPassword { path: String },
+    #[error("{path} cannot be read as PKCS#12: {error}")]
+    Pkcs12 { path: String, error: String },
+    #[error("cannot read the password file {path}: {error}")]
+    PasswordFile { path: String, error: std::io::Error },
+}
+
+/// The PKCS#12 password: the first line of `file`, else the environment
+/// variable, else none.
+pub fn password(file: Option<&Path>) -> Result<Option<String>, ReadError> {
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f).map_err(|error| ReadError::PasswordFile {
+            path: f.display().to_string(),
+            error,
+        })?;
+        return Ok(Some(text.lines().next().unwrap_or("").to_string()));
+    }
+    Ok(std::env::var(PASSWORD_ENV).ok())
+}
+
+/// Read every file; the first unreadable one stops the reading.
+pub fn read_all(paths: &[PathBuf], password: Option<&str>) -> Result<Loaded, ReadError> {
+    let mut loaded = Loaded::default();
+    for path in paths {
+        read_one(path, password, &mut loaded)?;
+    }
+    Ok(loaded)
+}
+
+fn read_one(path: &Path, password: Option<&str>, out: &mut Loaded) -> Result<(), ReadError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|error| ReadError::Io {
+        path: name.clone(),
+        error,
+    })?;
+    let file = out.files.len();
+    let mut summary = FileSummary {
+        path: name.clone(),
+        format: "pem",
+        certificates: 0,
+        crls: 0,
+        keys: 0,
+        skipped: Vec::new(),
+    };
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let (certs0, crls0, keys0) = (out.certs.len(), out.crls.len(), out.keys.len());
+
+    if looks_like_pem(&bytes) {
+        read_pem(&bytes, file, out, &mut summary);
+    } else if ext == "p12" || ext == "pfx" || looks_like_pkcs12(&bytes) {
+        summary.format = "pkcs12";
+        read_pkcs12(&bytes, &name, password, file, out)?;
+    } else {
+        summary.format = "der";
+        read_der(bytes, file, out);
+    }
+    summary.certificates = out.certs.len() - certs0;
+    summary.crls = out.crls.len() - crls0;
+    summary.keys = out.keys.len() - keys0;
+    if summary.certificates + summary.crls + summary.keys == 0 {
+        let hint = if summary.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", summary.skipped.join("; "))
+        };
+        return Err(ReadError::Nothing { path: name, hint });
+    }
+    out.files.push(summary);
+    Ok(())
+}
+
+fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// A PFX is SEQUENCE { INTEGER 3, … }; keys start with INTEGER 0 or 1 and
+/// certificates and CRLs with a SEQUENCE.
+fn looks_like_pkcs12(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 || bytes[0] != 0x30 {
+        return false;
+    }
+    let header = match bytes[1] {
+        n if n < 0x80 => 2,
+        n => 2 + (n & 0x7f) as usize,
+    };
+    bytes.get(header..header + 3) == Some(&[0x02, 0x01, 0x03])
+}
+
+fn read_pem(bytes: &[u8], file: usize, out: &mut Loaded, summary: &mut FileSummary) {
+    for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
+        match item {
+            Ok((SectionKind::Certificate, der)) => out.certs.push((file, der.into())),
+            Ok((SectionKind::Crl, der)) => out.crls.push((file, der.into())),
+            Ok((SectionKind::PrivateKey, der)) => out.keys.push(LoadedKey {
+                file,
+                format: "PKCS#8",
+                der: PrivatePkcs8KeyDer::from(der).into(),
+            }),
+            Ok((SectionKind::RsaPrivateKey, der)) => out.keys.push(LoadedKey {
+                file,
+                format: "PKCS#1",
+                der: PrivatePkcs1KeyDer::from(der).into(),
+            }),
+            Ok((SectionKind::EcPrivateKey, der)) => out.keys.push(LoadedKey {
+                file,
+                format: "SEC1",
+                der: PrivateSec1KeyDer::from(der).into(),
+            }),
+            Ok((kind, _)) => summary
+                .skipped
+                .push(format!("a {kind:?} block (not inspected)")),
+            Err(e) => summary.skipped.push(format!("a bad PEM block: {e}")),
+        }
+    }
+    // Blocks the PEM reader does not know are passed over silently; name them.
+    let text = String::from_utf8_lossy(bytes);
+    for line in text.lines() {
+        let Some(label) = line
+            .trim()
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            continue;
+        };
+        if SectionKind::try_from(label.as_bytes()).is_ok() {
+            continue;
+        }
+        summary.skipped.push(match label {
+            "ENCRYPTED PRIVATE KEY" => "an ENCRYPTED PRIVATE KEY block: encrypted keys are not supported; decrypt it with `openssl pkey -in FILE -out key.pem`".into(),
+            other => format!("a {other} block (not supported)"),
+        });
+    }
+}
+
+fn read_der(bytes: Vec<u8>, file: usize, out: &mut Loaded) {
+    use x509_parser::prelude::{CertificateRevocationList, X509Certificate};
+    if X509Certificate::from_der(&bytes).is_ok() {
+        out.certs.push((file, bytes.into()));
+    } else if CertificateRevocationList::from_der(&bytes).is_ok() {
+        out.crls.push((file, bytes.into()));
+    } else if let Ok(key) = PrivateKeyDer::try_from(bytes.as_slice()) {
+        let format = match key {
+            PrivateKeyDer::Pkcs1(_) => "PKCS#1",
+            PrivateKeyDer::Sec1(_) => "SEC1",
+            _ => "PKCS#8",
+        };
+        out.keys.push(LoadedKey {
+            file,
+            format,
+            der: key.clone_key(),
+        });
+    }
+}
+
+fn read_pkcs12(
+    bytes: &[u8],
+    name: &str,
+    password: Option<&str>,
+    file: usize,
+    out: &mut Loaded,
+) -> Result<(), ReadError> {
+    use p12_keystore::error::Error as P12Error;
+    let archive = match p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password.unwrap_or("")) {
+        Ok(a) => a,
+        // A MAC that does not verify, or (without a MAC) a decryption whose
+        // padding is wrong: the password is wrong.
+        Err(P12Error::MacError(_) | P12Error::UnpadError) => {
+            return Err(match password {
+                None => ReadError::PasswordNeeded { path: name.into() },
+                Some(_) => ReadError::WrongPassword { path: name.into() },
+            })
+        }
+        Err(e) => {
+            return Err(ReadError::Pkcs12 {
+                path: name.into(),
+                error: e.to_string(),
+            })
+        }
+    };
+    for bag in &archive.certs {
+        out.certs
+            .push((file, CertificateDer::from(bag.cert.as_der().to_vec())));
+    }
+    for bag in &archive.keys {
+        out.keys.push(LoadedKey {
+            file,
+            format: "PKCS#8",
+            der: PrivatePkcs8KeyDer::from(bag.key.as_der().to_vec()).into(),
+        });
+    }
+    Ok(())
+}
