@@ -16,6 +16,9 @@ _tlscheck() {
             ",$1")
                 cmd="tlscheck"
                 ;;
+            tlscheck,cert)
+                cmd="tlscheck__subcmd__cert"
+                ;;
             tlscheck,connect)
                 cmd="tlscheck__subcmd__connect"
                 ;;
@@ -27,6 +30,12 @@ _tlscheck() {
                 ;;
             tlscheck,help)
                 cmd="tlscheck__subcmd__help"
+                ;;
+            tlscheck,roots)
+                cmd="tlscheck__subcmd__roots"
+                ;;
+            tlscheck__subcmd__help,cert)
+                cmd="tlscheck__subcmd__help__subcmd__cert"
                 ;;
             tlscheck__subcmd__help,connect)
                 cmd="tlscheck__subcmd__help__subcmd__connect"
@@ -40,6 +49,9 @@ _tlscheck() {
             tlscheck__subcmd__help,help)
                 cmd="tlscheck__subcmd__help__subcmd__help"
                 ;;
+            tlscheck__subcmd__help,roots)
+                cmd="tlscheck__subcmd__help__subcmd__roots"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +59,7 @@ _tlscheck() {
 
     case "${cmd}" in
         tlscheck)
-            opts="-h -V --help --version connect demo explain help"
+            opts="-h -V --help --version connect demo explain roots cert help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -60,8 +72,42 @@ _tlscheck() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tlscheck__subcmd__cert)
+            opts="-h --ca-file --password-file --warn-days --fail-days --json --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tlscheck__subcmd__connect)
-            opts="-h --protocol --mode --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --json --color --help"
+            opts="-h --protocol --mode --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --save-chain --save-root --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,6 +161,14 @@ _tlscheck() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --save-chain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -159,8 +213,22 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__help)
-            opts="connect demo explain help"
+            opts="connect demo explain roots cert help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tlscheck__subcmd__help__subcmd__cert)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -221,6 +289,42 @@ _tlscheck() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tlscheck__subcmd__help__subcmd__roots)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tlscheck__subcmd__roots)
+            opts="-h --find --json --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --find)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -29,6 +29,8 @@ complete -c tlscheck -n "__fish_tlscheck_needs_command" -s V -l version -d 'Prin
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "roots" -d 'Show where this machine\'s OS trust store is read from, and search it and the Mozilla bundle'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "cert" -d 'Inspect local certificates, chains, CRLs, PKCS#12 bundles and private keys'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l protocol -d 'Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]' -r -f -a "auto\t''
 postgres\t''
@@ -56,6 +58,8 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-max -d
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l pg-negotiation -d 'PostgreSQL TLS negotiation: SSLRequest first (postgres) or TLS from the first byte (direct, PostgreSQL 17+)' -r -f -a "postgres\t'SSLRequest, then TLS on `S`'
 direct\t'TLS from the first byte with ALPN `postgresql` (PostgreSQL 17+)'"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l timeout -d 'Seconds allowed for each phase (DNS, connect, upgrade, handshake)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l save-chain -d 'Write the chain the server sent (leaf first) to FILE as PEM' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l save-root -d 'Write the one root certificate that anchors the chain to FILE as PEM (for clients that take a single certificate)' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l color -d 'Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -71,7 +75,24 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -l json -d 'Prin
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand explain" -l json -d 'Print the explanation as JSON'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand explain" -s h -l help -d 'Print help'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -l find -d 'Search the roots by subject (any part, any case) or fingerprint (SHA-256, SHA-1 or SPKI SHA-256, hex, colons optional)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -l color -d 'Colour in the human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -l json -d 'Print the result as JSON'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -s h -l help -d 'Print help'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l ca-file -d 'Verify the chain against this root file (PEM) instead of the OS store' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l password-file -d 'Read the PKCS#12 password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l warn-days -d 'Warn about certificates that expire within this many days' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l fail-days -d 'Fail (exit 1) for certificates that expire within this many days (0: only expired ones)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l color -d 'Colour in the human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l json -d 'Print the result as JSON'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -s h -l help -d 'Print help'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "roots" -d 'Show where this machine\'s OS trust store is read from, and search it and the Mozilla bundle'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "cert" -d 'Inspect local certificates, chains, CRLs, PKCS#12 bundles and private keys'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -18,6 +18,8 @@ fn generated() -> Vec<(&'static str, Vec<u8>)> {
     for (name, file) in [
         ("connect", "man/tlscheck-connect.1"),
         ("demo", "man/tlscheck-demo.1"),
+        ("roots", "man/tlscheck-roots.1"),
+        ("cert", "man/tlscheck-cert.1"),
     ] {
         let sub = tlscheck::cli::command()
             .find_subcommand(name)
