@@ -155,8 +155,86 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::handshake::TlsFacts;
+    use crate::judge::{self, Trust};
+    use crate::observe::{self, Facts};
+    use crate::settings::{self, FixedEnv};
+    use crate::trust::{SourceKind, TrustSource};
+    use clap::Parser;
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::CertificateDer;
+
+    /// A report whose chain is valid against the Mozilla bundle only: a
+    /// source with anchors and no certificates, as webpki-roots is.
+    fn report_valid_only_against_anchors() -> Report {
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "anchors-only root");
+        let root = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+        let leaf = CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &root)
+            .unwrap();
+        let chain = vec![leaf.der().clone()];
+
+        let cli = Cli::try_parse_from(["tlscheck", "connect", "localhost:4433"]).unwrap();
+        let Command::Connect(args) = cli.command else {
+            unreachable!()
+        };
+        let plan = settings::resolve(&args, &FixedEnv(&[])).unwrap();
+        let now = observe::now_unix();
+        let mut facts = Facts::new(now);
+        facts.chain = observe::describe_chain(&chain, now);
+        facts.tls = Some(TlsFacts {
+            sni_sent: Some("localhost".into()),
+            alpn_offered: Vec::new(),
+            versions_offered: Vec::new(),
+            session: None,
+            failure: None,
+            ocsp_stapled_bytes: 0,
+            client_certificate_request: None,
+            handshake_signature_error: None,
+            handshake_ms: 0.0,
+            chain_der: chain,
+            ocsp_der: Vec::new(),
+        });
+        let source = |kind, label: &str, anchors| TrustSource {
+            kind,
+            label: label.into(),
+            location: None,
+            anchors,
+            certs: Vec::new(),
+            anchor_certs: Vec::new(),
+            errors: Vec::new(),
+        };
+        let anchor = webpki::anchor_from_trusted_cert(root.der())
+            .unwrap()
+            .to_owned();
+        let trust = Trust {
+            os: source(SourceKind::Os, "OS store", Vec::new()),
+            mozilla: source(SourceKind::Mozilla, "Mozilla bundle", vec![anchor]),
+            ca_file: None,
+            crls: crate::trust::Crls::default(),
+        };
+        let judgement = judge::judge(&facts, &plan, &trust);
+        Report::new(&plan, facts, judgement)
+    }
+
+    #[test]
+    fn a_root_known_only_to_the_mozilla_bundle_is_not_written() {
+        let report = report_valid_only_against_anchors();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("root.pem");
+        let saved = save_root(&report, &path);
+        assert!(!saved.written && !saved.io_error, "{saved:?}");
+        assert!(!path.exists());
+        assert!(saved.message.contains("Mozilla bundle only"), "{saved:?}");
+        assert!(saved.message.contains("anchors-only root"), "{saved:?}");
+        assert!(saved.message.contains("OS"), "{saved:?}");
+    }
 
     #[test]
     fn pem_round_trips_every_length() {
