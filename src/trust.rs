@@ -247,7 +247,7 @@ pub fn os_store_located() -> (TrustSource, StoreLocation) {
         if let Some(v) = value {
             if std::env::split_paths(v).any(|p| !p.exists()) {
                 source.errors.push(format!(
-                    "{var} is set to {v}, which does not exist: OpenSSL-based clients in this environment find no roots there"
+                    "{var} is set to {v}, which does not exist: no roots are read from it (unset it, or point it at a bundle)"
                 ));
             }
         }

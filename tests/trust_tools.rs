@@ -653,3 +653,67 @@ fn save_root_writes_nothing_when_no_source_verifies() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("cannot write"), "{}", r.stderr);
 }
+
+#[test]
+fn cert_names_keys_it_cannot_compare() {
+    let f = fixture();
+    let leaf = f.write("leaf.pem", &[&f.leaf.cert_pem]);
+    // Ed448: a key type rcgen/aws-lc-rs cannot load.
+    let ed448 = f.path("ed448.key");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "ED448",
+        "-out",
+        ed448.to_str().unwrap(),
+    ]);
+    let r = json_run(cert_cmd(&f, &[&leaf, &ed448]));
+    assert_eq!(r.code, 2, "{:#}", r.json);
+    let e = r.json["keys"][0]["error"].as_str().unwrap();
+    assert!(e.contains("supported"), "{e}");
+
+    // An encrypted PKCS#8 key next to a certificate is named, not ignored.
+    let plain = f.write("leaf.key", &[&f.leaf.key_pem]);
+    let enc = f.path("enc.pem");
+    openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-in",
+        plain.to_str().unwrap(),
+        "-passout",
+        "pass:x",
+        "-out",
+        enc.to_str().unwrap(),
+    ]);
+    let both = f.path("both.pem");
+    std::fs::write(
+        &both,
+        format!(
+            "{}{}",
+            f.leaf.cert_pem,
+            std::fs::read_to_string(&enc).unwrap()
+        ),
+    )
+    .unwrap();
+    let r = json_run(cert_cmd(&f, &[&both]));
+    let skipped = r.json["files"][0]["skipped"].to_string();
+    assert!(skipped.contains("ENCRYPTED PRIVATE KEY"), "{skipped}");
+    // Only the encrypted key: nothing to inspect, exit 2 with the reason.
+    let (code, _, err) = plain_run(cert_cmd(&f, &[&enc]));
+    assert_eq!(code, 2);
+    assert!(err.contains("openssl pkey"), "{err}");
+}
+
+#[test]
+fn cert_words_a_missing_intermediate_for_files() {
+    let f = fixture();
+    let leaf = f.write("leaf.pem", &[&f.leaf.cert_pem]);
+    let root = f.write("root.pem", &[&f.root.cert_pem()]);
+    let mut c = cert_cmd(&f, &[&leaf]);
+    c.arg("--ca-file").arg(&root);
+    let r = json_run(c);
+    assert_eq!(r.code, 1);
+    let problem = r.json["problems"][0].as_str().unwrap();
+    assert!(problem.contains("add the intermediate"), "{problem}");
+    assert!(!problem.contains("server sent"), "{problem}");
+}

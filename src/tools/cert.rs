@@ -358,7 +358,7 @@ fn chain_check(
         }
         crls
     });
-    let trust: Vec<TrustVerdict> = sources
+    let mut trust: Vec<TrustVerdict> = sources
         .iter()
         .map(|s| TrustVerdict {
             source: s.kind,
@@ -376,6 +376,16 @@ fn chain_check(
             ),
         })
         .collect();
+    // The judge words a missing issuer for a served chain; these are files.
+    for t in &mut trust {
+        if t.verdict.problem == Some(chain::ChainProblem::MissingIntermediate) {
+            let top = facts.last().unwrap_or(&facts[0]);
+            t.verdict.detail = Some(format!(
+                "the files give {} without its issuer {}: add the intermediate certificate",
+                top.subject, top.issuer
+            ));
+        }
+    }
     let valid = trust.iter().any(|t| t.used_for_verdict && t.verdict.valid);
     let verdict_trust = match &opts.ca_file {
         Some(p) => format!("the CA file {}", p.display()),
