@@ -6,12 +6,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use serde_json::Value;
 use support::pki::{self, Ca, Issued, LeafSpec};
 use support::tls_server::{self, TlsServerSpec};
-use support::tlscheck;
+use support::{json_run, tlscheck};
 
 /// The OS store the spawned binary sees: a bundle file, a directory, or
 /// neither (both variables removed, so the machine's own store is used).
@@ -31,25 +30,6 @@ fn cmd(store: Store<'_>) -> Command {
         Store::Dir(d) => c.env("SSL_CERT_DIR", d),
     };
     c
-}
-
-struct Run {
-    code: i32,
-    json: Value,
-    stderr: String,
-}
-
-fn json_run(mut c: Command) -> Run {
-    let out: Output = c.arg("--json").output().expect("run tlscheck");
-    let code = out.status.code().expect("exit code");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): stdout {} stderr {stderr}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-    Run { code, json, stderr }
 }
 
 fn plain_run(mut c: Command) -> (i32, String, String) {

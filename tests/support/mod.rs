@@ -74,18 +74,32 @@ pub fn psql() -> Command {
 
 /// Run `tlscheck connect ARGS --json`: the exit code and the parsed report.
 pub fn connect_json(args: &[&str]) -> (i32, serde_json::Value) {
-    let out = tlscheck()
-        .arg("connect")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run tlscheck");
+    let mut cmd = tlscheck();
+    cmd.arg("connect").args(args);
+    let run = json_run(cmd);
+    (run.code, run.json)
+}
+
+/// What a `--json` run gave: the exit code, the parsed output, stderr.
+pub struct JsonRun {
+    pub code: i32,
+    pub json: serde_json::Value,
+    pub stderr: String,
+}
+
+/// Run `cmd --json` (any subcommand, any environment) and parse stdout.
+pub fn json_run(mut cmd: Command) -> JsonRun {
+    let out = cmd.arg("--json").output().expect("run tlscheck");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "not JSON ({e}): stdout {} stderr {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "not JSON ({e}): stdout {} stderr {stderr}",
+            String::from_utf8_lossy(&out.stdout)
         )
     });
-    (out.status.code().expect("exit code"), json)
+    JsonRun {
+        code: out.status.code().expect("exit code"),
+        json,
+        stderr,
+    }
 }
