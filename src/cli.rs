@@ -27,7 +27,8 @@ pub const CERT_EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  every chain verifies, every key matches a certificate, no certificate is within --fail-days
   1  a chain does not verify, a key matches no certificate, or a certificate is within --fail-days
-  2  a file cannot be read or holds nothing recognisable, a wrong PKCS#12 password, bad flags";
+  2  a file cannot be read or holds nothing recognisable, a wrong or missing PKCS#12 password,
+     a key that cannot be read or compared, bad flags";
 
 #[derive(Debug, Parser)]
 #[command(

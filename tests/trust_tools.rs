@@ -697,3 +697,21 @@ fn cert_words_a_missing_intermediate_for_files() {
     assert!(problem.contains("add the intermediate"), "{problem}");
     assert!(!problem.contains("server sent"), "{problem}");
 }
+
+#[test]
+fn cert_words_an_untrusted_root_given_in_the_files() {
+    let f = fixture();
+    let chain = f.write(
+        "full.pem",
+        &[
+            &f.leaf.cert_pem,
+            &f.intermediate.cert_pem(),
+            &f.root.cert_pem(),
+        ],
+    );
+    let r = json_run(cert_cmd(&f, &[&chain]));
+    assert_eq!(r.code, 1);
+    let problem = r.json["problems"][0].as_str().unwrap();
+    assert!(problem.contains("given in the files"), "{problem}");
+    assert!(problem.contains("--ca-file"), "{problem}");
+}

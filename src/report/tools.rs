@@ -158,10 +158,17 @@ pub fn render_cert(r: &CertReport, now_unix: i64, p: Painter) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            p.bold(&format!(
-                "Certificates (warn within {} days, fail within {})",
-                r.warn_days, r.fail_days
-            ))
+            p.bold(&if r.fail_days == 0 {
+                format!(
+                    "Certificates (warn within {} days, fail when expired)",
+                    r.warn_days
+                )
+            } else {
+                format!(
+                    "Certificates (warn within {} days, fail within {})",
+                    r.warn_days, r.fail_days
+                )
+            })
         );
         for c in &r.certificates {
             cert(&mut out, &c.facts, 0, now_unix, p);

@@ -376,14 +376,24 @@ fn chain_check(
             ),
         })
         .collect();
-    // The judge words a missing issuer for a served chain; these are files.
+    // The judge words a missing or untrusted issuer for a served chain;
+    // these are files.
+    let top = facts.last().unwrap_or(&facts[0]);
     for t in &mut trust {
-        if t.verdict.problem == Some(chain::ChainProblem::MissingIntermediate) {
-            let top = facts.last().unwrap_or(&facts[0]);
-            t.verdict.detail = Some(format!(
-                "the files give {} without its issuer {}: add the intermediate certificate",
-                top.subject, top.issuer
-            ));
+        match t.verdict.problem {
+            Some(chain::ChainProblem::MissingIntermediate) => {
+                t.verdict.detail = Some(format!(
+                    "the files give {} without its issuer {}: add the intermediate certificate",
+                    top.subject, top.issuer
+                ));
+            }
+            Some(chain::ChainProblem::UnknownIssuer) if top.self_issued && facts.len() > 1 => {
+                t.verdict.detail = Some(format!(
+                    "the root {}, given in the files, is not trusted here (to trust it, give it with --ca-file)",
+                    top.subject
+                ));
+            }
+            _ => {}
         }
     }
     let valid = trust.iter().any(|t| t.used_for_verdict && t.verdict.valid);
