@@ -13,7 +13,7 @@ use crate::settings::{Mode, PgNegotiation, ProtocolChoice, TlsVersion};
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  the connection passes under the mode
-  1  it fails under the mode (certificate, host name, TLS version, server refuses TLS, handshake alert)
+  1  it fails under the mode (certificate, host name, TLS version, server refuses TLS or the client, handshake alert)
   2  usage error (bad flags, malformed target, unsupported protocol)
   3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)";
 
