@@ -168,6 +168,17 @@ fn good_chain_passes_and_the_greeting_is_reported() {
     assert!(g["auth_plugin"].is_string(), "{g}");
     assert!(g["connection_id"].is_u64(), "{g}");
     assert_eq!(r.json["facts"]["tls"]["closed_cleanly"], true);
+    // MariaDB asks every client for an optional certificate and checks it
+    // only at login: the check does not wait the long post-handshake wait
+    // that a TLS 1.3 CertificateRequest gets elsewhere (100 ms and more).
+    assert!(
+        r.json["facts"]["tls"]["client_certificate_request"].is_object(),
+        "{}",
+        r.stdout
+    );
+    let waited = &r.json["facts"]["tls"]["after_handshake"];
+    assert_eq!(waited["kind"], "quiet", "{waited}");
+    assert!(waited["waited_ms"].as_f64().unwrap() < 100.0, "{waited}");
     for mode in ["disable", "prefer", "require", "verify-ca", "verify-full"] {
         assert_eq!(mode_result(&r.json, mode), "pass", "{mode}");
     }
