@@ -92,7 +92,8 @@ root_pem="$pki/root.pem"
 echo "== MariaDB ($("$mariadbd" --version))"
 as_root=()
 if [ "$(id -u)" -eq 0 ]; then as_root=(--user=root); fi
-(cd "$work" && LC_ALL=C "$install_db" --no-defaults --datadir="$data" "${as_root[@]}" \
+mkdir -p "$work/tmp"
+(cd "$work" && LC_ALL=C "$install_db" --no-defaults --datadir="$data" --tmpdir="$work/tmp" "${as_root[@]}" \
   --auth-root-authentication-method=normal --skip-test-db >"$work/install.log" 2>&1) ||
   { cat "$work/install.log" >&2; exit 1; }
 
@@ -101,7 +102,7 @@ for attempt in 1 2 3 4 5; do
   try=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   : >"$work/error.log"
   (cd "$work" && exec env LC_ALL=C "$mariadbd" --no-defaults "${as_root[@]}" --datadir="$data" \
-    --socket="$work/mysqld.sock" --pid-file="$work/mysqld.pid" --log-error="$work/error.log" \
+    --tmpdir="$work/tmp" --socket="$work/mysqld.sock" --pid-file="$work/mysqld.pid" --log-error="$work/error.log" \
     --port="$try" --bind-address=127.0.0.1 --skip-networking=0 --skip-name-resolve \
     --skip-log-bin --ssl-cert="$pki/server-chain.pem" --ssl-key="$pki/leaf.key" \
     </dev/null >/dev/null 2>&1) &

@@ -186,6 +186,7 @@ impl MariaServer {
                 cmd.arg("--user=root");
             }
             cmd.arg(format!("--datadir={}", server.data_dir.display()))
+                .arg(format!("--tmpdir={}", server.tmp_dir().display()))
                 .arg(format!(
                     "--socket={}",
                     server.dir().join("mysqld.sock").display()
@@ -239,6 +240,14 @@ impl MariaServer {
         self._dir.path()
     }
 
+    /// Its own temporary directory: bootstraps running at once in the shared
+    /// /tmp collide on temporary-table names ("Unknown table 'mysql.tmp_user_sys'").
+    fn tmp_dir(&self) -> PathBuf {
+        let t = self.dir().join("tmp");
+        fs::create_dir_all(&t).unwrap_or_else(|e| panic!("create {}: {e}", t.display()));
+        t
+    }
+
     /// Contents of the error log (empty if not yet created).
     pub fn log(&self) -> String {
         fs::read(&self.log_path)
@@ -255,6 +264,7 @@ impl MariaServer {
         let mut cmd = Command::new(&bin.install_db);
         cmd.arg("--no-defaults")
             .arg(format!("--datadir={}", self.data_dir.display()))
+            .arg(format!("--tmpdir={}", self.tmp_dir().display()))
             .args([
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
