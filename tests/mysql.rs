@@ -476,6 +476,7 @@ fn a_postgres_client_to_a_mariadb_port_is_told_it_speaks_mysql() {
     let f = &r.json["findings"][0];
     assert_eq!(f["id"], "wrong-protocol");
     assert!(f["title"].as_str().unwrap().contains("MySQL"), "{f}");
+    assert!(f["detail"].as_str().unwrap().contains("MariaDB 1"), "{f}");
 }
 
 /// A loopback server that sends `reply` to the first client, then waits.
