@@ -105,8 +105,16 @@ pub(crate) fn collect(
                 "bytes-after-ssl-answer",
                 Severity::Warning,
                 "the server sent data between its TLS answer and the handshake",
-                format!("{} unexpected bytes followed the answer; a man-in-the-middle can inject plaintext this way (CVE-2021-23222)", u.bytes_after_answer),
-                Some("check what sits between client and server (a proxy or pooler); current libpq refuses such a connection".into()),
+                if u.mysql.is_some() {
+                    format!("{} unexpected bytes followed the greeting before the client had said anything; a man-in-the-middle can inject plaintext this way", u.bytes_after_answer)
+                } else {
+                    format!("{} unexpected bytes followed the answer; a man-in-the-middle can inject plaintext this way (CVE-2021-23222)", u.bytes_after_answer)
+                },
+                Some(if u.mysql.is_some() {
+                    "check what sits between client and server (a proxy such as ProxySQL or MaxScale)".to_string()
+                } else {
+                    "check what sits between client and server (a proxy or pooler); current libpq refuses such a connection".to_string()
+                }),
             ));
         }
     }

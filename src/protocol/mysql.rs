@@ -617,6 +617,14 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn bytes_after_the_greeting_are_counted_not_consumed() {
+        let mut reply = with_ssl(MARIADB_NO_TLS);
+        reply.extend_from_slice(b"xyz");
+        let (r, _) = server_says(reply).await;
+        assert_eq!(r.unwrap().bytes_after_answer, 3);
+    }
+
+    #[tokio::test]
     async fn no_client_ssl_sends_nothing() {
         let (r, sent) = server_says(MARIADB_NO_TLS.to_vec()).await;
         let f = r.unwrap();
