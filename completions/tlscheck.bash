@@ -22,6 +22,9 @@ _tlscheck() {
             tlscheck,demo)
                 cmd="tlscheck__subcmd__demo"
                 ;;
+            tlscheck,explain)
+                cmd="tlscheck__subcmd__explain"
+                ;;
             tlscheck,help)
                 cmd="tlscheck__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _tlscheck() {
                 ;;
             tlscheck__subcmd__help,demo)
                 cmd="tlscheck__subcmd__help__subcmd__demo"
+                ;;
+            tlscheck__subcmd__help,explain)
+                cmd="tlscheck__subcmd__help__subcmd__explain"
                 ;;
             tlscheck__subcmd__help,help)
                 cmd="tlscheck__subcmd__help__subcmd__help"
@@ -41,7 +47,7 @@ _tlscheck() {
 
     case "${cmd}" in
         tlscheck)
-            opts="-h -V --help --version connect demo help"
+            opts="-h -V --help --version connect demo explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -55,7 +61,7 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__connect)
-            opts="-h --protocol --mode --ca-file --crl-file --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --json --color --help"
+            opts="-h --protocol --mode --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,6 +80,18 @@ _tlscheck() {
                     return 0
                     ;;
                 --crl-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocsp)
+                    COMPREPLY=($(compgen -W "leaf all" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -126,8 +144,22 @@ _tlscheck() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tlscheck__subcmd__explain)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tlscheck__subcmd__help)
-            opts="connect demo help"
+            opts="connect demo explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,6 +187,20 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tlscheck__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -28,6 +28,7 @@ complete -c tlscheck -n "__fish_tlscheck_needs_command" -s h -l help -d 'Print h
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -s V -l version -d 'Print version'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l protocol -d 'Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]' -r -f -a "auto\t''
 postgres\t''
@@ -42,7 +43,11 @@ verify-ca\t''
 verify-full\t''
 insecure\t''"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l ca-file -d 'Trust this CA file (PEM) for verification, or `system` for the OS store' -r
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l crl-file -d 'Certificate revocation list (PEM or DER) to check the chain against' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l crl-file -d 'Certificate revocation list (PEM or DER) to check the chain against; repeat for several' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l ocsp -d 'Ask the OCSP responder each certificate names: about the leaf, or every served certificate' -r -f -a "leaf\t''
+all\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l warn-days -d 'Warn when a served certificate expires within this many days' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l fail-days -d 'Fail, under every mode, when a served certificate expires within this many days [default: 0: fail only when expired, and only under modes that check the certificate]' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l sni -d 'Send this server name (SNI) and verify the certificate against it' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-min -d 'Lowest TLS version to offer' -r -f -a "1.2\t''
 1.3\t''"
@@ -54,6 +59,8 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l timeout -d
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l color -d 'Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l crl-fetch -d 'Download the CRLs the served certificates name and check the chain against them'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l strict -d 'Turn warnings into failures (exit 1)'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l no-sni -d 'Send no server name indication'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l json -d 'Print the report as JSON'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -62,6 +69,9 @@ always\t''
 never\t''"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -l json -d 'Print the reports as JSON (one per line)'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -s h -l help -d 'Print help'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo help" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo help" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand explain" -l json -d 'Print the explanation as JSON'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use crate::connect;
+use crate::fetch;
 use crate::handshake::{self, Offer};
 use crate::judge::{self, Trust};
-use crate::observe::{self, Facts};
+use crate::observe::{self, CertFacts, Facts};
 use crate::protocol;
 use crate::report::Report;
-use crate::settings::{CaChoice, Plan, Protocol};
+use crate::settings::{CaChoice, OcspScope, Plan, Protocol};
 use crate::trust;
 
 /// Connect, upgrade and handshake: gather the facts. Never fails; a failed
@@ -52,6 +53,9 @@ pub async fn gather(plan: &Plan) -> Facts {
     };
     let tls = handshake::handshake(stream, &offer, &plan.host).await;
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);
+    if !tls.ocsp_der.is_empty() {
+        facts.ocsp_staple = Some(observe::ocsp::parse(&tls.ocsp_der, "stapled", None));
+    }
     facts.tls = Some(tls);
     facts
 }
@@ -62,6 +66,10 @@ pub fn load_trust(plan: &Plan) -> Trust {
 }
 
 fn load_trust_with(plan: &Plan, os: trust::TrustSource) -> Trust {
+    let mut crls = trust::Crls::default();
+    for path in &plan.crls {
+        crls.add_file(path);
+    }
     Trust {
         os,
         mozilla: trust::mozilla(),
@@ -69,18 +77,66 @@ fn load_trust_with(plan: &Plan, os: trust::TrustSource) -> Trust {
             Some(CaChoice::File(p)) => Some(trust::ca_file(p)),
             _ => None,
         },
-        crls: plan.crl.as_deref().map(trust::crls),
+        crls,
+    }
+}
+
+/// `--ocsp` and `--crl-fetch`: ask responders and download CRLs, in the
+/// blocking pool (the HTTP client is synchronous), each under the timeout.
+async fn fetch_revocation(plan: &Plan, facts: &mut Facts, trust: &Trust) {
+    let positions: Vec<usize> = match plan.ocsp {
+        Some(OcspScope::All) => (0..facts.chain.len()).collect(),
+        Some(OcspScope::Leaf) if !facts.chain.is_empty() => vec![0],
+        _ => Vec::new(),
+    };
+    let sources = trust.sources();
+    let jobs: Vec<(CertFacts, Option<trust::IssuerKey>)> = positions
+        .into_iter()
+        .map(|i| {
+            (
+                facts.chain[i].clone(),
+                trust::issuer_key(&facts.chain, i, &sources),
+            )
+        })
+        .collect();
+    let chain = if plan.crl_fetch {
+        facts.chain.clone()
+    } else {
+        Vec::new()
+    };
+    let timeout = plan.timeout;
+    let work = tokio::task::spawn_blocking(move || {
+        let queries: Vec<_> = jobs
+            .iter()
+            .map(|(cert, issuer)| fetch::query_ocsp(cert, issuer.as_ref(), timeout))
+            .collect();
+        let downloads: Vec<_> = chain
+            .iter()
+            .flat_map(|cert| fetch::download_crls(cert, timeout))
+            .collect();
+        (queries, downloads)
+    });
+    if let Ok((queries, downloads)) = work.await {
+        facts.ocsp_queries = queries;
+        facts.crl_downloads = downloads;
     }
 }
 
 /// Run one check and build its report.
 pub async fn run(plan: &Plan) -> Report {
-    // Reading the OS store means reading many files; do it while the network
+    // Reading the OS store means reading files; do it while the network
     // work is under way rather than after.
     let os_loader = std::thread::spawn(trust::os_store);
-    let facts = gather(plan).await;
+    let mut facts = gather(plan).await;
     let os = os_loader.join().unwrap_or_else(|_| trust::os_store());
-    let trust = load_trust_with(plan, os);
+    let mut trust = load_trust_with(plan, os);
+    if (plan.ocsp.is_some() || plan.crl_fetch) && !facts.chain.is_empty() {
+        fetch_revocation(plan, &mut facts, &trust).await;
+        for d in facts.crl_downloads.iter().filter(|d| d.error.is_none()) {
+            trust.crls.sources.push(d.url.clone());
+            trust.crls.add_bytes(&d.der, &d.url);
+        }
+    }
     let judgement = judge::judge(&facts, plan, &trust);
     Report::new(plan, facts, judgement)
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::settings::{Mode, PgNegotiation, ProtocolChoice, TlsVersion};
+use crate::settings::{Mode, OcspScope, PgNegotiation, ProtocolChoice, TlsVersion};
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -41,6 +41,21 @@ pub enum Command {
     Connect(ConnectArgs),
     /// Start throw-away endpoints on loopback and check them, to see what reports look like
     Demo(DemoArgs),
+    /// Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes
+    #[command(
+        after_help = "Exit codes:\n  0  at least one known cause matches\n  1  nothing known matches\n  2  usage error"
+    )]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error text, as the client printed it (quote it)
+    pub text: String,
+
+    /// Print the explanation as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,9 +77,29 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "PATH|system")]
     pub ca_file: Option<String>,
 
-    /// Certificate revocation list (PEM or DER) to check the chain against
+    /// Certificate revocation list (PEM or DER) to check the chain against; repeat for several
     #[arg(long, value_name = "PATH")]
-    pub crl_file: Option<PathBuf>,
+    pub crl_file: Vec<PathBuf>,
+
+    /// Download the CRLs the served certificates name and check the chain against them
+    #[arg(long)]
+    pub crl_fetch: bool,
+
+    /// Ask the OCSP responder each certificate names: about the leaf, or every served certificate
+    #[arg(long, value_enum, value_name = "WHICH", num_args = 0..=1, default_missing_value = "leaf")]
+    pub ocsp: Option<OcspScope>,
+
+    /// Warn when a served certificate expires within this many days
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn_days: u32,
+
+    /// Fail, under every mode, when a served certificate expires within this many days [default: 0: fail only when expired, and only under modes that check the certificate]
+    #[arg(long, value_name = "DAYS")]
+    pub fail_days: Option<u32>,
+
+    /// Turn warnings into failures (exit 1)
+    #[arg(long)]
+    pub strict: bool,
 
     /// Send this server name (SNI) and verify the certificate against it
     #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]

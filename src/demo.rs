@@ -95,13 +95,15 @@ async fn run_async(json: bool, color: bool) -> Result<()> {
         let plan = settings::resolve(&connect, &FixedEnv(&[])).context("demo settings")?;
         let report = crate::check::run(&plan).await;
         if json {
-            println!("{}", serde_json::to_string(&report)?);
+            crate::print_stdout(&(serde_json::to_string(&report)? + "\n"));
         } else {
-            if i > 0 {
-                println!();
-            }
-            println!("── demo {}: {what}\n── $ {}\n", i + 1, argv.join(" "));
-            print!("{}", human::render(&report, painter));
+            let gap = if i > 0 { "\n" } else { "" };
+            crate::print_stdout(&format!(
+                "{gap}── demo {}: {what}\n── $ {}\n\n{}",
+                i + 1,
+                argv.join(" "),
+                human::render(&report, painter)
+            ));
         }
         if report.judgement.verdict.result != *expected {
             surprises.push(format!(

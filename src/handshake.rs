@@ -233,17 +233,18 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
     facts
 }
 
-/// How long to wait for a post-handshake alert. TLS 1.3 servers that reject a
-/// client certificate (or its absence) say so only after the client's
-/// Finished, one round trip later; servers that asked for none rarely say
-/// anything, so those get a short wait that keeps a check fast.
+/// How long to wait for a post-handshake alert. TLS 1.3 servers that reject
+/// a client certificate (or its absence) say so only after the client's
+/// Finished, one round trip later, and only servers that sent a
+/// CertificateRequest do that; they get a wait scaled to the round trip.
+/// Any other server is waiting for the client's first message, so only what
+/// has already arrived is read: a database check should not idle.
 fn post_handshake_wait(offer: &Offer, version: &str, cert_requested: bool) -> Duration {
-    let wait = if version == "TLSv1.3" && cert_requested {
-        offer.rtt * 4 + Duration::from_millis(100)
+    if version == "TLSv1.3" && cert_requested {
+        (offer.rtt * 4 + Duration::from_millis(100)).min(offer.timeout)
     } else {
-        offer.rtt * 2 + Duration::from_millis(10)
-    };
-    wait.min(offer.timeout)
+        Duration::ZERO
+    }
 }
 
 async fn read_after_handshake<S: AsyncRead + AsyncWrite + Unpin>(
@@ -252,8 +253,23 @@ async fn read_after_handshake<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> AfterHandshake {
     let started = Instant::now();
     let mut buf = [0u8; 512];
-    match tokio::time::timeout(wait, tls.read(&mut buf)).await {
-        Err(_) => AfterHandshake::Quiet {
+    let read = if wait.is_zero() {
+        // One poll: what is already buffered, without arming a timer.
+        std::future::poll_fn(|cx| {
+            let mut rb = ReadBuf::new(&mut buf);
+            match Pin::new(&mut *tls).poll_read(cx, &mut rb) {
+                Poll::Ready(r) => Poll::Ready(Ok(r.map(|()| rb.filled().len()))),
+                Poll::Pending => Poll::Ready(Err(())),
+            }
+        })
+        .await
+    } else {
+        tokio::time::timeout(wait, tls.read(&mut buf))
+            .await
+            .map_err(|_| ())
+    };
+    match read {
+        Err(()) => AfterHandshake::Quiet {
             waited_ms: started.elapsed().as_secs_f64() * 1000.0,
         },
         Ok(Ok(0)) => AfterHandshake::Closed,

@@ -9,6 +9,8 @@ pub mod check;
 pub mod cli;
 pub mod connect;
 pub mod demo;
+pub mod explain;
+pub mod fetch;
 pub mod handshake;
 pub mod judge;
 pub mod observe;
@@ -18,7 +20,7 @@ pub mod settings;
 pub mod target;
 pub mod trust;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use cli::ColorArg;
 
@@ -32,5 +34,17 @@ pub fn use_color(arg: ColorArg) -> bool {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal()
         }
+    }
+}
+
+/// Write to stdout. A closed pipe (`tlscheck … | head`) is not an error
+/// worth a panic: the reader has what it wanted, so exit quietly.
+pub fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("tlscheck: cannot write the report: {e}");
     }
 }

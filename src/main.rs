@@ -27,19 +27,28 @@ fn main() -> ExitCode {
                 }
             };
             if args.json {
-                println!("{}", report.to_json());
+                tlscheck::print_stdout(&(report.to_json() + "\n"));
             } else {
-                print!(
-                    "{}",
-                    human::render(
-                        &report,
-                        Painter {
-                            color: tlscheck::use_color(args.color)
-                        }
-                    )
-                );
+                let painter = Painter {
+                    color: tlscheck::use_color(args.color),
+                };
+                tlscheck::print_stdout(&human::render(&report, painter));
             }
             ExitCode::from(report.exit_code as u8)
+        }
+        Command::Explain(args) => {
+            let explanation = tlscheck::explain::explain(&args.text);
+            if args.json {
+                let json = serde_json::to_string_pretty(&explanation).unwrap_or_default();
+                tlscheck::print_stdout(&(json + "\n"));
+            } else {
+                tlscheck::print_stdout(&tlscheck::explain::render(&explanation));
+            }
+            if explanation.causes.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Command::Demo(args) => {
             match tlscheck::demo::run(args.json, tlscheck::use_color(args.color)) {

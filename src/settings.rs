@@ -168,6 +168,14 @@ pub enum PgNegotiation {
     Direct,
 }
 
+/// Which served certificates `--ocsp` asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OcspScope {
+    Leaf,
+    All,
+}
+
 /// Where the CA for verification comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaChoice {
@@ -252,7 +260,17 @@ pub struct Plan {
     pub mode: Mode,
     pub mode_origin: Origin,
     pub ca: Option<CaChoice>,
-    pub crl: Option<PathBuf>,
+    /// A root file named by the connection string or PGSSLROOTCERT that does
+    /// not exist (libpq then behaves as if none were given).
+    pub missing_root_file: Option<PathBuf>,
+    /// CRL files to check the chain against.
+    pub crls: Vec<PathBuf>,
+    pub crl_fetch: bool,
+    pub ocsp: Option<OcspScope>,
+    pub warn_days: u32,
+    /// `None`: expired certificates fail only modes that check them.
+    pub fail_days: Option<u32>,
+    pub strict: bool,
     pub sni: Sni,
     pub tls_min: Option<TlsVersion>,
     pub tls_max: Option<TlsVersion>,
@@ -685,20 +703,40 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         },
         None => (None, None),
     };
+    // libpq treats a root file that does not exist as no root file: require
+    // then checks nothing, and verify-ca/verify-full fail naming the file.
+    let mut missing_root_file = None;
     if let Some(CaChoice::File(p)) = &ca {
-        if !p.exists() && matches!(ca_origin, Some(Origin::Flag(_))) {
-            return Err(UsageError::Invalid(format!(
-                "--ca-file {}: no such file",
-                p.display()
-            )));
+        if !p.exists() {
+            if matches!(ca_origin, Some(Origin::Flag(_))) {
+                return Err(UsageError::Invalid(format!(
+                    "--ca-file {}: no such file",
+                    p.display()
+                )));
+            }
+            if rules == ClientRules::Libpq {
+                notes.push(format!(
+                    "sslrootcert {} does not exist: libpq goes on as if no root file were given",
+                    p.display()
+                ));
+                missing_root_file = Some(p.clone());
+            }
         }
     }
+    let ca = if missing_root_file.is_some() {
+        None
+    } else {
+        ca
+    };
     settings.push(SettingReport {
         name: "ca",
         value: match &ca {
             Some(CaChoice::File(p)) => p.display().to_string(),
             Some(CaChoice::System) => "system (the OS store)".into(),
-            None if rules == ClientRules::Libpq => "none (libpq has no root file)".into(),
+            None if rules == ClientRules::Libpq => match &missing_root_file {
+                Some(p) => format!("none ({} does not exist)", p.display()),
+                None => "none (libpq has no root file)".into(),
+            },
             None => "system (the OS store)".into(),
         },
         source: ca_origin.clone().unwrap_or(Origin::Default),
@@ -756,38 +794,70 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         },
     );
 
-    // CRL.
-    let (crl, crl_origin) = match args
-        .crl_file
-        .clone()
-        .map(|p| (p, Origin::Flag("crl-file")))
-        .or_else(|| {
-            if is_libpq_uri { uri("sslcrl") } else { None }
-                .or_else(|| pg_env("PGSSLCRL"))
-                .or(mysql.crl)
-                .map(|(v, o)| (PathBuf::from(v), o))
-        }) {
-        Some((p, o)) => (Some(p), Some(o)),
-        None if rules == ClientRules::Libpq => match home_pg("root.crl") {
-            Some(p) => (
-                Some(p),
-                Some(Origin::Derived("libpq reads ~/.postgresql/root.crl".into())),
-            ),
-            None => (None, None),
-        },
-        None => (None, None),
-    };
-    if let (Some(p), Some(o)) = (&crl, crl_origin) {
-        if !p.exists() && matches!(o, Origin::Flag(_)) {
-            return Err(UsageError::Invalid(format!(
-                "--crl-file {}: no such file",
-                p.display()
-            )));
+    // CRLs: every --crl-file, else the connection string's or PGSSLCRL, else libpq's default file.
+    let (crls, crl_origin) = if !args.crl_file.is_empty() {
+        for p in &args.crl_file {
+            if !p.exists() {
+                return Err(UsageError::Invalid(format!(
+                    "--crl-file {}: no such file",
+                    p.display()
+                )));
+            }
         }
+        (args.crl_file.clone(), Some(Origin::Flag("crl-file")))
+    } else {
+        match if is_libpq_uri { uri("sslcrl") } else { None }
+            .or_else(|| pg_env("PGSSLCRL"))
+            .or(mysql.crl)
+        {
+            Some((v, o)) => (vec![PathBuf::from(v)], Some(o)),
+            None if rules == ClientRules::Libpq => match home_pg("root.crl") {
+                Some(p) => (
+                    vec![p],
+                    Some(Origin::Derived("libpq reads ~/.postgresql/root.crl".into())),
+                ),
+                None => (Vec::new(), None),
+            },
+            None => (Vec::new(), None),
+        }
+    };
+    if let Some(o) = crl_origin {
         settings.push(SettingReport {
             name: "crl",
-            value: p.display().to_string(),
+            value: crls
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             source: o,
+        });
+    }
+    if args.crl_fetch {
+        settings.push(SettingReport {
+            name: "crl-fetch",
+            value: "on".into(),
+            source: Origin::Flag("crl-fetch"),
+        });
+    }
+    if let Some(scope) = args.ocsp {
+        settings.push(SettingReport {
+            name: "ocsp",
+            value: format!("{scope:?}").to_lowercase(),
+            source: Origin::Flag("ocsp"),
+        });
+    }
+    if args.warn_days != 30 {
+        settings.push(SettingReport {
+            name: "warn-days",
+            value: args.warn_days.to_string(),
+            source: Origin::Flag("warn-days"),
+        });
+    }
+    if let Some(d) = args.fail_days {
+        settings.push(SettingReport {
+            name: "fail-days",
+            value: d.to_string(),
+            source: Origin::Flag("fail-days"),
         });
     }
 
@@ -990,7 +1060,13 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         mode,
         mode_origin,
         ca,
-        crl,
+        missing_root_file,
+        crls,
+        crl_fetch: args.crl_fetch,
+        ocsp: args.ocsp,
+        warn_days: args.warn_days,
+        fail_days: args.fail_days,
+        strict: args.strict,
         sni,
         tls_min,
         tls_max,
@@ -1108,11 +1184,13 @@ mod tests {
 
     #[test]
     fn flag_beats_uri_beats_env() {
-        let env = [("PGSSLMODE", "require"), ("PGSSLROOTCERT", "/env/ca.pem")];
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        let ca_path = ca.path().to_str().unwrap();
+        let env = [("PGSSLMODE", "require"), ("PGSSLROOTCERT", ca_path)];
         let p = plan(&["postgresql://h/db?sslmode=verify-ca"], &env).unwrap();
         assert_eq!(p.mode, Mode::VerifyCa);
         assert_eq!(source(&p, "mode"), "connection string sslmode=");
-        assert_eq!(p.ca, Some(CaChoice::File("/env/ca.pem".into())));
+        assert_eq!(p.ca, Some(CaChoice::File(ca.path().into())));
         assert_eq!(source(&p, "ca"), "environment PGSSLROOTCERT");
 
         let p = plan(
@@ -1181,6 +1259,20 @@ mod tests {
         assert!(e.to_string().contains("Unix-domain socket"), "{e}");
         let e = plan(&["h:1", "--tls-min", "1.3", "--tls-max", "1.2"], &[]).unwrap_err();
         assert!(e.to_string().contains("above"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_root_file_is_no_root_file_under_libpq() {
+        let p = plan(
+            &["postgresql://h/db?sslmode=require&sslrootcert=/no/such/ca.pem"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.ca, None);
+        assert_eq!(p.missing_root_file, Some(PathBuf::from("/no/such/ca.pem")));
+        assert!(p.notes[0].contains("does not exist"), "{:?}", p.notes);
+        // but a flag naming a missing file is a usage error
+        assert!(plan(&["h:5432", "--ca-file", "/no/such/ca.pem"], &[]).is_err());
     }
 
     #[test]
@@ -1293,7 +1385,7 @@ mod tests {
         }
         let p =
             read("ssl-crl=/x/crl.pem&ssl-cert=c.pem&ssl-capath=/etc/ssl&charset=utf8mb4&bogus=1");
-        assert_eq!(p.crl, Some(PathBuf::from("/x/crl.pem")));
+        assert_eq!(p.crls, vec![PathBuf::from("/x/crl.pem")]);
         assert!(p.notes.iter().any(|n| n.contains("client certificates")));
         assert!(p.notes.iter().any(|n| n.contains("CA directory")));
         assert!(p.notes.iter().any(|n| n.contains("`bogus`")));

@@ -3,7 +3,7 @@
 //! Loading is separate from judging so that the stores can be read while the
 //! network work is under way, and so one load serves every mode's verdict.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor};
@@ -44,22 +44,46 @@ impl TrustSource {
     }
 }
 
-/// The OS store: the file and directories OpenSSL would use on this machine
+/// The OS store: the bundle file OpenSSL would use on this machine
 /// (honouring SSL_CERT_FILE and SSL_CERT_DIR).
+///
+/// When a bundle file exists and SSL_CERT_DIR is unset (or is the folder
+/// holding the file), only the file is read: on Debian, RHEL and Alpine it holds the same roots as the hashed
+/// certificate directory, and one file reads in well under a millisecond
+/// where the directory's hundreds of links take several.
 pub fn os_store() -> TrustSource {
     let probe = openssl_probe::probe();
-    let mut places: Vec<String> = probe
-        .cert_file
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    for dir in &probe.cert_dir {
-        let dir = dir.display().to_string();
-        if !places.contains(&dir) {
-            places.push(dir);
+    // A directory that merely holds the bundle file (Debian's default
+    // SSL_CERT_DIR=/etc/ssl/certs) adds nothing but hashed links to it.
+    let dir_from_env = std::env::var_os("SSL_CERT_DIR")
+        .filter(|v| !v.is_empty())
+        .is_some_and(|dir| {
+            probe
+                .cert_file
+                .as_ref()
+                .and_then(|f| f.parent())
+                .is_none_or(|parent| parent != std::path::Path::new(&dir))
+        });
+    let (loaded, places) = match (&probe.cert_file, dir_from_env) {
+        (Some(file), false) => (
+            rustls_native_certs::load_certs_from_paths(Some(file), None),
+            vec![file.display().to_string()],
+        ),
+        _ => {
+            let mut places: Vec<String> = probe
+                .cert_file
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            for dir in &probe.cert_dir {
+                let dir = dir.display().to_string();
+                if !places.contains(&dir) {
+                    places.push(dir);
+                }
+            }
+            (rustls_native_certs::load_native_certs(), places)
         }
-    }
-    let loaded = rustls_native_certs::load_native_certs();
+    };
     let mut source = from_certs(SourceKind::Os, "OS store", loaded.certs);
     source.location = (!places.is_empty()).then(|| places.join(", "));
     source
@@ -144,45 +168,53 @@ pub fn read_certs(path: &Path) -> (Vec<CertificateDer<'static>>, Vec<String>) {
     (certs, errors)
 }
 
-/// CRLs from a PEM or DER file, parsed for webpki.
-#[derive(Debug)]
+/// CRLs from files and downloads, parsed for webpki.
+#[derive(Debug, Default)]
 pub struct Crls {
-    pub path: PathBuf,
+    /// Where they came from: paths and URLs.
+    pub sources: Vec<String>,
     pub lists: Vec<webpki::CertRevocationList<'static>>,
     pub errors: Vec<String>,
 }
 
-pub fn crls(path: &Path) -> Crls {
-    let mut out = Crls {
-        path: path.to_path_buf(),
-        lists: Vec::new(),
-        errors: Vec::new(),
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            out.errors
-                .push(format!("cannot read {}: {e}", path.display()));
-            return out;
-        }
-    };
-    let ders: Vec<CertificateRevocationListDer<'static>> = if bytes.first() == Some(&0x30) {
-        vec![CertificateRevocationListDer::from(bytes)]
-    } else {
-        CertificateRevocationListDer::pem_slice_iter(&bytes)
-            .filter_map(|r| r.map_err(|e| out.errors.push(e.to_string())).ok())
-            .collect()
-    };
-    for der in ders {
-        match webpki::OwnedCertRevocationList::from_der(&der) {
-            Ok(crl) => out.lists.push(crl.into()),
-            Err(e) => out.errors.push(format!("unusable CRL: {e:?}")),
+impl Crls {
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
+    /// Add the CRLs in a PEM or DER file.
+    pub fn add_file(&mut self, path: &Path) {
+        self.sources.push(path.display().to_string());
+        match std::fs::read(path) {
+            Ok(bytes) => self.add_bytes(&bytes, &path.display().to_string()),
+            Err(e) => self
+                .errors
+                .push(format!("cannot read {}: {e}", path.display())),
         }
     }
-    if out.lists.is_empty() && out.errors.is_empty() {
-        out.errors.push(format!("{} holds no CRL", path.display()));
+
+    /// Add the CRLs in PEM or DER bytes from `origin`.
+    pub fn add_bytes(&mut self, bytes: &[u8], origin: &str) {
+        let ders: Vec<CertificateRevocationListDer<'static>> = if bytes.first() == Some(&0x30) {
+            vec![CertificateRevocationListDer::from(bytes.to_vec())]
+        } else {
+            CertificateRevocationListDer::pem_slice_iter(bytes)
+                .filter_map(|r| {
+                    r.map_err(|e| self.errors.push(format!("{origin}: {e}")))
+                        .ok()
+                })
+                .collect()
+        };
+        if ders.is_empty() {
+            self.errors.push(format!("{origin} holds no CRL"));
+        }
+        for der in ders {
+            match webpki::OwnedCertRevocationList::from_der(&der) {
+                Ok(crl) => self.lists.push(crl.into()),
+                Err(e) => self.errors.push(format!("{origin}: unusable CRL: {e:?}")),
+            }
+        }
     }
-    out
 }
 
 /// The contents of a DER SEQUENCE (webpki keeps names without the outer tag).
@@ -201,4 +233,61 @@ pub fn strip_sequence(der: &[u8]) -> &[u8] {
     } else {
         der
     }
+}
+
+/// An issuer's name and key, as OCSP needs them.
+#[derive(Debug, Clone)]
+pub struct IssuerKey {
+    /// The issuer's subject Name, DER with its outer SEQUENCE.
+    pub name_der: Vec<u8>,
+    /// The issuer's SubjectPublicKeyInfo, DER with its outer SEQUENCE.
+    pub spki_der: Vec<u8>,
+    /// Where it was found, in words.
+    pub found_in: String,
+}
+
+/// The issuer of the served certificate at `position`: the next certificate
+/// served when it names it, else a trust anchor with that subject.
+pub fn issuer_key(
+    chain: &[crate::observe::CertFacts],
+    position: usize,
+    sources: &[&TrustSource],
+) -> Option<IssuerKey> {
+    let cert = chain.get(position)?;
+    if let Some(next) = chain.get(position + 1) {
+        if next.subject_der == cert.issuer_der && !next.spki_der.is_empty() {
+            return Some(IssuerKey {
+                name_der: next.subject_der.clone(),
+                spki_der: next.spki_der.clone(),
+                found_in: format!("the served chain (certificate {})", position + 1),
+            });
+        }
+    }
+    let inner = strip_sequence(&cert.issuer_der);
+    sources.iter().find_map(|s| {
+        s.anchors
+            .iter()
+            .find(|a| a.subject.as_ref() == inner)
+            .map(|a| IssuerKey {
+                name_der: cert.issuer_der.clone(),
+                spki_der: wrap_sequence(a.subject_public_key_info.as_ref()),
+                found_in: s.label.clone(),
+            })
+    })
+}
+
+/// Put DER contents back into a SEQUENCE.
+pub fn wrap_sequence(inner: &[u8]) -> Vec<u8> {
+    let len = inner.len();
+    let mut der = Vec::with_capacity(len + 4);
+    der.push(0x30);
+    if len < 0x80 {
+        der.push(len as u8);
+    } else if len < 0x100 {
+        der.extend_from_slice(&[0x81, len as u8]);
+    } else {
+        der.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+    }
+    der.extend_from_slice(inner);
+    der
 }

@@ -18,20 +18,7 @@ struct Run {
 }
 
 fn run(args: &[&str]) -> Run {
-    let out = tlscheck()
-        .arg("connect")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run tlscheck");
-    let code = out.status.code().expect("exit code");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): stdout {} stderr {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let (code, json) = support::connect_json(args);
     Run { code, json }
 }
 
@@ -46,9 +33,6 @@ fn finding_ids(j: &Value) -> Vec<String> {
 
 struct Pki {
     _dir: tempfile::TempDir,
-    // Kept for tests that issue from the root directly.
-    #[allow(dead_code)]
-    root: Ca,
     intermediate: Ca,
     root_file: PathBuf,
 }
@@ -60,7 +44,6 @@ fn pki() -> Pki {
     let root_file = pki::write(dir.path(), "root.pem", &[&root.cert_pem()]);
     Pki {
         _dir: dir,
-        root,
         intermediate,
         root_file,
     }

@@ -150,19 +150,20 @@ pub fn verify(
         })
     };
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now_unix.max(0) as u64));
-    let result = leaf.verify_for_usage(
-        rustls::crypto::aws_lc_rs::default_provider()
-            .signature_verification_algorithms
-            .all,
-        &source.anchors,
-        &chain[1..],
-        time,
-        KeyUsage::server_auth(),
-        revocation,
-        None,
-    );
-    match result {
-        Ok(path) => {
+    let algorithms = rustls::crypto::aws_lc_rs::default_provider()
+        .signature_verification_algorithms
+        .all;
+    let verify = |revocation| {
+        leaf.verify_for_usage(
+            algorithms,
+            &source.anchors,
+            &chain[1..],
+            time,
+            KeyUsage::server_auth(),
+            revocation,
+            None,
+        )
+        .map(|path| {
             let mut names = vec![facts.first().map(|f| f.subject.clone()).unwrap_or_default()];
             for c in path.intermediate_certificates() {
                 names.push(name_of(c.subject()));
@@ -171,13 +172,30 @@ pub fn verify(
                 "{} (trust anchor)",
                 name_of(path.anchor().subject.as_ref())
             ));
-            ChainVerdict {
-                valid: true,
-                problem: None,
-                detail: None,
-                path: names,
-            }
+            names
+        })
+    };
+    let mut result = verify(revocation);
+    // webpki stops at the first certificate no CRL covers, which may sit
+    // above a revoked leaf; OpenSSL reports the revocation. Look again,
+    // lenient about coverage, so "revoked" wins over "not covered".
+    if matches!(result, Err(webpki::Error::UnknownRevocationStatus)) {
+        let lenient = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+            b.with_depth(RevocationCheckDepth::Chain)
+                .with_status_policy(UnknownStatusPolicy::Allow)
+                .build()
+        });
+        if let Err(e @ webpki::Error::CertRevoked) = verify(lenient) {
+            result = Err(e);
         }
+    }
+    match result {
+        Ok(names) => ChainVerdict {
+            valid: true,
+            problem: None,
+            detail: None,
+            path: names,
+        },
         Err(e) => explain(&e, facts, now_unix),
     }
 }
@@ -272,18 +290,7 @@ fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdic
 /// A readable name for DER Name contents (without the outer SEQUENCE).
 fn name_of(inner: &[u8]) -> String {
     use x509_parser::prelude::FromDer;
-    let mut der = Vec::with_capacity(inner.len() + 4);
-    der.push(0x30);
-    let len = inner.len();
-    if len < 0x80 {
-        der.push(len as u8);
-    } else if len < 0x100 {
-        der.extend_from_slice(&[0x81, len as u8]);
-    } else {
-        der.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
-    }
-    der.extend_from_slice(inner);
-    match x509_parser::x509::X509Name::from_der(&der) {
+    match x509_parser::x509::X509Name::from_der(&crate::trust::wrap_sequence(inner)) {
         Ok((_, n)) => n.to_string(),
         Err(_) => "(unreadable name)".into(),
     }

@@ -12,7 +12,7 @@ use crate::connect::ConnectError;
 use crate::handshake::{AfterHandshake, HandshakeError};
 use crate::observe::Facts;
 use crate::protocol::UpgradeError;
-use crate::settings::{CaChoice, ClientRules, Mode, Plan, Protocol};
+use crate::settings::{CaChoice, ClientRules, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -35,7 +35,7 @@ pub struct Finding {
     pub fix: Option<String>,
 }
 
-fn finding(
+pub(crate) fn finding(
     id: &'static str,
     severity: Severity,
     title: impl Into<String>,
@@ -205,23 +205,6 @@ pub(crate) fn collect(
                 ));
             }
         }
-        for c in &facts.chain {
-            if c.parse_error.is_none()
-                && (0..=30).contains(&c.days_left)
-                && c.not_after_unix >= facts.observed_unix
-            {
-                out.push(finding(
-                    "expires-soon",
-                    Severity::Warning,
-                    format!("{} expires in {} days", short_name(&c.subject), c.days_left),
-                    format!("notAfter {}", c.not_after),
-                    Some(
-                        "renew it before it expires; every verifying client will refuse it then"
-                            .into(),
-                    ),
-                ));
-            }
-        }
     }
 
     if verdict.result == Outcome::Pass && !verdict.encrypted {
@@ -254,7 +237,7 @@ pub(crate) fn collect(
 }
 
 /// Whether the chosen mode checks the chain (libpq's require does, with a root file).
-fn effective_verifies(plan: &Plan) -> bool {
+pub(crate) fn effective_verifies(plan: &Plan) -> bool {
     plan.mode == Mode::VerifyCa
         || plan.mode == Mode::VerifyFull
         || (plan.rules == ClientRules::Libpq
@@ -461,7 +444,11 @@ fn handshake_finding(e: &HandshakeError, plan: &Plan, severity: Severity) -> Fin
             severity,
             "the server closed the connection during the handshake",
             format!("{e}. Servers do this when they reject the offered versions or ciphers without an alert, or when an access list blocks this client"),
-            Some(format!("check the server's log; offered {}", offered_versions(plan))),
+            Some(if plan.protocol == Protocol::Postgres && plan.pg_negotiation == PgNegotiation::Direct {
+                "PostgreSQL before 17 does not accept direct TLS (it logs \"invalid length of startup packet\"): use the SSLRequest negotiation (--pg-negotiation postgres, sslnegotiation=postgres), or upgrade the server to 17".to_string()
+            } else {
+                format!("check the server's log; offered {}", offered_versions(plan))
+            }),
         ),
         HandshakeError::Misbehaved { .. } | HandshakeError::Other { .. } => {
             finding("handshake-failed", severity, "the TLS handshake failed", e.to_string(), None)

@@ -7,6 +7,8 @@
 pub mod chain;
 pub mod findings;
 pub mod hostname;
+pub mod policy;
+pub mod revocation;
 
 use serde::Serialize;
 
@@ -22,7 +24,17 @@ pub struct Trust {
     pub os: TrustSource,
     pub mozilla: TrustSource,
     pub ca_file: Option<TrustSource>,
-    pub crls: Option<Crls>,
+    pub crls: Crls,
+}
+
+impl Trust {
+    /// Every trust source, in the order reports list them.
+    pub fn sources(&self) -> Vec<&TrustSource> {
+        [Some(&self.os), Some(&self.mozilla), self.ca_file.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,6 +89,11 @@ pub struct Judgement {
     /// The trust source the verdict uses, in words.
     pub verdict_trust: String,
     pub hostname: Option<NameCheck>,
+    /// The stapled OCSP response and any responder answers, judged.
+    pub ocsp: Vec<revocation::OcspVerdict>,
+    pub expiry: policy::ExpiryReport,
+    /// Where the CRLs the chain was checked against came from.
+    pub crl_sources: Vec<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -160,7 +177,7 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
                     chain_der,
                     &facts.chain,
                     s,
-                    trust.crls.as_ref(),
+                    (!trust.crls.is_empty()).then_some(&trust.crls),
                     crl_policy,
                     facts.observed_unix,
                 ),
@@ -175,7 +192,10 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             .unwrap_or_else(|| ChainVerdict::invalid(ChainProblem::NoCertificate, "no certificate was served")),
         None => ChainVerdict::invalid(
             ChainProblem::NoRootFile,
-            "root certificate file ~/.postgresql/root.crt does not exist, and no sslrootcert was given",
+            match &plan.missing_root_file {
+                Some(p) => format!("root certificate file \"{}\" does not exist", p.display()),
+                None => "root certificate file ~/.postgresql/root.crt does not exist, and no sslrootcert was given".into(),
+            },
         ),
     };
     let verdict_trust = match (verdict_kind, &plan.ca) {
@@ -206,8 +226,37 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         signature_ok,
     };
     let modes: Vec<ModeVerdict> = Mode::ALL.iter().map(|&m| decide(m, &ctx)).collect();
-    let verdict = decide(plan.mode, &ctx);
-    let findings = findings::collect(
+    let mut verdict = decide(plan.mode, &ctx);
+
+    // Revocation answers: the staple, then any responder queries.
+    let mut ocsp = Vec::new();
+    if let (Some(staple), Some(leaf)) = (&facts.ocsp_staple, facts.chain.first()) {
+        let issuer = crate::trust::issuer_key(&facts.chain, 0, &sources);
+        ocsp.push(revocation::assess(
+            staple,
+            leaf,
+            0,
+            issuer.as_ref(),
+            facts.observed_unix,
+        ));
+    }
+    for q in &facts.ocsp_queries {
+        if let (Some(resp), Some(cert)) = (&q.response, facts.chain.get(q.position)) {
+            let issuer = crate::trust::issuer_key(&facts.chain, q.position, &sources);
+            ocsp.push(revocation::assess(
+                resp,
+                cert,
+                q.position,
+                issuer.as_ref(),
+                facts.observed_unix,
+            ));
+        }
+    }
+    let expiry = policy::expiry(facts, plan);
+    let verifying = findings::effective_verifies(plan);
+    policy::tighten(&mut verdict, plan, verifying, &ocsp, &expiry);
+
+    let mut findings = findings::collect(
         facts,
         plan,
         &state,
@@ -216,6 +265,18 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         hostname.as_ref(),
         &trust_verdicts,
     );
+    if matches!(state, TlsState::Established) {
+        findings.extend(policy::expiry_findings(&expiry, verifying));
+        findings.extend(policy::revocation_findings(
+            facts,
+            plan,
+            &ocsp,
+            &trust.crls,
+            verifying,
+        ));
+    }
+    findings.sort_by_key(|f| f.severity);
+    policy::strict(&mut verdict, plan, &findings);
 
     Judgement {
         verdict,
@@ -223,6 +284,9 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         trust: trust_verdicts,
         verdict_trust,
         hostname,
+        ocsp,
+        expiry,
+        crl_sources: trust.crls.sources.clone(),
         findings,
     }
 }
@@ -283,6 +347,8 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
         } else {
             mode
         };
+    // libpq checks the chain on every TLS connection when a root file exists.
+    let root_file_checks = libpq && matches!(ctx.plan.ca, Some(CaChoice::File(_)));
     let quirk = if effective != mode {
         " (libpq treats require as verify-ca when a root file exists)"
     } else {
@@ -296,6 +362,22 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
             false,
             "tries without TLS first and would connect unencrypted unless the server insists on TLS".into(),
         ),
+        (Mode::Prefer, TlsState::Established) if root_file_checks => {
+            if ctx.chain.valid && ctx.signature_ok {
+                v(
+                    Outcome::Pass,
+                    true,
+                    "encrypted; the chain is valid (libpq checks it because a root file exists)".into(),
+                )
+            } else {
+                let detail = ctx.chain.detail.clone().unwrap_or_else(|| "the handshake signature did not verify".into());
+                v(
+                    Outcome::Pass,
+                    false,
+                    format!("libpq checks the chain because a root file exists, and it is not valid ({detail}); prefer then retries without TLS, unencrypted"),
+                )
+            }
+        }
         (Mode::Prefer, TlsState::Established) => v(
             Outcome::Pass,
             true,

@@ -146,6 +146,13 @@ mod tests {
     use tokio::net::TcpListener;
 
     async fn answer_with(reply: &'static [u8]) -> Result<UpgradeFacts, UpgradeError> {
+        answer_and_linger(reply, Duration::from_millis(500)).await
+    }
+
+    async fn answer_and_linger(
+        reply: &'static [u8],
+        linger: Duration,
+    ) -> Result<UpgradeFacts, UpgradeError> {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move {
@@ -154,7 +161,7 @@ mod tests {
             s.read_exact(&mut req).await.unwrap();
             assert_eq!(req, [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
             s.write_all(reply).await.unwrap();
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            tokio::time::sleep(linger).await;
         });
         let mut c = TcpStream::connect(addr).await.unwrap();
         ssl_request(&mut c, Duration::from_secs(2)).await
@@ -218,6 +225,28 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(e, UpgradeError::Timeout { .. }), "{e:?}");
+    }
+
+    /// Whatever a server answers, the upgrade returns a value: no panic, no hang.
+    #[tokio::test]
+    async fn arbitrary_answers_never_panic() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..200 {
+            let len = (next() % 600) as usize;
+            let mut reply: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            // Make the interesting first bytes common.
+            if let Some(first) = reply.first_mut() {
+                *first = [b'E', b'S', b'N', 0x16, 0x15, 0x4a, *first][round % 7];
+            }
+            let reply: &'static [u8] = Box::leak(reply.into_boxed_slice());
+            let _ = answer_and_linger(reply, Duration::ZERO).await;
+        }
     }
 
     #[test]

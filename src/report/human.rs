@@ -254,18 +254,63 @@ pub fn render(r: &Report, p: Painter) -> String {
                 t.versions_offered.join(", ")
             );
         }
-        let ocsp = if t.ocsp_stapled_bytes > 0 {
-            format!("stapled ({} bytes)", t.ocsp_stapled_bytes)
-        } else {
-            "not stapled".into()
-        };
-        let _ = writeln!(out, "  OCSP        {ocsp}");
+        if t.ocsp_stapled_bytes == 0 {
+            let _ = writeln!(out, "  OCSP        not stapled");
+        }
+        for o in &j.ocsp {
+            let label = match o.source {
+                "stapled" => "stapled".to_string(),
+                _ => format!(
+                    "[{}] {}",
+                    o.position,
+                    o.url.as_deref().unwrap_or("responder")
+                ),
+            };
+            let status = o.status.unwrap_or("no answer for this certificate");
+            let trust = if o.trustworthy {
+                format!("signed by {}, fresh", o.signer.as_deref().unwrap_or("?"))
+            } else {
+                format!("not reliable: {}", o.problems.join("; "))
+            };
+            let dates = match (&o.this_update, &o.next_update) {
+                (Some(a), Some(b)) => format!(" ({a} → {b})"),
+                (Some(a), None) => format!(" ({a})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  OCSP        {label}: {status}{dates}; {trust}");
+        }
         let cr = match &t.client_certificate_request {
             Some(req) if req.acceptable_cas.is_empty() => "requested (any issuer)".to_string(),
             Some(req) => format!("requested, from: {}", req.acceptable_cas.join("; ")),
             None => "not requested".into(),
         };
         let _ = writeln!(out, "  client cert {cr}");
+    }
+    for q in f.ocsp_queries.iter().filter(|q| q.response.is_none()) {
+        let _ = writeln!(
+            out,
+            "  OCSP        [{}] {}",
+            q.position,
+            q.error.as_deref().unwrap_or("no answer")
+        );
+    }
+    if !j.crl_sources.is_empty() {
+        let _ = writeln!(out, "  CRLs        {}", j.crl_sources.join(", "));
+    }
+    if let Some(first) = &j.expiry.first_to_expire {
+        let fail = j
+            .expiry
+            .fail_days
+            .map(|d| format!(", fail within {d}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  expiry      first to expire: {} in {} days, {} (warn within {}{fail})",
+            crate::judge::findings::short_name(&first.subject),
+            first.days_left,
+            first.not_after,
+            j.expiry.warn_days
+        );
     }
     if let Some(h) = &j.hostname {
         let m = if h.matched {

@@ -72,3 +72,21 @@ pub fn psql() -> Command {
         .arg("--no-psqlrc");
     cmd
 }
+
+/// Run `tlscheck connect ARGS --json`: the exit code and the parsed report.
+pub fn connect_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = tlscheck()
+        .arg("connect")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("run tlscheck");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("exit code"), json)
+}

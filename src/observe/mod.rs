@@ -1,4 +1,5 @@
-//! Facts about the served chain, read from the DER with x509-parser.
+//! Facts about the served chain, read from the DER with x509-parser, and
+//! about OCSP responses (`ocsp.rs`).
 //!
 //! Everything here is description, not judgement: a certificate's names,
 //! dates, keys and extensions, as a support engineer would want them listed.
@@ -7,6 +8,8 @@ use serde::Serialize;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::*;
 use x509_parser::public_key::PublicKey;
+
+pub mod ocsp;
 
 use crate::connect::{ConnectError, ConnectFacts};
 use crate::handshake::TlsFacts;
@@ -26,6 +29,33 @@ pub struct Facts {
     pub tls: Option<TlsFacts>,
     /// The chain as served, leaf first.
     pub chain: Vec<CertFacts>,
+    /// The stapled OCSP response, parsed.
+    pub ocsp_staple: Option<ocsp::OcspResponseFacts>,
+    /// Answers from OCSP responders (`--ocsp`).
+    pub ocsp_queries: Vec<OcspQuery>,
+    /// CRLs downloaded from distribution points (`--crl-fetch`).
+    pub crl_downloads: Vec<CrlDownload>,
+}
+
+/// One question to an OCSP responder about a served certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct OcspQuery {
+    /// The certificate's position in the served chain.
+    pub position: usize,
+    pub url: Option<String>,
+    pub response: Option<ocsp::OcspResponseFacts>,
+    pub error: Option<String>,
+}
+
+/// One CRL download.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrlDownload {
+    pub position: usize,
+    pub url: String,
+    pub bytes: usize,
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub der: Vec<u8>,
 }
 
 impl Facts {
@@ -39,12 +69,15 @@ impl Facts {
             upgrade_error: None,
             tls: None,
             chain: Vec::new(),
+            ocsp_staple: None,
+            ocsp_queries: Vec::new(),
+            crl_downloads: Vec::new(),
         }
     }
 }
 
 /// Facts about one certificate as served.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CertFacts {
     /// 0 is the leaf; higher numbers go up the chain as the server ordered it.
     pub position: usize,
@@ -87,6 +120,11 @@ pub struct CertFacts {
     pub subject_der: Vec<u8>,
     #[serde(skip)]
     pub issuer_der: Vec<u8>,
+    /// Raw serial number and SubjectPublicKeyInfo, for OCSP and issuer lookups.
+    #[serde(skip)]
+    pub serial_der: Vec<u8>,
+    #[serde(skip)]
+    pub spki_der: Vec<u8>,
     /// Seconds since the epoch, for judging validity at any instant.
     #[serde(skip)]
     pub not_before_unix: i64,
@@ -145,6 +183,8 @@ pub fn describe(position: usize, der: &[u8], now_unix: i64) -> CertFacts {
         parse_error: None,
         subject_der: cert.subject().as_raw().to_vec(),
         issuer_der: cert.issuer().as_raw().to_vec(),
+        serial_der: cert.raw_serial().to_vec(),
+        spki_der: cert.public_key().raw.to_vec(),
         not_before_unix: cert.validity().not_before.timestamp(),
         not_after_unix: cert.validity().not_after.timestamp(),
     };
@@ -240,37 +280,9 @@ pub fn describe(position: usize, der: &[u8], now_unix: i64) -> CertFacts {
 fn unparsable(position: usize, sha256: String, error: String) -> CertFacts {
     CertFacts {
         position,
-        subject: String::new(),
-        issuer: String::new(),
-        common_name: None,
-        serial: String::new(),
-        version: 0,
-        not_before: String::new(),
-        not_after: String::new(),
-        days_left: 0,
-        key_type: String::new(),
-        key_bits: None,
-        signature_algorithm: String::new(),
-        san_dns: Vec::new(),
-        san_ip: Vec::new(),
-        has_san: false,
-        is_ca: None,
-        path_len: None,
-        key_usage: Vec::new(),
-        extended_key_usage: Vec::new(),
-        aia_ca_issuers: Vec::new(),
-        aia_ocsp: Vec::new(),
-        crl_urls: Vec::new(),
-        must_staple: false,
-        self_issued: false,
-        subject_key_id: None,
-        authority_key_id: None,
         sha256,
         parse_error: Some(error),
-        subject_der: Vec::new(),
-        issuer_der: Vec::new(),
-        not_before_unix: 0,
-        not_after_unix: 0,
+        ..CertFacts::default()
     }
 }
 

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Benchmark: `tlscheck connect` against `openssl s_client -starttls postgres`
+# on a throw-away PostgreSQL with TLS on an ephemeral 127.0.0.1 port.
+#
+# Usage (from the repo root):  bash bench/run.sh
+#   BENCH_RUNS=N            timed runs of each command (default 30)
+#   BENCH_TLSCHECK=PATH     time this tlscheck binary instead of building
+#                           target/release/tlscheck (to compare variants)
+#
+# Needs: cargo, openssl, python3, PostgreSQL server binaries
+# (/usr/lib/postgresql/*/bin). Only 127.0.0.1 is contacted. Prints median and
+# p90 wall time of each, the median ratio tlscheck/openssl against the target
+# (<= 1.0), tlscheck's max RSS, and tlscheck's own phase timings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+runs=${BENCH_RUNS:-30}
+if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
+  exit 2
+fi
+for tool in cargo openssl python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
+done
+# libpq / tlscheck settings from the caller's environment must not leak in.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
+
+# --- 1. build ----------------------------------------------------------------
+if [ -n "${BENCH_TLSCHECK:-}" ]; then
+  tlscheck=$(realpath "$BENCH_TLSCHECK")
+  [ -x "$tlscheck" ] || { echo "bench: BENCH_TLSCHECK=$BENCH_TLSCHECK is not executable" >&2; exit 1; }
+  echo "== using $tlscheck (BENCH_TLSCHECK; no build)"
+else
+  echo "== cargo build --release"
+  cargo build --release
+  tlscheck="$repo/target/release/tlscheck"
+fi
+
+# --- 2. PostgreSQL with TLS -------------------------------------------------
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
+  echo "bench: PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin;" \
+    "install them with: apt-get install -y postgresql" >&2
+  exit 1
+fi
+
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  id -u postgres >/dev/null 2>&1 || {
+    echo "bench: running as root, so PostgreSQL must run as the 'postgres' user, which does not exist" \
+      "(apt-get install -y postgresql creates it)" >&2
+    exit 1
+  }
+  as_pg=(runuser -u postgres --)
+fi
+
+work=$(mktemp -d /tmp/tlscheck-bench.XXXXXX)
+data="$work/data"
+cleanup() {
+  if [ -f "$data/postmaster.pid" ]; then
+    (cd "$work" && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$data" stop -m immediate -w >/dev/null 2>&1) || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "== certificates (EC P-256: root -> intermediate -> leaf for localhost, 127.0.0.1)"
+pki="$work/pki"
+mkdir -p "$pki"
+cat >"$pki/ext.cnf" <<'EOF'
+[root]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[inter]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF
+ossl() { openssl "$@" 2>"$pki/openssl.err" || { cat "$pki/openssl.err" >&2; return 1; }; }
+for name in root inter leaf; do
+  ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$name.key"
+done
+ossl req -new -key "$pki/root.key" -subj "/CN=tlscheck bench root" -out "$pki/root.csr"
+ossl x509 -req -in "$pki/root.csr" -signkey "$pki/root.key" -sha256 -days 2 -set_serial 1 \
+  -extfile "$pki/ext.cnf" -extensions root -out "$pki/root.pem"
+ossl req -new -key "$pki/inter.key" -subj "/CN=tlscheck bench intermediate" -out "$pki/inter.csr"
+ossl x509 -req -in "$pki/inter.csr" -CA "$pki/root.pem" -CAkey "$pki/root.key" -sha256 -days 2 \
+  -set_serial 2 -extfile "$pki/ext.cnf" -extensions inter -out "$pki/inter.pem"
+ossl req -new -key "$pki/leaf.key" -subj "/CN=localhost" -out "$pki/leaf.csr"
+ossl x509 -req -in "$pki/leaf.csr" -CA "$pki/inter.pem" -CAkey "$pki/inter.key" -sha256 -days 2 \
+  -set_serial 3 -extfile "$pki/ext.cnf" -extensions leaf -out "$pki/leaf.pem"
+ossl verify -CAfile "$pki/root.pem" -untrusted "$pki/inter.pem" "$pki/leaf.pem" >/dev/null
+root_pem="$pki/root.pem"
+
+echo "== PostgreSQL ($pgbin)"
+pg() { (cd "$work" && LC_ALL=C "${as_pg[@]}" "$pgbin/$1" "${@:2}"); }
+if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$work"; fi
+pg initdb -D "$data" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$work/initdb.log" 2>&1 ||
+  { cat "$work/initdb.log" >&2; exit 1; }
+cat "$pki/leaf.pem" "$pki/inter.pem" >"$data/server.crt"
+install -m 0600 "$pki/leaf.key" "$data/server.key"
+if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$data/server.crt" "$data/server.key"; fi
+
+port=""
+for attempt in 1 2 3 4 5; do
+  try=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >>"$data/postgresql.conf" <<EOF
+
+# bench/run.sh (attempt $attempt)
+listen_addresses = '127.0.0.1'
+port = $try
+unix_socket_directories = '$data'
+ssl = on
+ssl_cert_file = '$data/server.crt'
+ssl_key_file = '$data/server.key'
+fsync = off
+EOF
+  if pg pg_ctl -D "$data" -l "$work/postgres.log" -w -t 30 start >/dev/null 2>&1; then
+    port=$try
+    break
+  fi
+  if ! grep -qE 'could not bind|already in use' "$work/postgres.log" 2>/dev/null; then break; fi
+  : >"$work/postgres.log"
+done
+if [ -z "$port" ]; then
+  echo "bench: could not start PostgreSQL; tail of its log:" >&2
+  tail -n 30 "$work/postgres.log" >&2 || true
+  exit 1
+fi
+echo "listening on 127.0.0.1:$port ($("$pgbin/postgres" --version))"
+
+# --- 3. the two commands ------------------------------------------------------
+# An ephemeral port is no database default (tlscheck would speak plain TLS and
+# fail), so tlscheck is told the protocol.
+tls_cmd=("$tlscheck" connect "127.0.0.1:$port" --protocol postgres --ca-file "$root_pem"
+  --mode verify-full --color never)
+ossl_cmd=(openssl s_client -starttls postgres -connect "127.0.0.1:$port" -CAfile "$root_pem"
+  -verify_return_error -verify_hostname localhost)
+
+echo "== checking that both commands succeed"
+if ! out=$("${tls_cmd[@]}" 2>&1); then
+  echo "bench: tlscheck failed:" >&2
+  printf '%s\n' "$out" >&2
+  exit 1
+fi
+if ! out=$("${ossl_cmd[@]}" </dev/null 2>&1); then
+  echo "bench: openssl s_client failed:" >&2
+  printf '%s\n' "$out" | tail -n 30 >&2
+  exit 1
+fi
+echo "ok: tlscheck passes verify-full; openssl verifies ($(printf '%s\n' "$out" | grep -m1 -oE 'New, TLSv[0-9.]+, Cipher is [A-Z0-9_-]+' || echo '?'))"
+
+# --- 4. timing ----------------------------------------------------------------
+tls_str=$(printf '%q ' "${tls_cmd[@]}")
+ossl_str=$(printf '%q ' "${ossl_cmd[@]}")
+echo "== timing"
+python3 "$repo/bench/timing.py" compare "$runs" tlscheck "$tls_str" openssl "$ossl_str"
+
+if command -v hyperfine >/dev/null; then
+  echo "== hyperfine (for comparison)"
+  hyperfine -N --warmup 3 --runs "$runs" --style basic -n tlscheck "$tls_str" -n openssl "$ossl_str"
+fi
+
+echo "== max RSS (one run each)"
+if /usr/bin/time -v true >/dev/null 2>&1; then
+  for name in tlscheck openssl; do
+    if [ $name = tlscheck ]; then cmd=("${tls_cmd[@]}"); else cmd=("${ossl_cmd[@]}"); fi
+    rss=$(/usr/bin/time -v "${cmd[@]}" 2>&1 >/dev/null </dev/null |
+      awk -F': ' '/Maximum resident set size/ {print $2}')
+    printf '%-8s max RSS: %s KiB (/usr/bin/time -v)\n' "$name" "$rss"
+  done
+else
+  echo "tlscheck max RSS: <= $(python3 "$repo/bench/timing.py" maxrss "$tls_str") KiB" \
+    "(wait4 rusage; an upper bound, see bench/timing.py)"
+fi
+
+echo "== where tlscheck's time goes"
+python3 "$repo/bench/timing.py" phases 9 "$tls_str --json"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other work on the machine widens the spread)"
