@@ -8,8 +8,10 @@
 #
 # Needs: cargo, openssl, python3, MariaDB server binaries (mariadbd,
 # mariadb-install-db: apt-get install -y mariadb-server). Only 127.0.0.1 is
-# contacted. Prints the median wall time of each, and the median of the
-# per-pair ratios tlscheck/openssl against the target (<= 1.0).
+# contacted. Prints, through bench/timing.py as bench/run.sh does, the median
+# wall time of each, the median of the per-pair ratios tlscheck/openssl
+# against the target (<= 1.0), tlscheck's phases, and what the checks left
+# in MariaDB's error log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -164,38 +166,16 @@ fi
 echo "ok: tlscheck passes verify-full; openssl verifies ($(printf '%s\n' "$out" | grep -m1 -oE 'New, TLSv[0-9.]+, Cipher is [A-Z0-9_-]+' || echo '?'))"
 
 # --- 4. timing ----------------------------------------------------------------
-echo "== timing ($runs alternating runs of each)"
-python3 - "$runs" "$(printf '%q ' "${tls_cmd[@]}")" "$(printf '%q ' "${ossl_cmd[@]}")" <<'EOF'
-import shlex, statistics, subprocess, sys, time
-runs = int(sys.argv[1])
-cmds = {"tlscheck": shlex.split(sys.argv[2]), "openssl": shlex.split(sys.argv[3])}
+# The same helper as bench/run.sh: alternating runs, medians, the median of
+# the per-pair ratios.
+tls_str=$(printf '%q ' "${tls_cmd[@]}")
+ossl_str=$(printf '%q ' "${ossl_cmd[@]}")
+echo "== timing"
+python3 "$repo/bench/timing.py" compare "$runs" tlscheck "$tls_str" openssl "$ossl_str"
 
-def once(argv):
-    t = time.perf_counter_ns()
-    rc = subprocess.call(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    ms = (time.perf_counter_ns() - t) / 1e6
-    if rc != 0:
-        raise SystemExit(f"run failed (exit {rc}): {shlex.join(argv)}")
-    return ms
-
-for argv in cmds.values():  # untimed warm-up
-    once(argv)
-wall = {k: [] for k in cmds}
-ratios = []
-for i in range(runs):
-    order = ["tlscheck", "openssl"] if i % 2 == 0 else ["openssl", "tlscheck"]
-    got = {name: once(cmds[name]) for name in order}
-    for name, ms in got.items():
-        wall[name].append(ms)
-    ratios.append(got["tlscheck"] / got["openssl"])
-for name, values in wall.items():
-    print(f"{name:9} median {statistics.median(values):8.2f} ms   "
-          f"min {min(values):8.2f} ms   max {max(values):8.2f} ms")
-ratio = statistics.median(ratios)
-verdict = "meets" if ratio <= 1.0 else "misses"
-print(f"median ratio tlscheck/openssl: {ratio:.3f} ({verdict} the target <= 1.0)")
-EOF
+echo "== where tlscheck's time goes"
+python3 "$repo/bench/timing.py" phases 9 "$tls_str --json"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other work on the machine widens the spread)"
 
 echo "== what the checks left in MariaDB's error log"
 grep -c 'closed normally without authentication' "$work/error.log" |
