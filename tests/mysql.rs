@@ -23,20 +23,8 @@ struct Run {
 }
 
 fn run(args: &[&str]) -> Run {
-    let out = tlscheck()
-        .arg("connect")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run tlscheck");
-    let code = out.status.code().expect("exit code");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): stdout {stdout} stderr {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let (code, json) = support::connect_json(args);
+    let stdout = format!("{json:#}");
     Run { code, json, stdout }
 }
 
