@@ -96,7 +96,10 @@ pub fn render(r: &Report, p: Painter) -> String {
     // 3. Every mode.
     let _ = writeln!(out, "\n{}", p.bold("Every mode, from this one handshake"));
     if j.modes.iter().all(|m| m.result == Outcome::Unreachable) {
-        let _ = writeln!(out, "  none can be judged: the check never reached a TLS decision");
+        let _ = writeln!(
+            out,
+            "  none can be judged: the check never reached a TLS decision"
+        );
     }
     for m in j.modes.iter().filter(|m| m.result != Outcome::Unreachable) {
         let chosen = if m.mode == v.mode {
