@@ -37,7 +37,7 @@ postgres\t''
 mysql\t''
 mongo\t''
 tls\t''"
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l mode -d 'Client mode to judge under [default: verify-full; a connection string\'s own sslmode, else prefer]' -r -f -a "disable\t''
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l mode -d 'Client mode to judge under [default: verify-full; a connection string\'s own sslmode/ssl-mode, else prefer]. MySQL\'s names are accepted too, in any case: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY' -r -f -a "disable\t''
 allow\t''
 prefer\t''
 require\t''

@@ -10,7 +10,7 @@ use crate::judge::{self, Trust};
 use crate::observe::{self, CertFacts, Facts};
 use crate::protocol;
 use crate::report::Report;
-use crate::settings::{CaChoice, OcspScope, Plan};
+use crate::settings::{CaChoice, OcspScope, Plan, Protocol};
 use crate::trust;
 
 /// Connect, upgrade and handshake: gather the facts. Never fails; a failed
@@ -49,6 +49,7 @@ pub async fn gather(plan: &Plan) -> Facts {
         max: plan.tls_max,
         timeout: plan.timeout,
         rtt,
+        cert_request_may_reject: plan.protocol != Protocol::Mysql,
     };
     let tls = handshake::handshake(stream, &offer, &plan.host).await;
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);

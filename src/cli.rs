@@ -13,7 +13,7 @@ use crate::settings::{Mode, OcspScope, PgNegotiation, ProtocolChoice, TlsVersion
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  the connection passes under the mode
-  1  it fails under the mode (certificate, host name, TLS version, server refuses TLS, handshake alert)
+  1  it fails under the mode (certificate, host name, TLS version, server refuses TLS or the client, handshake alert)
   2  usage error (bad flags, malformed target, unsupported protocol)
   3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)";
 
@@ -37,7 +37,8 @@ Exit codes:
     about = "Checks whether a TLS connection to a database endpoint is sound, and says why not",
     long_about = "Checks whether a TLS connection to a database endpoint is sound and, when it is not, \
                   says exactly why and what to do. It performs the protocol's own TLS upgrade \
-                  (PostgreSQL SSLRequest or direct TLS, or plain TLS), records everything the \
+                  (PostgreSQL SSLRequest or direct TLS, MySQL's CLIENT_SSL and SSLRequest, or \
+                  plain TLS), records everything the \
                   handshake shows, and judges it under every client mode at once.",
     after_help = EXIT_CODES_HELP
 )]
@@ -79,15 +80,16 @@ pub struct ExplainArgs {
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
     /// What to check: host, host:port, [v6addr]:port, tls://host:port, or a
-    /// postgres:// / postgresql:// connection string
+    /// postgres:// / postgresql:// / mysql:// connection string
     pub target: String,
 
     /// Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]
     #[arg(long, value_enum, value_name = "PROTOCOL")]
     pub protocol: Option<ProtocolChoice>,
 
-    /// Client mode to judge under [default: verify-full; a connection string's own sslmode, else prefer]
-    #[arg(long, value_enum, value_name = "MODE")]
+    /// Client mode to judge under [default: verify-full; a connection string's own sslmode/ssl-mode, else prefer].
+    /// MySQL's names are accepted too, in any case: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
+    #[arg(long, value_enum, value_name = "MODE", ignore_case = true)]
     pub mode: Option<Mode>,
 
     /// Trust this CA file (PEM) for verification, or `system` for the OS store

@@ -36,6 +36,11 @@ pub struct Offer {
     pub timeout: Duration,
     /// A rough round-trip time, to size the wait for a post-handshake alert.
     pub rtt: Duration,
+    /// Whether a CertificateRequest may end in a rejection after a TLS 1.3
+    /// handshake, worth waiting longer for. MySQL-protocol servers ask every
+    /// client for an optional certificate and check it only at login, so for
+    /// them the request means nothing and the wait stays short.
+    pub cert_request_may_reject: bool,
 }
 
 /// Everything one handshake showed, whether it finished or not.
@@ -203,7 +208,11 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
                 after_handshake: AfterHandshake::Quiet { waited_ms: 0.0 },
                 closed_cleanly: false,
             };
-            let wait = post_handshake_wait(offer, version, record.cert_request().is_some());
+            let wait = post_handshake_wait(
+                offer,
+                version,
+                offer.cert_request_may_reject && record.cert_request().is_some(),
+            );
             session.after_handshake = read_after_handshake(&mut tls, wait).await;
             // close_notify, then FIN: a server reading the next message sees a
             // clean end of stream and has nothing to log.

@@ -15,15 +15,21 @@ use serde::Serialize;
 use crate::cli::ConnectArgs;
 use crate::target::{Host, Scheme, Target, TargetError};
 
-/// Client modes, named as libpq names them, plus `insecure` (encrypt, check nothing).
+/// Client modes, named as libpq names them, plus `insecure` (encrypt, check
+/// nothing). MySQL's `--ssl-mode` names are accepted as aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
+    #[value(alias = "disabled")]
     Disable,
     Allow,
+    #[value(alias = "preferred")]
     Prefer,
+    #[value(alias = "required")]
     Require,
+    #[value(alias = "verify_ca")]
     VerifyCa,
+    #[value(alias = "verify_identity")]
     VerifyFull,
     Insecure,
 }
@@ -61,6 +67,30 @@ impl Mode {
             "verify-ca" => Mode::VerifyCa,
             "verify-full" => Mode::VerifyFull,
             _ => return None,
+        })
+    }
+
+    /// MySQL's `--ssl-mode` spellings (any case, `-` or `_`), and libpq's.
+    fn from_mysql_ssl_mode(s: &str) -> Option<Mode> {
+        let s = s.trim().to_ascii_lowercase().replace('_', "-");
+        Some(match s.as_str() {
+            "disabled" => Mode::Disable,
+            "preferred" => Mode::Prefer,
+            "required" => Mode::Require,
+            "verify-identity" => Mode::VerifyFull,
+            other => return Mode::from_sslmode(other),
+        })
+    }
+
+    /// MySQL's name for the mode (`--ssl-mode=VERIFY_IDENTITY`), where it has one.
+    pub fn mysql_name(self) -> Option<&'static str> {
+        Some(match self {
+            Mode::Disable => "DISABLED",
+            Mode::Prefer => "PREFERRED",
+            Mode::Require => "REQUIRED",
+            Mode::VerifyCa => "VERIFY_CA",
+            Mode::VerifyFull => "VERIFY_IDENTITY",
+            Mode::Allow | Mode::Insecure => return None,
         })
     }
 }
@@ -180,6 +210,9 @@ pub enum Origin {
     Flag(&'static str),
     Uri(&'static str),
     Env(&'static str),
+    /// A connection-string parameter, in the spelling the user wrote
+    /// (`ssl_mode`, `sslMode`, `tls`, …).
+    UriParam(String),
     Default,
     /// A default that depends on something else, explained.
     Derived(String),
@@ -190,6 +223,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::Flag(name) => write!(f, "flag --{name}"),
             Origin::Uri(name) => write!(f, "connection string {name}="),
+            Origin::UriParam(name) => write!(f, "connection string {name}="),
             Origin::Env(name) => write!(f, "environment {name}"),
             Origin::Default => f.write_str("default"),
             Origin::Derived(why) => write!(f, "default: {why}"),
@@ -276,7 +310,7 @@ pub enum UsageError {
     Target(#[from] TargetError),
     #[error("{0}")]
     Invalid(String),
-    #[error("the {0} protocol is not supported yet (PostgreSQL and plain TLS are)")]
+    #[error("the {0} protocol is not supported yet (PostgreSQL, MySQL and plain TLS are)")]
     Unsupported(&'static str),
 }
 
@@ -336,6 +370,161 @@ const LIBPQ_IGNORED_PARAMS: &[&str] = &[
     "max_protocol_version",
 ];
 
+/// MySQL-protocol connection-string parameters that tlscheck knows and that
+/// do not change a TLS check (normalized: lower case, `_` read as `-`).
+const MYSQL_IGNORED_PARAMS: &[&str] = &[
+    "user",
+    "password",
+    "database",
+    "dbname",
+    "schema",
+    "charset",
+    "collation",
+    "ssl-cipher",
+    "sslcipher",
+    "tls-ciphersuites",
+    "get-server-public-key",
+    "server-public-key-path",
+    "serverpubkey",
+    "allowpublickeyretrieval",
+    "compression",
+    "compression-algorithms",
+    "compress",
+    "auth-method",
+    "timeout",
+    "readtimeout",
+    "writetimeout",
+    "parsetime",
+    "loc",
+    "allownativepasswords",
+    "allowcleartextpasswords",
+    "multistatements",
+    "interpolateparams",
+    "autocommit",
+    "maxallowedpacket",
+    "servertimezone",
+    "useunicode",
+    "characterencoding",
+    "connection-attributes",
+];
+
+/// What a `mysql://` connection string says about TLS, each value with the
+/// parameter (as spelled) it came from.
+#[derive(Debug, Default)]
+struct MysqlDsn {
+    mode: Option<(Mode, Origin)>,
+    ca: Option<(String, Origin)>,
+    crl: Option<(String, Origin)>,
+    tls_min: Option<(TlsVersion, Origin)>,
+    tls_max: Option<(TlsVersion, Origin)>,
+    timeout: Option<(String, Origin)>,
+}
+
+/// Read the TLS parameters of a `mysql://` URI in the spellings people paste
+/// from MySQL's own clients (`ssl-mode`), other drivers' DSNs (`ssl_mode`,
+/// `sslmode`, `sslca`, Go's `tls=`, JDBC's `sslMode`), noting how each was read.
+fn read_mysql_dsn(target: &Target, notes: &mut Vec<String>) -> Result<MysqlDsn, UsageError> {
+    let mut dsn = MysqlDsn::default();
+    for (raw_key, value) in &target.params {
+        let key = raw_key.to_ascii_lowercase().replace('_', "-");
+        let origin = || Origin::UriParam(raw_key.clone());
+        let foreign = !raw_key.contains('-') || raw_key.chars().any(|c| c.is_ascii_uppercase());
+        match key.as_str() {
+            "ssl-mode" | "sslmode" => {
+                let mode = Mode::from_mysql_ssl_mode(value).ok_or_else(|| {
+                    UsageError::Invalid(format!(
+                        "{raw_key} `{value}` (from the connection string) is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY"
+                    ))
+                })?;
+                if foreign || value.chars().any(|c| c.is_ascii_lowercase()) {
+                    notes.push(format!("read {raw_key}={value} as mode {mode}"));
+                }
+                dsn.mode = Some((mode, origin()));
+            }
+            // go-sql-driver/mysql.
+            "tls" => {
+                let mode = match value.to_ascii_lowercase().as_str() {
+                    "true" => Some((Mode::VerifyFull, "verify the chain and the host name")),
+                    "skip-verify" => Some((Mode::Require, "encrypt, check no certificate")),
+                    "preferred" => Some((
+                        Mode::Prefer,
+                        "TLS when offered, no certificate check",
+                    )),
+                    "false" => Some((Mode::Disable, "no TLS")),
+                    _ => None,
+                };
+                match mode {
+                    Some((m, how)) => {
+                        notes.push(format!(
+                            "read tls={value} (Go's MySQL driver: {how}) as mode {m}"
+                        ));
+                        dsn.mode = Some((m, origin()));
+                    }
+                    None => notes.push(format!(
+                        "tls={value} names a TLS config registered in the Go program; its settings cannot be seen from here, so the mode is not taken from it"
+                    )),
+                }
+            }
+            "ssl-ca" | "sslca" => {
+                if foreign {
+                    notes.push(format!("read {raw_key} as ssl-ca (the CA file)"));
+                }
+                dsn.ca = Some((value.clone(), origin()));
+            }
+            "ssl-capath" | "sslcapath" => notes.push(format!(
+                "{raw_key}={value}: a CA directory is not read yet; pass a CA file with --ca-file or ssl-ca"
+            )),
+            "ssl-crl" | "sslcrl" => {
+                if foreign {
+                    notes.push(format!("read {raw_key} as ssl-crl (the CRL file)"));
+                }
+                dsn.crl = Some((value.clone(), origin()));
+            }
+            "ssl-crlpath" | "sslcrlpath" => notes.push(format!(
+                "{raw_key}={value}: a CRL directory is not read yet; pass a CRL file with --crl-file or ssl-crl"
+            )),
+            "ssl-cert" | "sslcert" | "ssl-key" | "sslkey" => notes.push(format!(
+                "{raw_key}={value} (from the connection string): client certificates are not presented yet; this check runs without one"
+            )),
+            "tls-version" | "tlsversion" | "enabledtlsprotocols" => {
+                let mut spoken = Vec::new();
+                let mut old = Vec::new();
+                for v in value.split([',', ':']).map(str::trim).filter(|v| !v.is_empty()) {
+                    match v.to_ascii_lowercase().as_str() {
+                        "tlsv1.2" => spoken.push(TlsVersion::V1_2),
+                        "tlsv1.3" => spoken.push(TlsVersion::V1_3),
+                        "tlsv1" | "tlsv1.0" | "tlsv1.1" => old.push(v.to_string()),
+                        _ => {
+                            return Err(UsageError::Invalid(format!(
+                                "{raw_key} `{v}` is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"
+                            )))
+                        }
+                    }
+                }
+                if spoken.is_empty() {
+                    return Err(UsageError::Invalid(format!(
+                        "{raw_key}={value} allows only TLS versions below 1.2: tlscheck speaks TLS 1.2 and 1.3 only"
+                    )));
+                }
+                if !old.is_empty() {
+                    notes.push(format!(
+                        "{raw_key}: {} not tried (tlscheck speaks TLS 1.2 and 1.3 only)",
+                        old.join(", ")
+                    ));
+                }
+                let lo = *spoken.iter().min().unwrap_or(&TlsVersion::V1_2);
+                let hi = *spoken.iter().max().unwrap_or(&TlsVersion::V1_3);
+                dsn.tls_min = Some((lo, origin()));
+                dsn.tls_max = Some((hi, origin()));
+            }
+            "connect-timeout" => dsn.timeout = Some((value.clone(), origin())),
+            k if MYSQL_IGNORED_PARAMS.contains(&k) => {}
+            _ => notes.push(format!("unknown connection parameter `{raw_key}` ignored")),
+        }
+    }
+    Ok(dsn)
+}
+
 /// Build the plan for `tlscheck connect`.
 pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
     let target = Target::parse(&args.target)?;
@@ -345,8 +534,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
     // Protocol first: which environment applies depends on it.
     let (protocol, protocol_reason) = choose_protocol(args, &target)?;
     match protocol {
-        Protocol::Postgres | Protocol::Tls => {}
-        Protocol::Mysql => return Err(UsageError::Unsupported("MySQL")),
+        Protocol::Postgres | Protocol::Tls | Protocol::Mysql => {}
         Protocol::Mongo => return Err(UsageError::Unsupported("MongoDB")),
     }
     let is_pg = protocol == Protocol::Postgres;
@@ -358,6 +546,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         }
     };
     let is_libpq_uri = target.scheme == Some(Scheme::Postgres);
+    let is_mysql_uri = target.scheme == Some(Scheme::Mysql);
     let uri = |name: &'static str| -> Option<(String, Origin)> {
         target
             .param(name)
@@ -401,11 +590,17 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
                     .into(),
             );
         }
-    } else if !target.params.is_empty() {
+    } else if !is_mysql_uri && !target.params.is_empty() {
         for (k, _) in &target.params {
             notes.push(format!("unknown parameter `{k}` ignored"));
         }
     }
+
+    let mysql = if is_mysql_uri {
+        read_mysql_dsn(&target, &mut notes)?
+    } else {
+        MysqlDsn::default()
+    };
 
     // Host and port.
     let (host, host_origin) = match (&target.host, uri("host")) {
@@ -484,7 +679,8 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
                 None
             }
         })
-        .or_else(|| pg_env("PGSSLROOTCERT"));
+        .or_else(|| pg_env("PGSSLROOTCERT"))
+        .or(mysql.ca);
     let home_pg = |file: &str| -> Option<PathBuf> {
         let home = env.var("HOME")?;
         let p = PathBuf::from(home).join(".postgresql").join(file);
@@ -569,7 +765,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
                     })?,
                     o,
                 )),
-                None => None,
+                None => mysql.mode,
             }
         }
     };
@@ -582,6 +778,10 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         None if rules == ClientRules::Libpq => (
             Mode::Prefer,
             Origin::Derived("libpq's own default sslmode".into()),
+        ),
+        None if is_mysql_uri => (
+            Mode::Prefer,
+            Origin::Derived("MySQL clients' default ssl-mode is PREFERRED".into()),
         ),
         None => (Mode::VerifyFull, Origin::Default),
     };
@@ -606,7 +806,10 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         }
         (args.crl_file.clone(), Some(Origin::Flag("crl-file")))
     } else {
-        match if is_libpq_uri { uri("sslcrl") } else { None }.or_else(|| pg_env("PGSSLCRL")) {
+        match if is_libpq_uri { uri("sslcrl") } else { None }
+            .or_else(|| pg_env("PGSSLCRL"))
+            .or(mysql.crl)
+        {
             Some((v, o)) => (vec![PathBuf::from(v)], Some(o)),
             None if rules == ClientRules::Libpq => match home_pg("root.crl") {
                 Some(p) => (
@@ -699,53 +902,56 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
     };
 
     // TLS versions.
-    let (tls_min, tls_max) = {
-        let from_uri =
-            |name: &'static str| -> Result<Option<(Option<TlsVersion>, Origin)>, UsageError> {
-                if !is_libpq_uri {
-                    return Ok(None);
-                }
-                match uri(name) {
-                    None => Ok(None),
-                    Some((v, o)) => Ok(Some((parse_libpq_tls_version(&v, name)?, o))),
-                }
+    let (tls_min, tls_max) =
+        {
+            let from_uri =
+                |name: &'static str| -> Result<Option<(Option<TlsVersion>, Origin)>, UsageError> {
+                    if !is_libpq_uri {
+                        return Ok(None);
+                    }
+                    match uri(name) {
+                        None => Ok(None),
+                        Some((v, o)) => Ok(Some((parse_libpq_tls_version(&v, name)?, o))),
+                    }
+                };
+            let min = match args.tls_min {
+                Some(v) => Some((Some(v), Origin::Flag("tls-min"))),
+                None => from_uri("ssl_min_protocol_version")?
+                    .or(mysql.tls_min.map(|(v, o)| (Some(v), o))),
             };
-        let min = match args.tls_min {
-            Some(v) => Some((Some(v), Origin::Flag("tls-min"))),
-            None => from_uri("ssl_min_protocol_version")?,
-        };
-        let max = match args.tls_max {
-            Some(v) => Some((Some(v), Origin::Flag("tls-max"))),
-            None => from_uri("ssl_max_protocol_version")?,
-        };
-        if let Some((None, _)) = max {
-            return Err(UsageError::Invalid(
-                "ssl_max_protocol_version below TLSv1.2: tlscheck speaks TLS 1.2 and 1.3 only"
-                    .into(),
-            ));
-        }
-        for (name, v) in [("tls-min", &min), ("tls-max", &max)] {
-            if let Some((Some(ver), o)) = v {
-                settings.push(SettingReport {
-                    name,
-                    value: ver.name().into(),
-                    source: o.clone(),
-                });
+            let max = match args.tls_max {
+                Some(v) => Some((Some(v), Origin::Flag("tls-max"))),
+                None => from_uri("ssl_max_protocol_version")?
+                    .or(mysql.tls_max.map(|(v, o)| (Some(v), o))),
+            };
+            if let Some((None, _)) = max {
+                return Err(UsageError::Invalid(
+                    "ssl_max_protocol_version below TLSv1.2: tlscheck speaks TLS 1.2 and 1.3 only"
+                        .into(),
+                ));
             }
-        }
-        let min = min.and_then(|(v, _)| v);
-        let max = max.and_then(|(v, _)| v);
-        if let (Some(lo), Some(hi)) = (min, max) {
-            if lo > hi {
-                return Err(UsageError::Invalid(format!(
-                    "the lowest TLS version ({}) is above the highest ({})",
-                    lo.name(),
-                    hi.name()
-                )));
+            for (name, v) in [("tls-min", &min), ("tls-max", &max)] {
+                if let Some((Some(ver), o)) = v {
+                    settings.push(SettingReport {
+                        name,
+                        value: ver.name().into(),
+                        source: o.clone(),
+                    });
+                }
             }
-        }
-        (min, max)
-    };
+            let min = min.and_then(|(v, _)| v);
+            let max = max.and_then(|(v, _)| v);
+            if let (Some(lo), Some(hi)) = (min, max) {
+                if lo > hi {
+                    return Err(UsageError::Invalid(format!(
+                        "the lowest TLS version ({}) is above the highest ({})",
+                        lo.name(),
+                        hi.name()
+                    )));
+                }
+            }
+            (min, max)
+        };
 
     // PostgreSQL negotiation.
     let pg_negotiation = match args.pg_negotiation {
@@ -804,7 +1010,8 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
             } else {
                 None
             }
-            .or_else(|| pg_env("PGCONNECT_TIMEOUT"));
+            .or_else(|| pg_env("PGCONNECT_TIMEOUT"))
+            .or(mysql.timeout);
             match raw {
                 None => None,
                 Some((v, o)) => match v.trim().parse::<f64>() {
@@ -1046,8 +1253,8 @@ mod tests {
         assert!(e.to_string().contains("sslmode `verify`"), "{e}");
         let e = plan(&["h"], &[]).unwrap_err();
         assert!(e.to_string().contains("has no port"), "{e}");
-        let e = plan(&["h:3306"], &[]).unwrap_err();
-        assert!(matches!(e, UsageError::Unsupported("MySQL")));
+        let e = plan(&["h:27017"], &[]).unwrap_err();
+        assert!(matches!(e, UsageError::Unsupported("MongoDB")));
         let e = plan(&["postgresql://%2Ftmp/db"], &[]).unwrap_err();
         assert!(e.to_string().contains("Unix-domain socket"), "{e}");
         let e = plan(&["h:1", "--tls-min", "1.3", "--tls-max", "1.2"], &[]).unwrap_err();
@@ -1093,5 +1300,124 @@ mod tests {
 
         let p = plan(&["127.0.0.1:5432"], &[]).unwrap();
         assert_eq!(p.sni_sent(), None);
+    }
+
+    #[test]
+    fn mysql_ports_and_scheme() {
+        let p = plan(&["tidb.example.com:4000"], &[]).unwrap();
+        assert_eq!(p.protocol, Protocol::Mysql);
+        assert_eq!(p.protocol_reason, "port 4000");
+        assert_eq!(p.mode, Mode::VerifyFull);
+        let p = plan(&["db:3306"], &[("PGSSLMODE", "disable")]).unwrap();
+        assert_eq!(p.protocol, Protocol::Mysql);
+        assert_eq!(
+            p.mode,
+            Mode::VerifyFull,
+            "libpq's environment is not MySQL's"
+        );
+        let p = plan(&["mysql://db/shop"], &[]).unwrap();
+        assert_eq!((p.protocol, p.port), (Protocol::Mysql, 3306));
+        assert_eq!(p.mode, Mode::Prefer);
+        assert!(
+            source(&p, "mode").contains("PREFERRED"),
+            "{}",
+            source(&p, "mode")
+        );
+    }
+
+    #[test]
+    fn mysql_uri_ssl_mode_and_ca() {
+        let p = plan(
+            &["mysql://app:secret@db:3306/shop?ssl-mode=VERIFY_IDENTITY&ssl-ca=ca.pem"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.mode, Mode::VerifyFull);
+        assert_eq!(source(&p, "mode"), "connection string ssl-mode=");
+        assert_eq!(p.ca, Some(CaChoice::File("ca.pem".into())));
+        assert_eq!(source(&p, "ca"), "connection string ssl-ca=");
+        assert_eq!(p.rules, ClientRules::Generic);
+        assert!(!p.display.contains("secret"));
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn mysql_dsn_spellings_from_other_drivers() {
+        let read = |q: &str| plan(&[&format!("mysql://db/x?{q}")], &[]).unwrap();
+        for (q, mode) in [
+            ("ssl_mode=verify_ca", Mode::VerifyCa),
+            ("sslmode=REQUIRED", Mode::Require),
+            ("sslMode=VERIFY_IDENTITY", Mode::VerifyFull),
+            ("sslmode=verify-full", Mode::VerifyFull),
+            ("ssl-mode=disabled", Mode::Disable),
+            ("tls=true", Mode::VerifyFull),
+            ("tls=skip-verify", Mode::Require),
+            ("tls=preferred", Mode::Prefer),
+            ("tls=false", Mode::Disable),
+        ] {
+            let p = read(q);
+            assert_eq!(p.mode, mode, "{q}");
+            let key = q.split('=').next().unwrap();
+            assert_eq!(
+                source(&p, "mode"),
+                format!("connection string {key}="),
+                "{q}"
+            );
+        }
+        let p = read("tls=skip-verify");
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.contains("tls=skip-verify") && n.contains("require")),
+            "{:?}",
+            p.notes
+        );
+        let p = read("tls=custom");
+        assert_eq!(p.mode, Mode::Prefer);
+        assert!(
+            p.notes.iter().any(|n| n.contains("registered")),
+            "{:?}",
+            p.notes
+        );
+        for q in ["ssl_ca=/x/ca.pem", "sslca=/x/ca.pem"] {
+            let p = read(q);
+            assert_eq!(p.ca, Some(CaChoice::File("/x/ca.pem".into())), "{q}");
+        }
+        let p =
+            read("ssl-crl=/x/crl.pem&ssl-cert=c.pem&ssl-capath=/etc/ssl&charset=utf8mb4&bogus=1");
+        assert_eq!(p.crls, vec![PathBuf::from("/x/crl.pem")]);
+        assert!(p.notes.iter().any(|n| n.contains("client certificates")));
+        assert!(p.notes.iter().any(|n| n.contains("CA directory")));
+        assert!(p.notes.iter().any(|n| n.contains("`bogus`")));
+        assert_eq!(p.notes.len(), 3, "{:?}", p.notes);
+        let p = read("tls-version=TLSv1.1,TLSv1.2");
+        assert_eq!(
+            (p.tls_min, p.tls_max),
+            (Some(TlsVersion::V1_2), Some(TlsVersion::V1_2))
+        );
+        let p = read("tls_version=TLSv1.3");
+        assert_eq!(p.tls_min, Some(TlsVersion::V1_3));
+        let e = plan(&["mysql://db/x?tls-version=TLSv1.1"], &[]).unwrap_err();
+        assert!(e.to_string().contains("below 1.2"), "{e}");
+        let e = plan(&["mysql://db/x?ssl-mode=VERIFY"], &[]).unwrap_err();
+        assert!(e.to_string().contains("VERIFY_IDENTITY"), "{e}");
+        // The flag still wins.
+        let p = plan(&["mysql://db/x?tls=false", "--mode", "verify-ca"], &[]).unwrap();
+        assert_eq!(p.mode, Mode::VerifyCa);
+    }
+
+    #[test]
+    fn mysql_mode_names_on_the_command_line() {
+        for (name, mode) in [
+            ("DISABLED", Mode::Disable),
+            ("preferred", Mode::Prefer),
+            ("Required", Mode::Require),
+            ("VERIFY_CA", Mode::VerifyCa),
+            ("VERIFY_IDENTITY", Mode::VerifyFull),
+            ("VERIFY-FULL", Mode::VerifyFull),
+        ] {
+            let p = plan(&["db:3306", "--mode", name], &[]).unwrap();
+            assert_eq!(p.mode, mode, "{name}");
+        }
     }
 }

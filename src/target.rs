@@ -55,7 +55,7 @@ pub struct Target {
 pub enum TargetError {
     #[error("the target is empty")]
     Empty,
-    #[error("unknown scheme `{0}://`: use postgres://, postgresql:// or tls:// (or host:port)")]
+    #[error("unknown scheme `{0}://`: use postgres://, postgresql://, mysql:// or tls:// (or host:port)")]
     UnknownScheme(String),
     #[error("bad port `{0}`: a port is a number from 1 to 65535")]
     BadPort(String),

@@ -215,7 +215,7 @@ fn usage_errors_exit_2() {
     for args in [
         vec!["db.example.com:99999"],
         vec!["postgresql://h/db?sslmode=bogus"],
-        vec!["h:3306"],
+        vec!["h:27017"], // MongoDB: not supported yet
         vec!["h:1", "--mode", "nonsense"],
         vec!["h"],
     ] {

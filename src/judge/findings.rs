@@ -78,12 +78,26 @@ pub(crate) fn collect(
     }
     if let Some(u) = &facts.upgrade {
         if !u.tls_offered {
+            let (detail, fix) = match &u.mysql {
+                Some(g) if g.protocol_version == 9 => (
+                    format!("{} sent a protocol-9 greeting ({}): a server from before MySQL 4.1, which cannot do TLS at all", g.describe(), g.server_version),
+                    "upgrade the server; only on a trusted network: ssl-mode=DISABLED".to_string(),
+                ),
+                Some(g) => (
+                    format!("the greeting of {} ({}) lacks CLIENT_SSL: the server was started without TLS (have_ssl=DISABLED / no ssl_cert), or a proxy in front of it (ProxySQL: mysql-have_ssl) has none", g.describe(), g.server_version),
+                    "enable TLS on the server: ssl_cert and ssl_key (and ssl_ca) under [mysqld] in my.cnf, then restart; SHOW VARIABLES LIKE 'have_ssl' should say YES. Only on a trusted network: ssl-mode=DISABLED or PREFERRED (MariaDB: --skip-ssl)".to_string(),
+                ),
+                None => (
+                    "it answered the SSLRequest with N: TLS is off on this server (ssl=off), or a pooler in front of it has no TLS configured".to_string(),
+                    "enable TLS on the server: ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf (PgBouncer: client_tls_sslmode, client_tls_cert_file, client_tls_key_file). Only on a trusted network: sslmode=prefer or disable".to_string(),
+                ),
+            };
             out.push(finding(
                 "server-refuses-tls",
                 sev(plan.mode >= Mode::Require),
                 "the server does not offer TLS",
-                "it answered the SSLRequest with N: TLS is off on this server (ssl=off), or a pooler in front of it has no TLS configured",
-                Some("enable TLS on the server: ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf (PgBouncer: client_tls_sslmode, client_tls_cert_file, client_tls_key_file). Only on a trusted network: sslmode=prefer or disable".into()),
+                detail,
+                Some(fix),
             ));
         }
         if u.bytes_after_answer > 0 {
@@ -91,8 +105,16 @@ pub(crate) fn collect(
                 "bytes-after-ssl-answer",
                 Severity::Warning,
                 "the server sent data between its TLS answer and the handshake",
-                format!("{} unexpected bytes followed the answer; a man-in-the-middle can inject plaintext this way (CVE-2021-23222)", u.bytes_after_answer),
-                Some("check what sits between client and server (a proxy or pooler); current libpq refuses such a connection".into()),
+                if u.mysql.is_some() {
+                    format!("{} unexpected bytes followed the greeting before the client had said anything; a man-in-the-middle can inject plaintext this way", u.bytes_after_answer)
+                } else {
+                    format!("{} unexpected bytes followed the answer; a man-in-the-middle can inject plaintext this way (CVE-2021-23222)", u.bytes_after_answer)
+                },
+                Some(if u.mysql.is_some() {
+                    "check what sits between client and server (a proxy such as ProxySQL or MaxScale)".to_string()
+                } else {
+                    "check what sits between client and server (a proxy or pooler); current libpq refuses such a connection".to_string()
+                }),
             ));
         }
     }
@@ -191,7 +213,11 @@ pub(crate) fn collect(
             Severity::Warning,
             format!("under {} the connection would not be encrypted", plan.mode),
             verdict.reason.clone(),
-            Some("use sslmode=verify-full (or at least require) once the server offers TLS".into()),
+            Some(format!(
+                "use {} (or at least {}) once the server offers TLS",
+                mode_option(plan, Mode::VerifyFull),
+                mode_option(plan, Mode::Require)
+            )),
         ));
     }
     if plan.rules == ClientRules::Libpq
@@ -239,7 +265,10 @@ fn connect_finding(e: &ConnectError, plan: &Plan) -> Finding {
         ConnectError::Failed { .. } if e.refused() => (
             "connection-refused",
             format!("nothing accepts connections on {target}"),
-            "check the port, that the server is running and listens on this address (PostgreSQL: listen_addresses and port in postgresql.conf), and that no firewall rejects it".into(),
+            format!("check the port, that the server is running and listens on this address ({}), and that no firewall rejects it", match plan.protocol {
+                Protocol::Mysql => "MySQL/MariaDB: bind_address, port and skip_networking in my.cnf",
+                _ => "PostgreSQL: listen_addresses and port in postgresql.conf",
+            }),
         ),
         ConnectError::Failed { .. } => (
             "connect-failed",
@@ -277,6 +306,30 @@ fn upgrade_finding(e: &UpgradeError, plan: &Plan) -> Finding {
             message.clone(),
             Some("a very old PostgreSQL, or a proxy that does not understand SSLRequest; check the server version and what listens on the port".into()),
         ),
+        UpgradeError::ServerErrorPacket { code, message, .. } => {
+            let (meaning, fix) = mysql_error_meaning(*code);
+            finding(
+                "server-error-packet",
+                Severity::Error,
+                format!("the server refused this client before TLS: error {code}"),
+                format!("instead of its greeting the server sent ERROR {code}: {message}. {meaning}"),
+                Some(fix.to_string()),
+            )
+        }
+        UpgradeError::Timeout { .. } if plan.protocol == Protocol::Mysql => finding(
+            "no-answer",
+            Severity::Error,
+            "no MySQL greeting",
+            e.to_string(),
+            Some("a MySQL, MariaDB or TiDB server greets first; a silent server speaks something that waits for the client: PostgreSQL (try --protocol postgres) or TLS from the first byte (try --protocol tls)".into()),
+        ),
+        UpgradeError::Closed { .. } if plan.protocol == Protocol::Mysql => finding(
+            "no-answer",
+            Severity::Error,
+            "the server closed the connection without a MySQL greeting",
+            e.to_string(),
+            Some("a MySQL server closes at once when it is shutting down, when max_connections is exhausted at the TCP level, or when a firewall or proxy (ProxySQL, HAProxy) has no backend; check the server's error log and what listens on the port".into()),
+        ),
         UpgradeError::Timeout { .. } | UpgradeError::Closed { .. } => finding(
             "no-answer",
             Severity::Error,
@@ -285,6 +338,40 @@ fn upgrade_finding(e: &UpgradeError, plan: &Plan) -> Finding {
             Some(format!("check that {expected} listens on this port; a server that waits silently may speak a protocol that expects the server to talk first (MySQL), or TLS from the first byte (--protocol tls)")),
         ),
         UpgradeError::Io { .. } => finding("io-error", Severity::Error, "the connection failed before TLS", e.to_string(), None),
+    }
+}
+
+/// What a MySQL error code sent in place of the greeting means, and the fix.
+fn mysql_error_meaning(code: u16) -> (&'static str, &'static str) {
+    match code {
+        1130 => (
+            "No account may connect from this client's address",
+            "create or widen the account's host part (CREATE USER 'app'@'10.0.0.%' …) or connect from an allowed address; the check needs no account, but the server refuses the TCP client before greeting",
+        ),
+        1040 => (
+            "The server has reached max_connections",
+            "find what holds the connections (SHOW PROCESSLIST), raise max_connections, or use a pool; retry the check when connections are free",
+        ),
+        1129 => (
+            "The server blocked this host after too many failed connection attempts (max_connect_errors)",
+            "run FLUSH HOSTS (or mariadb-admin flush-hosts / TRUNCATE performance_schema.host_cache) on the server, and raise max_connect_errors if health checks trip it",
+        ),
+        1203 | 1226 => (
+            "A per-user or per-host connection limit is reached",
+            "check max_user_connections and the account's resource limits",
+        ),
+        _ => (
+            "The server refused the connection before any TLS",
+            "look the error code up in the server's documentation and check the server's error log",
+        ),
+    }
+}
+
+/// The client option that selects `mode`, in the target's own client's words.
+pub(crate) fn mode_option(plan: &Plan, mode: Mode) -> String {
+    match (plan.protocol, mode.mysql_name()) {
+        (Protocol::Mysql, Some(name)) => format!("ssl-mode={name}"),
+        _ => format!("sslmode={mode}"),
     }
 }
 
@@ -372,6 +459,9 @@ fn handshake_finding(e: &HandshakeError, plan: &Plan, severity: Severity) -> Fin
 fn offered_versions(plan: &Plan) -> String {
     match (plan.tls_min, plan.tls_max) {
         (None, None) => "TLS 1.2 and 1.3".into(),
+        (Some(lo), Some(hi)) if lo == hi => format!("only {}", lo.name()),
+        (None, Some(crate::settings::TlsVersion::V1_2)) => "only TLSv1.2".into(),
+        (Some(crate::settings::TlsVersion::V1_3), None) => "only TLSv1.3".into(),
         (lo, hi) => format!(
             "{} to {}",
             lo.map(|v| v.name()).unwrap_or("TLSv1.2"),
@@ -387,7 +477,7 @@ fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
         "protocol_version" => (
             format!("the server accepts none of the TLS versions offered ({offered})"),
             if plan.tls_min.is_some() || plan.tls_max.is_some() {
-                "the versions were limited with --tls-min/--tls-max (or ssl_min/max_protocol_version): widen them to what the server speaks. ".to_string()
+                "the versions were limited with --tls-min/--tls-max (or ssl_min/max_protocol_version, tls-version): widen them to what the server speaks. ".to_string()
                     + "If the server speaks only TLS 1.0/1.1, upgrade it: current clients refuse those versions"
             } else {
                 "the server speaks only older versions (TLS 1.0/1.1, MySQL 5.6/5.7-era yaSSL builds): upgrade the server or its TLS library; current Python, Java, Go and OpenSSL 3 clients refuse those versions".into()
@@ -395,7 +485,11 @@ fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
         ),
         "handshake_failure" => (
             "no shared cipher suite, key-exchange group or signature algorithm; before TLS 1.3 this also means a required client certificate was not sent".into(),
-            "compare the server's ssl_ciphers / ssl_min_protocol_version with what current clients offer, and whether it requires a client certificate".into(),
+            if plan.protocol == Protocol::Mysql {
+                "compare the server's ssl_cipher / tls_version with what current clients offer, and whether the account requires a client certificate (REQUIRE X509)".into()
+            } else {
+                "compare the server's ssl_ciphers / ssl_min_protocol_version with what current clients offer, and whether it requires a client certificate".into()
+            },
         ),
         "insufficient_security" => (
             "the server considers what was offered too weak".into(),
@@ -418,7 +512,11 @@ fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
         ),
         "certificate_required" => (
             "the server requires a client certificate and none was presented".into(),
-            "present a client certificate issued by a CA the server trusts (libpq sslcert/sslkey)".into(),
+            if plan.protocol == Protocol::Mysql {
+                "present a client certificate issued by a CA the server trusts (--ssl-cert/--ssl-key)".into()
+            } else {
+                "present a client certificate issued by a CA the server trusts (libpq sslcert/sslkey)".into()
+            },
         ),
         "bad_certificate" | "unsupported_certificate" | "certificate_unknown" => (
             "the server did not accept the client certificate (or its absence)".into(),
@@ -449,6 +547,9 @@ fn chain_finding(
     let top = facts.chain.last().unwrap_or(leaf);
     let ca_option = match plan.rules {
         ClientRules::Libpq => "sslrootcert=/path/ca.pem in the connection string",
+        ClientRules::Generic if plan.protocol == Protocol::Mysql => {
+            "--ssl-ca=/path/ca.pem (ssl-ca= in a mysql:// URI, --ca-file for tlscheck)"
+        }
         ClientRules::Generic => "--ca-file /path/ca.pem (your client's CA-file option)",
     };
     let in_source = |kind: SourceKind| {
@@ -480,8 +581,9 @@ fn chain_finding(
                 "the server does not send its intermediate certificate",
                 format!("{detail}.{aia}{also_valid}"),
                 Some(format!(
-                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file (PostgreSQL: ssl_cert_file). As a stop-gap, add the intermediate to the client's CA file",
-                    short_name(&top.issuer)
+                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({}). As a stop-gap, add the intermediate to the client's CA file",
+                    short_name(&top.issuer),
+                    if plan.protocol == Protocol::Mysql { "MySQL/MariaDB: ssl_cert" } else { "PostgreSQL: ssl_cert_file" }
                 )),
             )
         }
@@ -499,7 +601,8 @@ fn chain_finding(
                 format!("the chain ends at a CA that is not trusted: {}", short_name(if top.self_issued { &top.subject } else { &top.issuer })),
                 format!("{detail}.{note}{also_valid}"),
                 Some(format!(
-                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: update-ca-certificates) and use sslrootcert=system"
+                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: update-ca-certificates) and use {}",
+                    if plan.protocol == Protocol::Mysql { "ssl-mode=VERIFY_IDENTITY without --ssl-ca" } else { "sslrootcert=system" }
                 )),
             )
         }
@@ -508,7 +611,7 @@ fn chain_finding(
             severity,
             "the server's certificate is self-signed",
             format!("{detail}. A client can only trust it by holding this exact certificate.{also_valid}"),
-            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only (sslmode=require) connects but does not authenticate the server")),
+            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only ({}) connects but does not authenticate the server", mode_option(plan, Mode::Require))),
         ),
         ChainProblem::Expired => finding(
             "expired",

@@ -101,6 +101,9 @@ pub struct Judgement {
 #[derive(Debug, Clone)]
 pub(crate) enum TlsState {
     Unreachable(String),
+    /// The server refused this client before any TLS (a MySQL ERR packet
+    /// instead of the greeting): no mode can connect.
+    ServerRejected(String),
     ServerRefusedTls,
     HandshakeFailed(String),
     /// The handshake finished but the server then sent an alert or closed.
@@ -113,6 +116,9 @@ pub(crate) fn tls_state(facts: &Facts) -> TlsState {
         return TlsState::Unreachable(e.to_string());
     }
     if let Some(e) = &facts.upgrade_error {
+        if let crate::protocol::UpgradeError::ServerErrorPacket { .. } = e {
+            return TlsState::ServerRejected(e.to_string());
+        }
         return TlsState::Unreachable(e.to_string());
     }
     if let Some(u) = &facts.upgrade {
@@ -315,6 +321,13 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
     if let TlsState::Unreachable(why) = ctx.state {
         return v(Outcome::Unreachable, false, why.clone());
     }
+    if let TlsState::ServerRejected(why) = ctx.state {
+        return v(
+            Outcome::Fail,
+            false,
+            format!("the server refuses this client before TLS: {why}"),
+        );
+    }
     let libpq = ctx.plan.rules == ClientRules::Libpq;
     if libpq
         && ctx.plan.ca == Some(CaChoice::System)
@@ -434,7 +447,9 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
                 None => v(Outcome::Fail, true, "the leaf certificate could not be read".into()),
             }
         }
-        (_, TlsState::Unreachable(_)) => unreachable!("handled above"),
+        (_, TlsState::Unreachable(_) | TlsState::ServerRejected(_)) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! One file per wire protocol. Each records what the server said before TLS
 //! (facts only: whether that is acceptable is for [`crate::judge`]).
 
+pub mod mysql;
 pub mod postgres;
 pub mod sniff;
 
@@ -18,7 +19,9 @@ pub use sniff::Sniffed;
 /// What happened before TLS.
 #[derive(Debug, Clone, Serialize)]
 pub struct UpgradeFacts {
-    /// `sslrequest`, `direct` or `none` (plain TLS from the first byte).
+    /// `sslrequest`, `direct`, `none` (plain TLS from the first byte),
+    /// `mysql-sslrequest` (greeting with CLIENT_SSL, SSLRequest sent) or
+    /// `mysql-greeting` (greeting without CLIENT_SSL, nothing sent).
     pub method: &'static str,
     /// What the server answered, in words (`S: TLS accepted`).
     pub server_answer: Option<String>,
@@ -29,6 +32,9 @@ pub struct UpgradeFacts {
     pub bytes_after_answer: usize,
     /// ALPN protocols the handshake must offer.
     pub alpn: Vec<String>,
+    /// The MySQL-protocol server's greeting (MySQL, MariaDB, TiDB).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<mysql::Greeting>,
 }
 
 /// Why the protocol's upgrade did not reach a TLS decision.
@@ -46,6 +52,15 @@ pub enum UpgradeError {
     },
     #[error("the server answered with an error: {message}")]
     ServerError { message: String },
+    /// A MySQL-protocol ERR packet in place of the greeting: the server
+    /// refuses this client before any TLS (1130 host not allowed, 1040 too
+    /// many connections, 1129 host blocked, …).
+    #[error("the server sent error {code} instead of its greeting: {message}")]
+    ServerErrorPacket {
+        code: u16,
+        sql_state: Option<String>,
+        message: String,
+    },
     #[error("{error}")]
     Io { error: String },
 }
@@ -63,9 +78,11 @@ pub async fn upgrade(plan: &Plan, stream: &mut TcpStream) -> Result<UpgradeFacts
             tls_offered: true,
             bytes_after_answer: 0,
             alpn: Vec::new(),
+            mysql: None,
         }),
+        Protocol::Mysql => mysql::ssl_request(stream, plan.timeout).await,
         // Refused at settings time; kept total so a new protocol cannot be forgotten here.
-        Protocol::Mysql | Protocol::Mongo => Err(UpgradeError::Io {
+        Protocol::Mongo => Err(UpgradeError::Io {
             error: format!("the {} protocol is not supported yet", plan.protocol.name()),
         }),
     }

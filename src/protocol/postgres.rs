@@ -21,6 +21,7 @@ pub fn direct() -> UpgradeFacts {
         tls_offered: true,
         bytes_after_answer: 0,
         alpn: vec!["postgresql".into()],
+        mysql: None,
     }
 }
 
@@ -56,6 +57,7 @@ pub async fn ssl_request(
             tls_offered: true,
             bytes_after_answer: already_buffered(stream).await,
             alpn: Vec::new(),
+            mysql: None,
         }),
         b'N' => Ok(UpgradeFacts {
             method: "sslrequest",
@@ -63,6 +65,7 @@ pub async fn ssl_request(
             tls_offered: false,
             bytes_after_answer: already_buffered(stream).await,
             alpn: Vec::new(),
+            mysql: None,
         }),
         first => {
             let mut seen = vec![first];

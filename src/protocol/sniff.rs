@@ -105,7 +105,15 @@ fn mysql(b: &[u8]) -> Option<String> {
             if version.is_empty() || !version.chars().next()?.is_ascii_digit() {
                 return None;
             }
-            Some(format!("a MySQL server greeting (version {version})"))
+            Some(match super::mysql::flavour(version) {
+                (super::mysql::Flavour::Mysql, _) => {
+                    format!("a MySQL server greeting (version {version})")
+                }
+                (f, v) => format!(
+                    "a MySQL-protocol greeting from {} {v} (version string {version})",
+                    f.name()
+                ),
+            })
         }
         0x09 => Some("a MySQL protocol-9 greeting (a very old server)".into()),
         0xff if b.len() >= 7 => {
@@ -172,6 +180,11 @@ mod tests {
         let s = sniff(greeting);
         assert_eq!(s.protocol, Some("mysql"));
         assert!(s.looks_like.contains("8.0.36"), "{}", s.looks_like);
+
+        let mariadb = b"\x4a\x00\x00\x00\x0a5.5.5-10.11.6-MariaDB-0+deb12u1\x00\x08\x00\x00\x00";
+        let s = sniff(mariadb);
+        assert_eq!(s.protocol, Some("mysql"));
+        assert!(s.looks_like.contains("MariaDB 10.11.6"), "{}", s.looks_like);
 
         let mariadb_err = b"\x17\x00\x00\x00\xff\x6a\x04Host 'x' is not allowed";
         let s = sniff(mariadb_err);

@@ -158,9 +158,42 @@ pub fn render(r: &Report, p: Painter) -> String {
         }
     }
     if let Some(u) = &f.upgrade {
+        if let Some(g) = &u.mysql {
+            let _ = writeln!(
+                out,
+                "  server      {} (version string {}, protocol {})",
+                g.describe(),
+                g.server_version,
+                g.protocol_version
+            );
+            let mut parts = Vec::new();
+            if let Some(id) = g.connection_id {
+                parts.push(format!("connection id {id}"));
+            }
+            if let Some(a) = &g.auth_plugin {
+                parts.push(format!("auth plugin {a}"));
+            }
+            if let Some(c) = g.charset {
+                parts.push(format!("charset {c} ({})", g.charset_name.unwrap_or("?")));
+            }
+            if let Some(st) = g.status {
+                parts.push(format!("status 0x{st:04x}"));
+            }
+            if let Some(caps) = &g.capabilities {
+                parts.push(format!(
+                    "capabilities {caps} ({} CLIENT_SSL)",
+                    if g.client_ssl { "with" } else { "without" }
+                ));
+            }
+            if !parts.is_empty() {
+                let _ = writeln!(out, "  greeting    {}", parts.join(", "));
+            }
+        }
         let how = match u.method {
             "sslrequest" => format!("SSLRequest → {}", u.server_answer.as_deref().unwrap_or("?")),
             "direct" => format!("direct TLS, ALPN {}", u.alpn.join(",")),
+            "mysql-sslrequest" => "CLIENT_SSL in the greeting → SSLRequest sent, then TLS".into(),
+            "mysql-greeting" => u.server_answer.clone().unwrap_or_default(),
             _ => "TLS from the first byte".into(),
         };
         let _ = writeln!(out, "  upgrade     {how}");

@@ -1,8 +1,9 @@
-//! Shared integration-test support: a test PKI ([`pki`]), a real PostgreSQL
-//! server ([`postgres`]) and helpers to run the `tlscheck` binary and `psql`
-//! in a clean environment.
+//! Shared integration-test support: a test PKI ([`pki`]), real PostgreSQL and
+//! MariaDB servers ([`postgres`], [`mariadb`]) and helpers to run the
+//! `tlscheck` binary and `psql` in a clean environment.
 #![allow(dead_code)]
 
+pub mod mariadb;
 pub mod pki;
 pub mod postgres;
 pub mod tls_server;
