@@ -13,6 +13,8 @@
 # (<= 1.0), tlscheck's max RSS, and tlscheck's own phase timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/pki.sh
+. bench/pki.sh
 repo=$(pwd)
 
 runs=${BENCH_RUNS:-30}
@@ -69,39 +71,7 @@ trap 'exit 143' TERM
 
 echo "== certificates (EC P-256: root -> intermediate -> leaf for localhost, 127.0.0.1)"
 pki="$work/pki"
-mkdir -p "$pki"
-cat >"$pki/ext.cnf" <<'EOF'
-[root]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[inter]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[leaf]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-EOF
-ossl() { openssl "$@" 2>"$pki/openssl.err" || { cat "$pki/openssl.err" >&2; return 1; }; }
-for name in root inter leaf; do
-  ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$name.key"
-done
-ossl req -new -key "$pki/root.key" -subj "/CN=tlscheck bench root" -out "$pki/root.csr"
-ossl x509 -req -in "$pki/root.csr" -signkey "$pki/root.key" -sha256 -days 2 -set_serial 1 \
-  -extfile "$pki/ext.cnf" -extensions root -out "$pki/root.pem"
-ossl req -new -key "$pki/inter.key" -subj "/CN=tlscheck bench intermediate" -out "$pki/inter.csr"
-ossl x509 -req -in "$pki/inter.csr" -CA "$pki/root.pem" -CAkey "$pki/root.key" -sha256 -days 2 \
-  -set_serial 2 -extfile "$pki/ext.cnf" -extensions inter -out "$pki/inter.pem"
-ossl req -new -key "$pki/leaf.key" -subj "/CN=localhost" -out "$pki/leaf.csr"
-ossl x509 -req -in "$pki/leaf.csr" -CA "$pki/inter.pem" -CAkey "$pki/inter.key" -sha256 -days 2 \
-  -set_serial 3 -extfile "$pki/ext.cnf" -extensions leaf -out "$pki/leaf.pem"
-ossl verify -CAfile "$pki/root.pem" -untrusted "$pki/inter.pem" "$pki/leaf.pem" >/dev/null
+make_pki "$pki"
 root_pem="$pki/root.pem"
 
 echo "== PostgreSQL ($pgbin)"
