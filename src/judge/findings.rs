@@ -142,8 +142,8 @@ pub(crate) fn collect(
                 "handshake-signature",
                 sev(plan.mode >= Mode::VerifyCa),
                 "the server's handshake signature could not be verified",
-                format!("{e}: the server's key or signature algorithm is one rustls does not accept (for example RSA under 2048 bits)"),
-                Some("use a certificate with an RSA key of at least 2048 bits or an ECDSA P-256/P-384 key".into()),
+                format!("{e}: rustls could not use the server's certificate to check its handshake signature (an RSA key under 2048 bits, an unsupported algorithm, or an X.509 v1 certificate)"),
+                Some("use an X.509 v3 certificate with an RSA key of at least 2048 bits or an ECDSA P-256/P-384 key".into()),
             ));
         }
         if let Some(req) = &tls.client_certificate_request {
@@ -720,4 +720,33 @@ pub(crate) fn short_name(dn: &str) -> &str {
     dn.split(", ")
         .find_map(|part| part.strip_prefix("CN="))
         .unwrap_or(dn)
+}
+
+/// A certificate that current stacks refuse, or that splits them.
+pub(crate) fn policy_note_finding(n: &super::compat::PolicyNote) -> Finding {
+    let what = match n.id {
+        "rsa-key-under-2048" => "an RSA key under 2048 bits",
+        "sha1-signature" => "a SHA-1 signature",
+        "x509-v1" => "an X.509 version 1 certificate",
+        _ => "a CA certificate without basicConstraints",
+    };
+    let side = |accepts: bool| if accepts { "accepts" } else { "refuses" };
+    finding(
+        n.id,
+        Severity::Warning,
+        format!("{}: {what}", short_name(&n.subject)),
+        format!(
+            "Debian's OpenSSL 3 (psql, mysql, mariadb, Python and PyMongo) {} it; webpki (rustls) {} it{}. {}",
+            side(n.openssl3_accepts),
+            side(n.webpki_accepts),
+            if n.splits() { ": the clients disagree" } else { "" },
+            n.others
+        ),
+        Some(match n.id {
+            "rsa-key-under-2048" => "reissue with an RSA key of at least 2048 bits, or ECDSA P-256".to_string(),
+            "sha1-signature" => "reissue with a SHA-256 signature".to_string(),
+            "x509-v1" => "reissue as an X.509 v3 certificate with subjectAltName".to_string(),
+            _ => "reissue the intermediate with basicConstraints CA:TRUE and keyUsage keyCertSign".to_string(),
+        }),
+    )
 }

@@ -5,6 +5,7 @@
 //! other mode would decide.
 
 pub mod chain;
+pub mod compat;
 pub mod findings;
 pub mod hostname;
 pub mod policy;
@@ -94,6 +95,8 @@ pub struct Judgement {
     pub expiry: policy::ExpiryReport,
     /// Where the CRLs the chain was checked against came from.
     pub crl_sources: Vec<String>,
+    /// Weak or old-fashioned certificates, and whether OpenSSL 3 and webpki accept them.
+    pub policy_notes: Vec<compat::PolicyNote>,
     pub findings: Vec<Finding>,
 }
 
@@ -275,6 +278,8 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             verifying,
         ));
     }
+    let policy_notes = compat::notes(&facts.chain);
+    findings.extend(policy_notes.iter().map(findings::policy_note_finding));
     findings.sort_by_key(|f| f.severity);
     policy::strict(&mut verdict, plan, &findings);
 
@@ -287,6 +292,7 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         ocsp,
         expiry,
         crl_sources: trust.crls.sources.clone(),
+        policy_notes,
         findings,
     }
 }
