@@ -601,7 +601,7 @@ fn chain_finding(
                 format!("the chain ends at a CA that is not trusted: {}", short_name(if top.self_issued { &top.subject } else { &top.issuer })),
                 format!("{detail}.{note}{also_valid}"),
                 Some(format!(
-                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: update-ca-certificates) and use {}",
+                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: /usr/local/share/ca-certificates/ then update-ca-certificates; openSUSE: /etc/pki/trust/anchors/ then update-ca-certificates; macOS: security add-trusted-cert -d -k /Library/Keychains/System.keychain FILE, and for python.org Python run Install Certificates.command) and use {}",
                     if plan.protocol == Protocol::Mysql { "ssl-mode=VERIFY_IDENTITY without --ssl-ca" } else { "sslrootcert=system" }
                 )),
             )
