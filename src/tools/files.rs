@@ -47,6 +47,8 @@ pub struct Loaded {
     pub certs: Vec<(usize, CertificateDer<'static>)>,
     pub crls: Vec<(usize, CertificateRevocationListDer<'static>)>,
     pub keys: Vec<LoadedKey>,
+    /// Encrypted keys passed over because no password was given.
+    pub encrypted_keys_skipped: usize,
 }
 
 /// Why a file could not be read (exit 2).
@@ -64,6 +66,14 @@ pub enum ReadError {
     WrongPassword { path: String },
     #[error("{path} cannot be read as PKCS#12: {error}")]
     Pkcs12 { path: String, error: String },
+    #[error("the private key in {path} is encrypted: give its password with --key-password-file FILE (tlscheck cert: --password-file) or the environment variable {PASSWORD_ENV}, or decrypt it with `openssl pkey -in {path} -out key.pem`")]
+    KeyPasswordNeeded { path: String },
+    #[error("wrong password for the encrypted private key in {path}: it does not decrypt with it")]
+    WrongKeyPassword { path: String },
+    #[error("{path} holds an encrypted private key in an unsupported encryption ({detail}); convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in {path} -out key.pem` (PBES2 with AES), or decrypt it with `openssl pkey -in {path} -out key.pem`")]
+    UnsupportedKeyEncryption { path: String, detail: String },
+    #[error("{path} holds a private key in OpenSSL's old encrypted PEM format (Proc-Type: 4,ENCRYPTED), which is not supported; convert it with `openssl pkey -in {path} -out key.pem` (unencrypted) or `openssl pkcs8 -topk8 -v2 aes-256-cbc -in {path} -out key.pem` (encrypted PKCS#8)")]
+    LegacyEncryptedPem { path: String },
     #[error("cannot read the password file {path}: {error}")]
     PasswordFile { path: String, error: std::io::Error },
 }
@@ -112,7 +122,10 @@ fn read_one(path: &Path, password: Option<&str>, out: &mut Loaded) -> Result<(),
     let (certs0, crls0, keys0) = (out.certs.len(), out.crls.len(), out.keys.len());
 
     if looks_like_pem(&bytes) {
-        read_pem(&bytes, file, out, &mut summary);
+        if bytes.windows(22).any(|w| w == b"Proc-Type: 4,ENCRYPTED") {
+            return Err(ReadError::LegacyEncryptedPem { path: name });
+        }
+        read_pem(&bytes, &name, password, file, out, &mut summary)?;
     } else if ext == "p12" || ext == "pfx" || looks_like_pkcs12(&bytes) {
         summary.format = "pkcs12";
         read_pkcs12(&bytes, &name, password, file, out)?;
@@ -123,6 +136,9 @@ fn read_one(path: &Path, password: Option<&str>, out: &mut Loaded) -> Result<(),
     summary.certificates = out.certs.len() - certs0;
     summary.crls = out.crls.len() - crls0;
     summary.keys = out.keys.len() - keys0;
+    if summary.certificates + summary.crls + summary.keys == 0 && out.encrypted_keys_skipped > 0 {
+        return Err(ReadError::KeyPasswordNeeded { path: name });
+    }
     if summary.certificates + summary.crls + summary.keys == 0 {
         let hint = if summary.skipped.is_empty() {
             String::new()
@@ -152,7 +168,14 @@ fn looks_like_pkcs12(bytes: &[u8]) -> bool {
     bytes.get(header..header + 3) == Some(&[0x02, 0x01, 0x03])
 }
 
-fn read_pem(bytes: &[u8], file: usize, out: &mut Loaded, summary: &mut FileSummary) {
+fn read_pem(
+    bytes: &[u8],
+    name: &str,
+    password: Option<&str>,
+    file: usize,
+    out: &mut Loaded,
+    summary: &mut FileSummary,
+) -> Result<(), ReadError> {
     for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
         match item {
             Ok((SectionKind::Certificate, der)) => out.certs.push((file, der.into())),
@@ -191,10 +214,80 @@ fn read_pem(bytes: &[u8], file: usize, out: &mut Loaded, summary: &mut FileSumma
         if SectionKind::try_from(label.as_bytes()).is_ok() {
             continue;
         }
-        summary.skipped.push(match label {
-            "ENCRYPTED PRIVATE KEY" => "an ENCRYPTED PRIVATE KEY block: encrypted keys are not supported; decrypt it with `openssl pkey -in FILE -out key.pem`".into(),
-            other => format!("a {other} block (not supported)"),
+        if label == "ENCRYPTED PRIVATE KEY" {
+            continue;
+        }
+        summary
+            .skipped
+            .push(format!("a {label} block (not supported)"));
+    }
+    // Encrypted PKCS#8 (what `openssl pkcs8 -topk8` and `openssl genpkey
+    // -aes256` write): decrypted with the password when one is given.
+    for block in pem_blocks(&text, "ENCRYPTED PRIVATE KEY") {
+        let Some(password) = password else {
+            out.encrypted_keys_skipped += 1;
+            summary.skipped.push(format!(
+                "an ENCRYPTED PRIVATE KEY block: give its password with --password-file FILE or {PASSWORD_ENV}, or decrypt it with `openssl pkey -in FILE -out key.pem`"
+            ));
+            continue;
+        };
+        let der = decrypt_pkcs8(&block, name, password)?;
+        out.keys.push(LoadedKey {
+            file,
+            format: "PKCS#8 (encrypted)",
+            der: PrivatePkcs8KeyDer::from(der).into(),
         });
+    }
+    Ok(())
+}
+
+/// The DER of every `label` block in a PEM text.
+fn pem_blocks(text: &str, label: &str) -> Vec<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(&begin) {
+        let Some(j) = rest[i..].find(&end) else { break };
+        let block = &rest[i..i + j + end.len()];
+        if let Ok((_, der)) = pkcs8::der::pem::decode_vec(block.as_bytes()) {
+            blocks.push(der);
+        }
+        rest = &rest[i + j + end.len()..];
+    }
+    blocks
+}
+
+/// Decrypt an EncryptedPrivateKeyInfo (PKCS#8, PBES2 with PBKDF2 or scrypt
+/// and AES, or 3DES) into a PKCS#8 PrivateKeyInfo.
+fn decrypt_pkcs8(der: &[u8], name: &str, password: &str) -> Result<Vec<u8>, ReadError> {
+    use pkcs8::EncryptedPrivateKeyInfoRef;
+    let unsupported = |detail: String| ReadError::UnsupportedKeyEncryption {
+        path: name.into(),
+        detail,
+    };
+    // pbeWithSHAAnd3-KeyTripleDES-CBC and its PKCS#12 siblings
+    // (1.2.840.113549.1.12.1.*): `openssl pkcs8 -v1 PBE-SHA1-3DES`.
+    const PKCS12_PBE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01];
+    let info = EncryptedPrivateKeyInfoRef::try_from(der).map_err(|e| {
+        if der.windows(PKCS12_PBE.len()).any(|w| w == PKCS12_PBE) {
+            unsupported("a legacy PKCS#12 PBE scheme such as PBE-SHA1-3DES".into())
+        } else {
+            unsupported(format!("cannot parse its encryption parameters: {e}"))
+        }
+    })?;
+    if let pkcs5::EncryptionScheme::Pbes1(p) = &info.encryption_algorithm {
+        return Err(unsupported(format!(
+            "the legacy PKCS#5 v1.5 scheme {:?}",
+            p.encryption
+        )));
+    }
+    match info.decrypt(password) {
+        Ok(doc) => Ok(doc.as_bytes().to_vec()),
+        Err(pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::DecryptFailed)) => {
+            Err(ReadError::WrongKeyPassword { path: name.into() })
+        }
+        Err(e) => Err(unsupported(e.to_string())),
     }
 }
 
