@@ -164,6 +164,7 @@ fn parse_uri(input: &str, scheme: Scheme, rest: &str) -> Result<Target, TargetEr
     } else {
         input.to_string()
     };
+    let display = mask_secret_params(&display);
     Ok(Target {
         scheme: Some(scheme),
         host,
@@ -174,6 +175,37 @@ fn parse_uri(input: &str, scheme: Scheme, rest: &str) -> Result<Target, TargetEr
         params,
         display,
     })
+}
+
+/// Query parameters whose value is a secret (key passwords users paste into
+/// connection strings), compared case-insensitively, `_` and `-` alike.
+const SECRET_PARAMS: &[&str] = &[
+    "password",
+    "sslpassword",
+    "ssl-password",
+    "tlscertificatekeyfilepassword",
+    "sslkeypassword",
+];
+
+/// Whether a connection-string parameter holds a secret that is never printed.
+pub fn is_secret_param(key: &str) -> bool {
+    let k = key.to_ascii_lowercase().replace('_', "-");
+    SECRET_PARAMS.contains(&k.as_str())
+}
+
+/// Replace the values of secret query parameters (`sslpassword=…`) with `***`.
+fn mask_secret_params(input: &str) -> String {
+    let Some((head, query)) = input.split_once('?') else {
+        return input.to_string();
+    };
+    let masked: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if is_secret_param(&decode(k).unwrap_or_default()) => format!("{k}=***"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{head}?{}", masked.join("&"))
 }
 
 /// Replace the password in `scheme://user:password@host` with `***`.
@@ -341,6 +373,13 @@ mod tests {
         assert_eq!(t.param("sslrootcert"), Some("/tmp/ca.pem"));
         assert!(!t.display.contains("s%40cret"));
         assert!(t.display.contains("app:***@db.example.com"));
+        let t = Target::parse("postgresql://db/x?sslpassword=hunter2&sslmode=require").unwrap();
+        assert_eq!(
+            t.display,
+            "postgresql://db/x?sslpassword=***&sslmode=require"
+        );
+        let t = Target::parse("mysql://db/x?tlsCertificateKeyFilePassword=hunter2").unwrap();
+        assert!(!t.display.contains("hunter2"), "{}", t.display);
     }
 
     #[test]
