@@ -17,6 +17,10 @@ use crate::trust;
 /// step is itself a fact.
 pub async fn gather(plan: &Plan) -> Facts {
     let mut facts = Facts::new(observe::now_unix());
+    if let Some(id) = &plan.identity {
+        facts.client_identity = Some(id.facts.clone());
+        facts.client_identity_issuers = id.issuers_der.clone();
+    }
     let dial = plan.connect_host.as_deref().unwrap_or(&plan.host);
     let (mut stream, connected) = match connect::connect(dial, plan.port, plan.timeout).await {
         Ok(ok) => ok,
@@ -49,7 +53,11 @@ pub async fn gather(plan: &Plan) -> Facts {
         max: plan.tls_max,
         timeout: plan.timeout,
         rtt,
-        cert_request_may_reject: plan.protocol != Protocol::Mysql,
+        // MySQL-protocol servers ask every client for an optional
+        // certificate; a rejection of one that was presented (a bad
+        // signature, an unknown CA under TLS 1.3) still comes as an alert.
+        cert_request_may_reject: plan.protocol != Protocol::Mysql || plan.identity.is_some(),
+        identity: plan.identity.as_ref().map(|i| i.certified.clone()),
     };
     let tls = handshake::handshake(stream, &offer, &plan.host).await;
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);

@@ -144,6 +144,18 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
 
+    /// Present this client certificate (mutual TLS): PEM (with its chain, and the key too for a combined file), DER, or PKCS#12 (.p12/.pfx)
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+
+    /// The client certificate's private key: PKCS#8 (encrypted or not), PKCS#1 or SEC1, PEM or DER
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Read the key's (or PKCS#12 file's) password from the first line of FILE [else sslpassword / tlsCertificateKeyFilePassword in the connection string, else TLSCHECK_KEY_PASSWORD]
+    #[arg(long, value_name = "FILE")]
+    pub key_password_file: Option<PathBuf>,
+
     /// Write the chain the server sent (leaf first) to FILE as PEM
     #[arg(long, value_name = "FILE")]
     pub save_chain: Option<PathBuf>,

@@ -41,6 +41,8 @@ pub struct Offer {
     /// client for an optional certificate and check it only at login, so for
     /// them the request means nothing and the wait stays short.
     pub cert_request_may_reject: bool,
+    /// The client certificate to present when the server asks for one.
+    pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
 }
 
 /// Everything one handshake showed, whether it finished or not.
@@ -58,6 +60,8 @@ pub struct TlsFacts {
     pub ocsp_stapled_bytes: usize,
     /// The server's CertificateRequest, if it sent one.
     pub client_certificate_request: Option<CertificateRequest>,
+    /// Whether a client certificate was sent in answer to it.
+    pub client_certificate_presented: bool,
     /// Set when the server's handshake signature did not verify.
     pub handshake_signature_error: Option<String>,
     /// Time from the first ClientHello byte to the end of the handshake.
@@ -108,6 +112,9 @@ pub struct CertificateRequest {
     /// Distinguished names of the CAs the server accepts client certificates from.
     pub acceptable_cas: Vec<String>,
     pub signature_schemes: Vec<String>,
+    /// The same names as DER, to compare with a certificate's issuer.
+    #[serde(skip)]
+    pub acceptable_cas_der: Vec<Vec<u8>>,
 }
 
 /// Why the handshake did not finish.
@@ -132,7 +139,10 @@ pub enum HandshakeError {
 
 /// Run the handshake on `stream` and close it cleanly.
 pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) -> TlsFacts {
-    let record = Arc::new(Record::default());
+    let record = Arc::new(Record {
+        identity: offer.identity.clone(),
+        ..Record::default()
+    });
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let versions = versions(offer);
     let mut facts = TlsFacts {
@@ -143,6 +153,7 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
         failure: None,
         ocsp_stapled_bytes: 0,
         client_certificate_request: None,
+        client_certificate_presented: false,
         handshake_signature_error: None,
         handshake_ms: 0.0,
         chain_der: Vec::new(),
@@ -229,6 +240,7 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
     facts.ocsp_stapled_bytes = seen.ocsp.len();
     facts.ocsp_der = seen.ocsp;
     facts.client_certificate_request = seen.cert_request;
+    facts.client_certificate_presented = seen.presented;
     facts.handshake_signature_error = seen.signature_error;
     facts
 }
@@ -387,6 +399,7 @@ fn server_name(sni: Option<&str>, host: &str) -> ServerName<'static> {
 #[derive(Debug, Default)]
 struct Record {
     seen: Mutex<Seen>,
+    identity: Option<Arc<rustls::sign::CertifiedKey>>,
 }
 
 #[derive(Debug, Default)]
@@ -394,6 +407,7 @@ struct Seen {
     chain: Vec<CertificateDer<'static>>,
     ocsp: Vec<u8>,
     cert_request: Option<CertificateRequest>,
+    presented: bool,
     signature_error: Option<String>,
     first_bytes: Vec<u8>,
 }
@@ -491,15 +505,24 @@ impl ResolvesClientCert for Record {
                 }
             })
             .collect();
-        self.lock().cert_request = Some(CertificateRequest {
+        // Present the identity only if its key can sign with a scheme the
+        // server offered; otherwise rustls would fail the handshake itself.
+        let presented = self
+            .identity
+            .clone()
+            .filter(|id| id.key.choose_scheme(sigschemes).is_some());
+        let mut seen = self.lock();
+        seen.cert_request = Some(CertificateRequest {
             acceptable_cas,
             signature_schemes: sigschemes.iter().map(|s| format!("{s:?}")).collect(),
+            acceptable_cas_der: root_hint_subjects.iter().map(|d| d.to_vec()).collect(),
         });
-        None
+        seen.presented = presented.is_some();
+        presented
     }
 
     fn has_certs(&self) -> bool {
-        false
+        self.identity.is_some()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod explain;
 pub mod fetch;
 pub mod handshake;
+pub mod identity;
 pub mod judge;
 pub mod observe;
 pub mod protocol;

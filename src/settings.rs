@@ -277,6 +277,8 @@ pub struct Plan {
     pub pg_negotiation: PgNegotiation,
     pub timeout: Duration,
     pub rules: ClientRules,
+    /// The client certificate to present, read and checked (mutual TLS).
+    pub identity: Option<crate::identity::Identity>,
     pub settings: Vec<SettingReport>,
     pub notes: Vec<String>,
 }
@@ -418,6 +420,8 @@ struct MysqlDsn {
     tls_min: Option<(TlsVersion, Origin)>,
     tls_max: Option<(TlsVersion, Origin)>,
     timeout: Option<(String, Origin)>,
+    cert: Option<(String, Origin)>,
+    key: Option<(String, Origin)>,
 }
 
 /// Read the TLS parameters of a `mysql://` URI in the spellings people paste
@@ -483,9 +487,9 @@ fn read_mysql_dsn(target: &Target, notes: &mut Vec<String>) -> Result<MysqlDsn, 
             "ssl-crlpath" | "sslcrlpath" => notes.push(format!(
                 "{raw_key}={value}: a CRL directory is not read yet; pass a CRL file with --crl-file or ssl-crl"
             )),
-            "ssl-cert" | "sslcert" | "ssl-key" | "sslkey" => notes.push(format!(
-                "{raw_key}={value} (from the connection string): client certificates are not presented yet; this check runs without one"
-            )),
+            "ssl-cert" | "sslcert" => dsn.cert = Some((value.clone(), origin())),
+            "ssl-key" | "sslkey" => dsn.key = Some((value.clone(), origin())),
+            k if crate::target::is_secret_param(k) => {}
             "tls-version" | "tlsversion" | "enabledtlsprotocols" => {
                 let mut spoken = Vec::new();
                 let mut old = Vec::new();
@@ -592,6 +596,10 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         }
     } else if !is_mysql_uri && !target.params.is_empty() {
         for (k, _) in &target.params {
+            if crate::target::is_secret_param(k) || k.eq_ignore_ascii_case("tlsCertificateKeyFile")
+            {
+                continue;
+            }
             notes.push(format!("unknown parameter `{k}` ignored"));
         }
     }
@@ -861,16 +869,18 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         });
     }
 
-    // Client certificate settings are recognised so they are not "unknown",
-    // and reported so nobody thinks they were used.
-    for (name, var) in [("sslcert", "PGSSLCERT"), ("sslkey", "PGSSLKEY")] {
-        let given = if is_libpq_uri { uri(name) } else { None }.or_else(|| pg_env(var));
-        if let Some((v, o)) = given {
-            notes.push(format!(
-                "{name}={v} (from {o}): client certificates are not presented yet; this check runs without one"
-            ));
-        }
-    }
+    let identity = resolve_identity(
+        args,
+        &target,
+        env,
+        IdentityInputs {
+            is_libpq_uri,
+            is_pg,
+            mysql_cert: mysql.cert.clone(),
+            mysql_key: mysql.key.clone(),
+        },
+        &mut settings,
+    )?;
 
     // SNI.
     let sni = if let Some(name) = &args.sni {
@@ -1073,9 +1083,143 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         pg_negotiation,
         timeout,
         rules,
+        identity,
         settings,
         notes,
     })
+}
+
+struct IdentityInputs {
+    is_libpq_uri: bool,
+    is_pg: bool,
+    mysql_cert: Option<(String, Origin)>,
+    mysql_key: Option<(String, Origin)>,
+}
+
+/// The client certificate, key and key password: flag > connection string
+/// > environment > libpq's `~/.postgresql/postgresql.crt` / `.key` (libpq
+/// URIs). The files are read and checked here, so a key that cannot be used
+/// is a usage error before anything is sent.
+fn resolve_identity(
+    args: &ConnectArgs,
+    target: &Target,
+    env: &dyn Env,
+    inputs: IdentityInputs,
+    settings: &mut Vec<SettingReport>,
+) -> Result<Option<crate::identity::Identity>, UsageError> {
+    let uri_param = |names: &[&'static str]| -> Option<(String, Origin)> {
+        target.params.iter().find_map(|(k, v)| {
+            names
+                .iter()
+                .find(|n| k.eq_ignore_ascii_case(n))
+                .map(|_| (v.clone(), Origin::UriParam(k.clone())))
+        })
+    };
+    let pg_env = |name: &'static str| -> Option<(String, Origin)> {
+        if inputs.is_pg {
+            env.var(name).map(|v| (v, Origin::Env(name)))
+        } else {
+            None
+        }
+    };
+    let libpq_uri = |name: &'static str| -> Option<(String, Origin)> {
+        if inputs.is_libpq_uri {
+            target
+                .param(name)
+                .map(|v| (v.to_string(), Origin::Uri(name)))
+        } else {
+            None
+        }
+    };
+    let flag = |v: &Option<PathBuf>, name: &'static str| {
+        v.as_ref()
+            .map(|p| (p.display().to_string(), Origin::Flag(name)))
+    };
+    let home_pg = |file: &str| -> Option<(String, Origin)> {
+        if !inputs.is_libpq_uri {
+            return None;
+        }
+        let p = PathBuf::from(env.var("HOME")?)
+            .join(".postgresql")
+            .join(file);
+        p.exists().then(|| {
+            (
+                p.display().to_string(),
+                Origin::Derived(format!("libpq reads ~/.postgresql/{file}")),
+            )
+        })
+    };
+
+    let cert = flag(&args.cert, "cert")
+        .or_else(|| libpq_uri("sslcert"))
+        .or_else(|| uri_param(&["tlsCertificateKeyFile"]))
+        .or(inputs.mysql_cert)
+        .or_else(|| pg_env("PGSSLCERT"));
+    let from_default = cert.is_none();
+    let cert = cert.or_else(|| home_pg("postgresql.crt"));
+    let key = flag(&args.key, "key")
+        .or_else(|| libpq_uri("sslkey"))
+        .or(inputs.mysql_key)
+        .or_else(|| pg_env("PGSSLKEY"));
+    let Some((cert_path, cert_origin)) = cert else {
+        if let Some((k, o)) = key {
+            return Err(UsageError::Invalid(format!(
+                "a client key ({k}, from {o}) without a certificate: give the certificate with --cert FILE (sslcert, ssl-cert)"
+            )));
+        }
+        return Ok(None);
+    };
+    // libpq looks for the key next to its default only; elsewhere the
+    // certificate file may hold the key (a combined PEM or PKCS#12).
+    let key = key.or_else(|| {
+        if from_default || inputs.is_libpq_uri {
+            home_pg("postgresql.key")
+        } else {
+            None
+        }
+    });
+
+    let password = match &args.key_password_file {
+        Some(f) => Some((
+            crate::tools::files::password(Some(f))
+                .map_err(|e| UsageError::Invalid(e.to_string()))?
+                .unwrap_or_default(),
+            Origin::Flag("key-password-file"),
+        )),
+        None => uri_param(&["sslpassword", "tlsCertificateKeyFilePassword"]).or_else(|| {
+            env.var(crate::tools::files::PASSWORD_ENV)
+                .map(|v| (v, Origin::Env(crate::tools::files::PASSWORD_ENV)))
+        }),
+    };
+
+    settings.push(SettingReport {
+        name: "cert",
+        value: cert_path.clone(),
+        source: cert_origin,
+    });
+    if let Some((k, o)) = &key {
+        settings.push(SettingReport {
+            name: "key",
+            value: k.clone(),
+            source: o.clone(),
+        });
+    }
+    if let Some((_, o)) = &password {
+        settings.push(SettingReport {
+            name: "key-password",
+            value: "(given, not shown)".into(),
+            source: o.clone(),
+        });
+    }
+    let request = crate::identity::IdentityRequest {
+        cert: PathBuf::from(&cert_path),
+        key: key.map(|(k, _)| PathBuf::from(k)),
+        password_source: password.as_ref().map(|(_, o)| o.to_string()),
+        password: password.map(|(p, _)| p),
+    };
+    crate::identity::load(&request, crate::observe::now_unix())
+        .map(Some)
+        .map_err(|e| UsageError::Invalid(e.to_string()))
 }
 
 fn choose_protocol(args: &ConnectArgs, target: &Target) -> Result<(Protocol, String), UsageError> {
@@ -1383,13 +1527,14 @@ mod tests {
             let p = read(q);
             assert_eq!(p.ca, Some(CaChoice::File("/x/ca.pem".into())), "{q}");
         }
-        let p =
-            read("ssl-crl=/x/crl.pem&ssl-cert=c.pem&ssl-capath=/etc/ssl&charset=utf8mb4&bogus=1");
+        let p = read("ssl-crl=/x/crl.pem&ssl-capath=/etc/ssl&charset=utf8mb4&bogus=1");
         assert_eq!(p.crls, vec![PathBuf::from("/x/crl.pem")]);
-        assert!(p.notes.iter().any(|n| n.contains("client certificates")));
         assert!(p.notes.iter().any(|n| n.contains("CA directory")));
         assert!(p.notes.iter().any(|n| n.contains("`bogus`")));
-        assert_eq!(p.notes.len(), 3, "{:?}", p.notes);
+        assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
+        // A client certificate that cannot be read is a usage error.
+        let e = plan(&["mysql://db/x?ssl-cert=/no/such/c.pem"], &[]).unwrap_err();
+        assert!(e.to_string().contains("client certificate"), "{e}");
         let p = read("tls-version=TLSv1.1,TLSv1.2");
         assert_eq!(
             (p.tls_min, p.tls_max),

@@ -26,6 +26,11 @@ pub struct Facts {
     pub connect_error: Option<ConnectError>,
     pub upgrade: Option<UpgradeFacts>,
     pub upgrade_error: Option<UpgradeError>,
+    /// The client certificate configured for mutual TLS, as read before connecting.
+    pub client_identity: Option<crate::identity::IdentityFacts>,
+    /// The issuers (DER) of the configured client certificate's chain.
+    #[serde(skip)]
+    pub client_identity_issuers: Vec<Vec<u8>>,
     pub tls: Option<TlsFacts>,
     /// The chain as served, leaf first.
     pub chain: Vec<CertFacts>,
@@ -67,6 +72,8 @@ impl Facts {
             connect_error: None,
             upgrade: None,
             upgrade_error: None,
+            client_identity: None,
+            client_identity_issuers: Vec::new(),
             tls: None,
             chain: Vec::new(),
             ocsp_staple: None,

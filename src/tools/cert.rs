@@ -285,7 +285,7 @@ fn crl_entry(file: String, der: &[u8], certs: &[CertEntry], now_unix: i64) -> Cr
 }
 
 /// The key's public half, compared with each certificate's subjectPublicKey.
-fn key_entry(
+pub(crate) fn key_entry(
     file: String,
     key: &LoadedKey,
     certs: &[(usize, CertificateDer<'static>)],

@@ -196,6 +196,7 @@ mod tests {
             failure: None,
             ocsp_stapled_bytes: 0,
             client_certificate_request: None,
+            client_certificate_presented: false,
             handshake_signature_error: None,
             handshake_ms: 0.0,
             chain_der: chain,
