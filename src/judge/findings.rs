@@ -147,27 +147,25 @@ pub(crate) fn collect(
             ));
         }
         if let Some(req) = &tls.client_certificate_request {
-            let cas = if req.acceptable_cas.is_empty() {
-                "any CA (no list sent)".to_string()
-            } else {
-                req.acceptable_cas.join("; ")
-            };
-            let accepted = matches!(state, TlsState::Established);
+            out.extend(client_certificate_findings(
+                req,
+                tls.client_certificate_presented,
+                facts,
+                plan,
+                state,
+            ));
+        } else if facts.client_identity.is_some() && matches!(state, TlsState::Established) {
             out.push(finding(
-                "client-certificate-requested",
+                "client-certificate-not-requested",
                 Severity::Info,
-                "the server asks for a client certificate",
-                format!(
-                    "accepted issuers: {cas}. None was presented, and the server {}",
-                    if accepted {
-                        "went on without one (it is optional here, or checked at login)"
-                    } else {
-                        "did not accept that"
-                    }
-                ),
+                "the server did not ask for a client certificate",
+                "a certificate was configured, but the server sent no CertificateRequest, so none was sent: this server does not use client certificates (or a proxy in front of it terminates TLS)",
                 None,
             ));
         }
+    }
+    if let Some(id) = &facts.client_identity {
+        out.extend(identity_findings(id, plan));
     }
 
     if matches!(state, TlsState::Established) && !facts.chain.is_empty() {
@@ -470,6 +468,133 @@ fn offered_versions(plan: &Plan) -> String {
     }
 }
 
+/// The server's CertificateRequest against what was configured and sent.
+fn client_certificate_findings(
+    req: &crate::handshake::CertificateRequest,
+    presented: bool,
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let cas = if req.acceptable_cas.is_empty() {
+        "any CA (no list sent)".to_string()
+    } else {
+        req.acceptable_cas.join("; ")
+    };
+    let accepted = matches!(state, TlsState::Established);
+    let outcome = if accepted {
+        "went on (it is optional here, or checked at login)"
+    } else {
+        "did not accept that"
+    };
+    let (what, fix) = match (&facts.client_identity, presented) {
+        (None, _) => (
+            format!("None was configured, so none was presented, and the server {outcome}"),
+            (!accepted).then(|| client_cert_option(plan)),
+        ),
+        (Some(id), true) => (
+            format!("The certificate {} (issued by {}) was presented, and the server {}", id.subject, id.issuer, if accepted { "accepted the handshake" } else { "did not accept it" }),
+            None,
+        ),
+        (Some(id), false) => (
+            format!("The certificate {} was configured but not presented: its key ({}) cannot sign with any signature scheme the server offered ({})", id.subject, id.key_type.as_deref().unwrap_or("unknown type"), req.signature_schemes.join(", ")),
+            Some("use a key type the server accepts (RSA 2048+, ECDSA P-256/P-384, Ed25519)".into()),
+        ),
+    };
+    out.push(finding(
+        "client-certificate-requested",
+        Severity::Info,
+        "the server asks for a client certificate",
+        format!("accepted issuers: {cas}. {what}"),
+        fix,
+    ));
+    if let (Some(id), true) = (&facts.client_identity, presented) {
+        if !crate::identity::issuer_accepted(
+            &facts.client_identity_issuers,
+            &req.acceptable_cas_der,
+        ) {
+            out.push(finding(
+                "client-certificate-issuer-not-accepted",
+                Severity::Warning,
+                "the client certificate's issuer is not among the CAs the server accepts",
+                format!(
+                    "the presented certificate is issued by {}; the server names only: {cas}. A server that checks client certificates will reject it (unknown_ca, or at login)",
+                    id.issuer
+                ),
+                Some(if plan.protocol == Protocol::Mysql {
+                    "use a certificate issued by a CA in the server's ssl_ca, or add its CA there".into()
+                } else {
+                    "use a certificate issued by a CA the server lists (PostgreSQL: ssl_ca_file), or add its CA to that file and reload".into()
+                }),
+            ));
+        }
+    }
+    out
+}
+
+/// What is wrong with the configured client certificate itself.
+fn identity_findings(id: &crate::identity::IdentityFacts, plan: &Plan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match id.validity {
+        "expired" => out.push(finding(
+            "client-certificate-expired",
+            Severity::Warning,
+            "the client certificate has expired",
+            format!(
+                "{} expired on {}; servers that check it answer certificate_expired",
+                id.subject, id.not_after
+            ),
+            Some("renew the client certificate".into()),
+        )),
+        "not-yet-valid" => out.push(finding(
+            "client-certificate-not-yet-valid",
+            Severity::Warning,
+            "the client certificate is not valid yet",
+            format!(
+                "{} is valid only from {} (check this machine's clock, or the CA's)",
+                id.subject, id.not_before
+            ),
+            Some("wait until it is valid, or issue it with an earlier notBefore".into()),
+        )),
+        _ => {}
+    }
+    if !id.client_auth_allowed {
+        out.push(finding(
+            "client-certificate-purpose",
+            Severity::Warning,
+            "the client certificate is not for client authentication",
+            format!(
+                "its extendedKeyUsage is {} without clientAuth: servers using OpenSSL reject it (unsupported_certificate / bad_certificate)",
+                id.extended_key_usage.join(", ")
+            ),
+            Some("issue the client certificate with extendedKeyUsage = clientAuth".into()),
+        ));
+    }
+    if let Some(problem) = &id.key_permission_problem {
+        if plan.protocol == Protocol::Postgres {
+            let libpq = plan.rules == ClientRules::Libpq;
+            out.push(finding(
+                "client-key-permissions",
+                if libpq { Severity::Error } else { Severity::Warning },
+                "libpq refuses this client key file's permissions",
+                format!("{problem}. libpq (psql and every driver built on it) stops with \"private key file has group or world access\" before connecting"),
+                Some(format!("chmod 0600 {}", id.key_file)),
+            ));
+        }
+    }
+    out
+}
+
+/// The client's option for a client certificate, in the protocol's spelling.
+fn client_cert_option(plan: &Plan) -> String {
+    match plan.protocol {
+        Protocol::Mysql => "present a client certificate issued by a CA the server trusts (--ssl-cert/--ssl-key; tlscheck --cert/--key)".into(),
+        Protocol::Postgres => "present a client certificate issued by a CA the server trusts (libpq sslcert/sslkey; tlscheck --cert/--key)".into(),
+        _ => "present a client certificate issued by a CA the server trusts (tlscheck --cert/--key)".into(),
+    }
+}
+
 /// What an alert usually means for a database connection, and what to do.
 fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
     let offered = offered_versions(plan);
@@ -512,24 +637,35 @@ fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
         ),
         "certificate_required" => (
             "the server requires a client certificate and none was presented".into(),
-            if plan.protocol == Protocol::Mysql {
-                "present a client certificate issued by a CA the server trusts (--ssl-cert/--ssl-key)".into()
-            } else {
-                "present a client certificate issued by a CA the server trusts (libpq sslcert/sslkey)".into()
-            },
+            client_cert_option(plan),
         ),
         "bad_certificate" | "unsupported_certificate" | "certificate_unknown" => (
-            "the server did not accept the client certificate (or its absence)".into(),
-            "check the client certificate's format, dates and purpose (clientAuth)".into(),
+            if plan.identity.is_some() {
+                "the server did not accept the client certificate: its dates, its purpose (extendedKeyUsage without clientAuth), its chain or its format".into()
+            } else {
+                "the server did not accept the absence of a client certificate (TLS 1.2 servers answer a missing one this way)".into()
+            },
+            if plan.identity.is_some() {
+                "check the client certificate's dates and purpose (clientAuth) with `tlscheck cert`, and send the intermediates with it".into()
+            } else {
+                client_cert_option(plan)
+            },
         ),
         "unknown_ca" => (
-            "the server does not trust the issuer of the client certificate".into(),
-            "use a client certificate from a CA in the server's ssl_ca_file".into(),
+            match &plan.identity {
+                Some(id) => format!("the server does not trust the issuer of the client certificate ({})", id.facts.issuer),
+                None => "the server does not trust the issuer of the client certificate".into(),
+            },
+            if plan.protocol == Protocol::Mysql {
+                "use a client certificate from a CA in the server's ssl_ca (or add that CA there), and send any intermediate with it".into()
+            } else {
+                "use a client certificate from a CA in the server's ssl_ca_file (or add that CA there and reload), and send any intermediate with it".into()
+            },
         ),
-        "certificate_expired" => ("the server considers the client certificate expired".into(), "renew the client certificate".into()),
+        "certificate_expired" => ("the server considers the client certificate expired (or not yet valid)".into(), "renew the client certificate, or check the clocks".into()),
         "certificate_revoked" => ("the server's CRL revokes the client certificate".into(), "issue a new client certificate".into()),
-        "access_denied" => ("the server denied access after checking the client certificate".into(), "check the server's access rules for this certificate".into()),
-        "decrypt_error" => ("a signature or key check failed during the handshake".into(), "check that the client key matches its certificate".into()),
+        "access_denied" => ("the server checked the client certificate and then denied access: the certificate is valid but not allowed here (its subject or CN is not an allowed user)".into(), "check the server's access rules for this certificate's subject (pg_hba.conf cert lines and pg_ident.conf maps; REQUIRE SUBJECT/ISSUER)".into()),
+        "decrypt_error" => ("the server could not verify the client's signature (CertificateVerify): the key does not belong to the certificate, or the signature scheme is broken".into(), "check that the client key matches its certificate (`tlscheck cert CERT KEY`)".into()),
         other => (format!("the server sent the TLS alert {other}"), "check the server's log for the reason".into()),
     }
 }

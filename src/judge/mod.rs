@@ -258,6 +258,20 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     let expiry = policy::expiry(facts, plan);
     let verifying = findings::effective_verifies(plan);
     policy::tighten(&mut verdict, plan, verifying, &ocsp, &expiry);
+    // libpq refuses a client key file that others can read, before it
+    // connects: under libpq's rules no mode gets that far.
+    if let (ClientRules::Libpq, Some(problem)) = (
+        plan.rules,
+        facts
+            .client_identity
+            .as_ref()
+            .and_then(|i| i.key_permission_problem.as_ref()),
+    ) {
+        if verdict.result == Outcome::Pass {
+            verdict.result = Outcome::Fail;
+            verdict.reason = format!("libpq refuses the client key: {problem}");
+        }
+    }
 
     let mut findings = findings::collect(
         facts,

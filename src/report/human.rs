@@ -257,12 +257,26 @@ pub fn render(r: &Report, p: Painter) -> String {
             };
             let _ = writeln!(out, "  OCSP        {label}: {status}{dates}; {trust}");
         }
+        let sent = if t.client_certificate_presented {
+            "; presented"
+        } else if f.client_identity.is_some() && t.client_certificate_request.is_some() {
+            "; not presented"
+        } else {
+            ""
+        };
         let cr = match &t.client_certificate_request {
-            Some(req) if req.acceptable_cas.is_empty() => "requested (any issuer)".to_string(),
-            Some(req) => format!("requested, from: {}", req.acceptable_cas.join("; ")),
+            Some(req) if req.acceptable_cas.is_empty() => format!("requested (any issuer){sent}"),
+            Some(req) => format!("requested, from: {}{sent}", req.acceptable_cas.join("; ")),
             None => "not requested".into(),
         };
         let _ = writeln!(out, "  client cert {cr}");
+        if let Some(id) = &f.client_identity {
+            let _ = writeln!(
+                out,
+                "  identity    {} (issuer {}; {} key in {}, until {})",
+                id.subject, id.issuer, id.key_format, id.key_file, id.not_after
+            );
+        }
     }
     for q in f.ocsp_queries.iter().filter(|q| q.response.is_none()) {
         let _ = writeln!(
