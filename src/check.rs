@@ -58,6 +58,7 @@ pub async fn gather(plan: &Plan) -> Facts {
         // signature, an unknown CA under TLS 1.3) still comes as an alert.
         cert_request_may_reject: plan.protocol != Protocol::Mysql || plan.identity.is_some(),
         identity: plan.identity.as_ref().map(|i| i.certified.clone()),
+        login: plan.login.clone(),
     };
     let tls = handshake::handshake(stream, &offer, &plan.host).await;
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);

@@ -156,6 +156,10 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "FILE")]
     pub key_password_file: Option<PathBuf>,
 
+    /// After TLS, send the protocol's login opening as NAME, without a password (PostgreSQL StartupMessage, MySQL HandshakeResponse), and report the server's answer. Writes to the server's log
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
     /// Write the chain the server sent (leaf first) to FILE as PEM
     #[arg(long, value_name = "FILE")]
     pub save_chain: Option<PathBuf>,

@@ -43,6 +43,8 @@ pub struct Offer {
     pub cert_request_may_reject: bool,
     /// The client certificate to present when the server asks for one.
     pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
+    /// `--user`: the protocol's login opening to send after the handshake.
+    pub login: Option<crate::protocol::Login>,
 }
 
 /// Everything one handshake showed, whether it finished or not.
@@ -62,6 +64,8 @@ pub struct TlsFacts {
     pub client_certificate_request: Option<CertificateRequest>,
     /// Whether a client certificate was sent in answer to it.
     pub client_certificate_presented: bool,
+    /// `--user`: what the server answered the login opening.
+    pub login: Option<crate::protocol::LoginFacts>,
     /// Set when the server's handshake signature did not verify.
     pub handshake_signature_error: Option<String>,
     /// Time from the first ClientHello byte to the end of the handshake.
@@ -154,6 +158,7 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
         ocsp_stapled_bytes: 0,
         client_certificate_request: None,
         client_certificate_presented: false,
+        login: None,
         handshake_signature_error: None,
         handshake_ms: 0.0,
         chain_der: Vec::new(),
@@ -225,6 +230,12 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
                 offer.cert_request_may_reject && record.cert_request().is_some(),
             );
             session.after_handshake = read_after_handshake(&mut tls, wait).await;
+            // One step past TLS, only on a connection the server kept.
+            if let (Some(login), AfterHandshake::Quiet { .. }) =
+                (&offer.login, &session.after_handshake)
+            {
+                facts.login = Some(crate::protocol::login(&mut tls, login, offer.timeout).await);
+            }
             // close_notify, then FIN: a server reading the next message sees a
             // clean end of stream and has nothing to log.
             session.closed_cleanly = matches!(

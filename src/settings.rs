@@ -279,6 +279,8 @@ pub struct Plan {
     pub rules: ClientRules,
     /// The client certificate to present, read and checked (mutual TLS).
     pub identity: Option<crate::identity::Identity>,
+    /// `--user`: the login opening to send after TLS.
+    pub login: Option<crate::protocol::Login>,
     pub settings: Vec<SettingReport>,
     pub notes: Vec<String>,
 }
@@ -882,6 +884,31 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         &mut settings,
     )?;
 
+    let login = match &args.user {
+        None => None,
+        Some(u) if u.is_empty() || u.contains('\0') => {
+            return Err(UsageError::Invalid("--user needs a user name".into()))
+        }
+        Some(_) if !matches!(protocol, Protocol::Postgres | Protocol::Mysql) => {
+            return Err(UsageError::Invalid(format!(
+                "--user sends PostgreSQL's or MySQL's login opening; this is a {} target",
+                protocol.name()
+            )))
+        }
+        Some(u) => {
+            settings.push(SettingReport {
+                name: "user",
+                value: u.clone(),
+                source: Origin::Flag("user"),
+            });
+            Some(crate::protocol::Login {
+                protocol,
+                user: u.clone(),
+                database: target.database.clone().filter(|d| !d.is_empty()),
+            })
+        }
+    };
+
     // SNI.
     let sni = if let Some(name) = &args.sni {
         if name.is_empty() {
@@ -1084,6 +1111,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         timeout,
         rules,
         identity,
+        login,
         settings,
         notes,
     })

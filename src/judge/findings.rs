@@ -167,6 +167,9 @@ pub(crate) fn collect(
     if let Some(id) = &facts.client_identity {
         out.extend(identity_findings(id, plan));
     }
+    if let Some(login) = facts.tls.as_ref().and_then(|t| t.login.as_ref()) {
+        out.push(login_finding(login, facts, plan));
+    }
 
     if matches!(state, TlsState::Established) && !facts.chain.is_empty() {
         let verifying = effective_verifies(plan);
@@ -584,6 +587,130 @@ fn identity_findings(id: &crate::identity::IdentityFacts, plan: &Plan) -> Vec<Fi
         }
     }
     out
+}
+
+/// `--user`: what the server answered the login opening, in terms of what to change.
+fn login_finding(login: &crate::protocol::LoginFacts, facts: &Facts, plan: &Plan) -> Finding {
+    let user = &login.user;
+    let cert = facts.client_identity.as_ref();
+    let presented = facts
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.client_certificate_presented);
+    match login.answer {
+        "ok" => finding(
+            "login-accepted",
+            Severity::Info,
+            format!("the server logged {user} in without a password"),
+            if presented {
+                format!("the login succeeded with the client certificate {} and no password: the server authenticates this user by certificate (pg_hba.conf `cert`, or an account REQUIRE X509 without a password)", cert.map(|c| c.subject.as_str()).unwrap_or(""))
+            } else {
+                "the login succeeded with no password: the server trusts this connection (pg_hba.conf `trust`, or an account without a password)".to_string()
+            },
+            None,
+        ),
+        "authentication-request" => {
+            let method = login.method.as_deref().unwrap_or("an unknown method");
+            let how = if login.mechanisms.is_empty() {
+                method.to_string()
+            } else {
+                format!("{method} ({})", login.mechanisms.join(", "))
+            };
+            finding(
+                "login-authentication-method",
+                Severity::Info,
+                format!("the server asks {user} to authenticate with {how}"),
+                format!(
+                    "TLS{} was accepted as far as login; the server now wants {how}, which tlscheck does not send",
+                    if presented { " and the client certificate" } else { "" }
+                ),
+                None,
+            )
+        }
+        "error" => {
+            let message = login.message.clone().unwrap_or_default();
+            let code = login.code.clone().unwrap_or_default();
+            let (meaning, fix) =
+                login_refusal_meaning(&message, &code, user, presented, cert, plan);
+            finding(
+                "login-refused",
+                Severity::Warning,
+                format!("the server refused the login of {user}: {message}"),
+                format!(
+                    "{}{meaning}",
+                    if code.is_empty() {
+                        String::new()
+                    } else {
+                        format!("({code}) ")
+                    }
+                ),
+                Some(fix),
+            )
+        }
+        other => finding(
+            "login-no-answer",
+            Severity::Warning,
+            format!("the login opening for {user} got no usable answer ({other})"),
+            login.message.clone().unwrap_or_else(|| {
+                "the server sent nothing that could be read as an answer".into()
+            }),
+            None,
+        ),
+    }
+}
+
+fn login_refusal_meaning(
+    message: &str,
+    code: &str,
+    user: &str,
+    presented: bool,
+    cert: Option<&crate::identity::IdentityFacts>,
+    plan: &Plan,
+) -> (String, String) {
+    let m = message.to_ascii_lowercase();
+    if plan.protocol == Protocol::Mysql {
+        return match code {
+            "3159" => (
+                "the server requires secure transport (require_secure_transport=ON) and saw this connection as insecure".into(),
+                "connect with TLS (ssl-mode=REQUIRED or stricter)".into(),
+            ),
+            "1045" if !presented => (
+                "access denied: the account needs a password, or it requires a client certificate (REQUIRE X509 / SUBJECT / ISSUER) and none was presented".into(),
+                format!("present the certificate issued for {user} (--ssl-cert/--ssl-key; tlscheck --cert/--key); SHOW CREATE USER shows what the account requires"),
+            ),
+            "1045" => (
+                format!("access denied although the certificate {} was presented: the account needs a password, or its REQUIRE SUBJECT/ISSUER does not match this certificate", cert.map(|c| c.subject.as_str()).unwrap_or("")),
+                "compare SHOW CREATE USER's REQUIRE clause with the certificate's subject and issuer".into(),
+            ),
+            _ => ("the server's own message says why".into(), "check the account and the server's error log".into()),
+        };
+    }
+    if m.contains("certificate authentication failed") {
+        (
+            format!("the server checked the client certificate at login: its CN ({}) is not the user name {user}, and no pg_ident.conf map allows it", cert.and_then(|c| c.subject.strip_prefix("CN=")).unwrap_or("?")),
+            format!("use a certificate whose CN is {user}, or add a map=… option to the pg_hba.conf `cert` line with a pg_ident.conf entry for it"),
+        )
+    } else if m.contains("requires a valid client certificate") {
+        (
+            "the matching pg_hba.conf line needs a client certificate (cert, or clientcert=verify-ca/verify-full) and none was presented".into(),
+            "present a client certificate (libpq sslcert/sslkey; tlscheck --cert/--key)".into(),
+        )
+    } else if m.contains("no pg_hba.conf entry") {
+        (
+            "no pg_hba.conf line matches this host, user, database and encryption (hostssl lines match only TLS connections, hostnossl only plain ones)".into(),
+            "add a pg_hba.conf line for this client (hostssl … for TLS) and reload the server".into(),
+        )
+    } else if m.contains("does not exist") {
+        (
+            "the role or database does not exist".into(),
+            "check the user and database names".into(),
+        )
+    } else {
+        (
+            "the server's own message says why".into(),
+            "check pg_hba.conf and the server log".into(),
+        )
+    }
 }
 
 /// The client's option for a client certificate, in the protocol's spelling.

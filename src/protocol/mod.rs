@@ -106,3 +106,75 @@ pub(crate) async fn read_more(
         }
     }
 }
+
+/// `--user`: one step past TLS, the protocol's login opening without a
+/// password, to see what the server answers.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub protocol: Protocol,
+    pub user: String,
+    pub database: Option<String>,
+}
+
+/// The server's answer to the login opening.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoginFacts {
+    pub user: String,
+    pub database: Option<String>,
+    /// `authentication-request` (the server asks for a password or another
+    /// method), `ok` (logged in without a password: trust or certificate),
+    /// `error` (the server refused), `closed`, `timeout`, `unexpected`, `io`.
+    pub answer: &'static str,
+    /// PostgreSQL: `cleartext`, `md5`, `sasl`, `gss`, `sspi`, `ok`, …;
+    /// MySQL: the authentication plugin asked for.
+    pub method: Option<String>,
+    /// SASL mechanisms offered (PostgreSQL `SCRAM-SHA-256`, …).
+    pub mechanisms: Vec<String>,
+    /// The refusal: PostgreSQL severity and SQLSTATE, MySQL error number and
+    /// SQL state.
+    pub severity: Option<String>,
+    pub code: Option<String>,
+    pub sql_state: Option<String>,
+    pub message: Option<String>,
+    /// What was sent at the end: `terminate` (PostgreSQL X), `com-quit`, or
+    /// `close` (close_notify only).
+    pub ended_with: &'static str,
+}
+
+/// Send the login opening for `login.protocol` on the TLS stream and read
+/// the answer, each step under `timeout`, every read bounded.
+pub async fn login<S>(stream: &mut S, login: &Login, timeout: Duration) -> LoginFacts
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut facts = LoginFacts {
+        user: login.user.clone(),
+        database: login.database.clone(),
+        answer: "unexpected",
+        ended_with: "close",
+        ..LoginFacts::default()
+    };
+    match login.protocol {
+        Protocol::Postgres => postgres::login(stream, login, timeout, &mut facts).await,
+        Protocol::Mysql => mysql::login(stream, login, timeout, &mut facts).await,
+        _ => {}
+    }
+    facts
+}
+
+/// Read exactly `buf.len()` bytes under `timeout`; the answer kind on failure.
+pub(crate) async fn read_exact_within<S>(
+    stream: &mut S,
+    buf: &mut [u8],
+    timeout: Duration,
+) -> Result<(), &'static str>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    match tokio::time::timeout(timeout, stream.read_exact(buf)).await {
+        Err(_) => Err("timeout"),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err("closed"),
+        Ok(Err(_)) => Err("io"),
+        Ok(Ok(_)) => Ok(()),
+    }
+}

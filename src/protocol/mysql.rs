@@ -256,6 +256,120 @@ pub fn ssl_request_packet() -> [u8; 36] {
     p
 }
 
+pub const CLIENT_CONNECT_WITH_DB: u32 = 0x0000_0008;
+
+/// The HandshakeResponse41 sent after TLS for `--user`: sequence id 2 (the
+/// SSLRequest was 1), the SSLRequest's capabilities, the user, an empty
+/// auth response (no password), the database if any, and
+/// `mysql_native_password` as the plugin.
+pub fn handshake_response(user: &str, database: Option<&str>) -> Vec<u8> {
+    let mut caps = SSL_REQUEST_CAPABILITIES;
+    if database.is_some() {
+        caps |= CLIENT_CONNECT_WITH_DB;
+    }
+    let mut body = Vec::new();
+    body.extend_from_slice(&caps.to_le_bytes());
+    body.extend_from_slice(&MAX_PACKET_SIZE.to_le_bytes());
+    body.push(CHARSET_UTF8MB4);
+    body.extend_from_slice(&[0u8; 23]);
+    body.extend_from_slice(user.as_bytes());
+    body.push(0);
+    body.push(0); // auth response length: no password
+    if let Some(db) = database {
+        body.extend_from_slice(db.as_bytes());
+        body.push(0);
+    }
+    body.extend_from_slice(b"mysql_native_password\0");
+    let len = body.len() as u32;
+    let mut packet = vec![len as u8, (len >> 8) as u8, (len >> 16) as u8, 2];
+    packet.extend_from_slice(&body);
+    packet
+}
+
+/// `--user`: the HandshakeResponse on the TLS stream and the server's
+/// answer: OK, ERR (1045 access denied, 3159 insecure transport, …), or an
+/// AuthSwitchRequest naming the plugin the account uses. After OK, COM_QUIT.
+pub(crate) async fn login<S>(
+    stream: &mut S,
+    login: &super::Login,
+    timeout: Duration,
+    facts: &mut super::LoginFacts,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let packet = handshake_response(&login.user, login.database.as_deref());
+    match tokio::time::timeout(timeout, async {
+        stream.write_all(&packet).await?;
+        stream.flush().await
+    })
+    .await
+    {
+        Err(_) => {
+            facts.answer = "timeout";
+            return;
+        }
+        Ok(Err(e)) => {
+            facts.answer = "io";
+            facts.message = Some(e.to_string());
+            return;
+        }
+        Ok(Ok(())) => {}
+    }
+    let mut head = [0u8; 4];
+    if let Err(kind) = super::read_exact_within(stream, &mut head, timeout).await {
+        facts.answer = kind;
+        return;
+    }
+    let len = u32::from_le_bytes([head[0], head[1], head[2], 0]) as usize;
+    if len == 0 || len > MAX_PACKET {
+        facts.answer = "unexpected";
+        facts.message = Some(format!("a packet of {len} bytes"));
+        return;
+    }
+    let mut body = vec![0u8; len];
+    if let Err(kind) = super::read_exact_within(stream, &mut body, timeout).await {
+        facts.answer = kind;
+        return;
+    }
+    match body[0] {
+        0x00 => {
+            facts.answer = "ok";
+            facts.method = Some("none (no password needed)".into());
+            // COM_QUIT, sequence id 0.
+            let _ = tokio::time::timeout(timeout, async {
+                stream.write_all(&[1, 0, 0, 0, 0x01]).await?;
+                stream.flush().await
+            })
+            .await;
+            facts.ended_with = "com-quit";
+        }
+        0xff => {
+            facts.answer = "error";
+            if let Some(e) = parse_err(&body) {
+                facts.code = Some(e.code.to_string());
+                facts.sql_state = e.sql_state;
+                facts.message = Some(e.message);
+            }
+        }
+        0xfe => {
+            facts.answer = "authentication-request";
+            let mut c = Cursor { b: &body[1..] };
+            facts.method = c
+                .cstr()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .or(Some("mysql_old_password".into()));
+        }
+        0x01 => {
+            facts.answer = "authentication-request";
+            facts.method = Some("more data (caching_sha2_password / sha256_password)".into());
+        }
+        other => {
+            facts.answer = "unexpected";
+            facts.message = Some(format!("a packet starting with 0x{other:02x}"));
+        }
+    }
+}
+
 fn remaining(deadline: Instant, cap: Duration) -> Duration {
     deadline
         .saturating_duration_since(Instant::now())

@@ -134,6 +134,129 @@ fn parse_error(b: &[u8]) -> Option<String> {
     })
 }
 
+/// Longest authentication message read (a SASL mechanism list is tiny).
+const MAX_LOGIN_MESSAGE: usize = 8 * 1024;
+
+/// `--user`: a StartupMessage (user, database) on the TLS stream, and the
+/// server's first answer: an AuthenticationRequest or an ErrorResponse.
+/// No password is ever sent; a server that logged us in gets a Terminate.
+pub(crate) async fn login<S>(
+    stream: &mut S,
+    login: &super::Login,
+    timeout: Duration,
+    facts: &mut super::LoginFacts,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let database = login.database.as_deref().unwrap_or(&login.user);
+    let mut msg = BytesMut::new();
+    let params = [
+        ("user", login.user.as_str()),
+        ("database", database),
+        ("application_name", "tlscheck"),
+    ];
+    if postgres_protocol::message::frontend::startup_message(params, &mut msg).is_err() {
+        facts.answer = "io";
+        facts.message = Some("the user or database name holds a NUL byte".into());
+        return;
+    }
+    match tokio::time::timeout(timeout, async {
+        stream.write_all(&msg).await?;
+        stream.flush().await
+    })
+    .await
+    {
+        Err(_) => {
+            facts.answer = "timeout";
+            return;
+        }
+        Ok(Err(e)) => {
+            facts.answer = "io";
+            facts.message = Some(e.to_string());
+            return;
+        }
+        Ok(Ok(())) => {}
+    }
+    let mut head = [0u8; 5];
+    if let Err(kind) = super::read_exact_within(stream, &mut head, timeout).await {
+        facts.answer = kind;
+        return;
+    }
+    let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+    if !(4..=MAX_LOGIN_MESSAGE).contains(&len) {
+        facts.answer = "unexpected";
+        facts.message = Some(format!(
+            "a message of {len} bytes, type {:?}",
+            head[0] as char
+        ));
+        return;
+    }
+    let mut body = vec![0u8; len - 4];
+    if let Err(kind) = super::read_exact_within(stream, &mut body, timeout).await {
+        facts.answer = kind;
+        return;
+    }
+    match head[0] {
+        b'R' if body.len() >= 4 => {
+            let kind = u32::from_be_bytes([body[0], body[1], body[2], body[3]]);
+            facts.answer = if kind == 0 {
+                "ok"
+            } else {
+                "authentication-request"
+            };
+            facts.method = Some(
+                match kind {
+                    0 => "ok",
+                    2 => "kerberos-v5",
+                    3 => "cleartext",
+                    5 => "md5",
+                    7 => "gss",
+                    9 => "sspi",
+                    10 => "sasl",
+                    _ => "other",
+                }
+                .to_string(),
+            );
+            if kind == 10 {
+                facts.mechanisms = body[4..]
+                    .split(|&c| c == 0)
+                    .filter(|m| !m.is_empty())
+                    .map(|m| String::from_utf8_lossy(m).into_owned())
+                    .collect();
+            }
+            if kind == 0 {
+                // Logged in (trust, or the certificate): say goodbye properly.
+                let _ = tokio::time::timeout(timeout, async {
+                    stream.write_all(&[b'X', 0, 0, 0, 4]).await?;
+                    stream.flush().await
+                })
+                .await;
+                facts.ended_with = "terminate";
+            }
+        }
+        b'E' => {
+            facts.answer = "error";
+            for field in body.split(|&c| c == 0) {
+                let Some((&kind, value)) = field.split_first() else {
+                    continue;
+                };
+                let value = String::from_utf8_lossy(value).into_owned();
+                match kind {
+                    b'V' => facts.severity = Some(value),
+                    b'S' if facts.severity.is_none() => facts.severity = Some(value),
+                    b'C' => facts.code = Some(value),
+                    b'M' => facts.message = Some(value),
+                    _ => {}
+                }
+            }
+        }
+        other => {
+            facts.answer = "unexpected";
+            facts.message = Some(format!("a message of type {:?}", other as char));
+        }
+    }
+}
+
 fn io_error(e: std::io::Error) -> UpgradeError {
     UpgradeError::Io {
         error: e.to_string(),

@@ -197,6 +197,7 @@ mod tests {
             ocsp_stapled_bytes: 0,
             client_certificate_request: None,
             client_certificate_presented: false,
+            login: None,
             handshake_signature_error: None,
             handshake_ms: 0.0,
             chain_der: chain,
