@@ -240,6 +240,18 @@ impl Ca {
         issued(&cert, &key, serial_of(&params))
     }
 
+    /// A client certificate for `common_name` (CA:FALSE, clientAuth EKU,
+    /// no SAN) signed by `self`, valid from now - 1 day to now + 365 days.
+    pub fn client(&self, common_name: &str) -> Issued {
+        let key = new_key();
+        let mut params = LeafSpec::for_names(&[]).with_cn(common_name).params();
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.use_authority_key_identifier_extension = true;
+        let cert = params.signed_by(&key, &self.issuer).expect("sign client");
+        issued(&cert, &key, serial_of(&params))
+    }
+
     /// A self-signed end-entity certificate (CA:FALSE, serverAuth EKU).
     pub fn self_signed_leaf(spec: &LeafSpec) -> Issued {
         let key = new_key();

@@ -31,6 +31,9 @@ pub struct PgOptions {
     pub ca_pem: Option<String>,
     /// Extra `postgresql.conf` lines, appended last.
     pub extra_conf: Vec<String>,
+    /// When not empty, pg_hba.conf is replaced by these lines (plus `local
+    /// all all trust`, so the harness can still reach the server).
+    pub hba: Vec<String>,
 }
 
 impl PgOptions {
@@ -194,6 +197,14 @@ impl PgServer {
         };
         server.initdb();
         server.write_tls_files(&opts);
+        if !opts.hba.is_empty() {
+            let mut text = String::from("local all all trust\n");
+            for line in &opts.hba {
+                text.push_str(line);
+                text.push('\n');
+            }
+            server.write_file("pg_hba.conf", &text, 0o600);
+        }
 
         let mut last_failure = String::new();
         for attempt in 1..=START_ATTEMPTS {
