@@ -1124,10 +1124,11 @@ struct IdentityInputs {
     mysql_key: Option<(String, Origin)>,
 }
 
-/// The client certificate, key and key password: flag > connection string
-/// > environment > libpq's `~/.postgresql/postgresql.crt` / `.key` (libpq
-/// URIs). The files are read and checked here, so a key that cannot be used
-/// is a usage error before anything is sent.
+/// The client certificate, key and key password. Precedence: flag, then
+/// connection string, then environment, then libpq's
+/// `~/.postgresql/postgresql.crt` / `.key` (libpq URIs). The files are read
+/// and checked here, so a key that cannot be used is a usage error before
+/// anything is sent.
 fn resolve_identity(
     args: &ConnectArgs,
     target: &Target,
