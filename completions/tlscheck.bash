@@ -107,7 +107,7 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__connect)
-            opts="-h --protocol --mode --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --save-chain --save-root --json --color --help"
+            opts="-h --protocol --mode --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,6 +158,22 @@ _tlscheck() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

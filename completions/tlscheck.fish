@@ -58,6 +58,10 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-max -d
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l pg-negotiation -d 'PostgreSQL TLS negotiation: SSLRequest first (postgres) or TLS from the first byte (direct, PostgreSQL 17+)' -r -f -a "postgres\t'SSLRequest, then TLS on `S`'
 direct\t'TLS from the first byte with ALPN `postgresql` (PostgreSQL 17+)'"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l timeout -d 'Seconds allowed for each phase (DNS, connect, upgrade, handshake)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l cert -d 'Present this client certificate (mutual TLS): PEM (with its chain, and the key too for a combined file), DER, or PKCS#12 (.p12/.pfx)' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l key -d 'The client certificate\'s private key: PKCS#8 (encrypted or not), PKCS#1 or SEC1, PEM or DER' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l key-password-file -d 'Read the key\'s (or PKCS#12 file\'s) password from the first line of FILE [else sslpassword / tlsCertificateKeyFilePassword in the connection string, else TLSCHECK_KEY_PASSWORD]' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l user -d 'After TLS, send the protocol\'s login opening as NAME, without a password (PostgreSQL StartupMessage, MySQL HandshakeResponse), and report the server\'s answer. Writes to the server\'s log' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l save-chain -d 'Write the chain the server sent (leaf first) to FILE as PEM' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l save-root -d 'Write the one root certificate that anchors the chain to FILE as PEM (for clients that take a single certificate)' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l color -d 'Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)' -r -f -a "auto\t''
