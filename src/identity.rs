@@ -28,6 +28,9 @@ pub struct IdentityRequest {
     pub password: Option<String>,
     /// Where the password came from, in words (`--key-password-file`, …).
     pub password_source: Option<String>,
+    /// Ask on the terminal when a password is needed and none was given
+    /// (stdin is a terminal; never in tests or CI).
+    pub prompt: bool,
 }
 
 /// A loaded identity: what rustls presents, and the facts about it.
@@ -83,7 +86,22 @@ pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityEr
             paths.push(k.clone());
         }
     }
-    let loaded = files::read_all(&paths, req.password.as_deref()).map_err(|e| {
+    let mut password = req.password.clone();
+    let mut password_source = req.password_source.clone();
+    let mut read = files::read_all(&paths, password.as_deref());
+    if let Err(
+        files::ReadError::PasswordNeeded { path } | files::ReadError::KeyPasswordNeeded { path },
+    ) = &read
+    {
+        if password.is_none() && req.prompt {
+            if let Some(p) = prompt_password(path) {
+                password = Some(p);
+                password_source = Some("terminal prompt".into());
+                read = files::read_all(&paths, password.as_deref());
+            }
+        }
+    }
+    let loaded = read.map_err(|e| {
         IdentityError(match e {
             files::ReadError::KeyPasswordNeeded { path } => format!(
                 "the private key in {path} is encrypted: give its password with --key-password-file FILE, the environment variable {}, or sslpassword / tlsCertificateKeyFilePassword in the connection string",
@@ -175,7 +193,7 @@ pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityEr
             format,
             key_format: key.format,
             key_type: entry.key_type,
-            password_source: req.password_source.clone(),
+            password_source,
             subject: leaf.subject.clone(),
             issuer: leaf.issuer.clone(),
             not_before: leaf.not_before.clone(),
@@ -189,6 +207,36 @@ pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityEr
             key_permission_problem,
         },
     })
+}
+
+/// Ask for `path`'s password on the controlling terminal with echo off.
+fn prompt_password(path: &str) -> Option<String> {
+    use std::io::{BufRead, Write};
+    use std::os::fd::AsRawFd;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let fd = tty.as_raw_fd();
+    // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.
+    let mut term: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is open for the life of `tty`, `term` is a valid pointer.
+    if unsafe { libc::tcgetattr(fd, &mut term) } != 0 {
+        return None;
+    }
+    let saved = term;
+    term.c_lflag &= !libc::ECHO;
+    term.c_lflag |= libc::ECHONL;
+    // SAFETY: as above.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &term) };
+    let _ = write!(&tty, "Password for {path}: ");
+    let _ = (&tty).flush();
+    let mut line = String::new();
+    let ok = std::io::BufReader::new(&tty).read_line(&mut line).is_ok();
+    // SAFETY: restores the settings read above.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+    ok.then(|| line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 /// libpq's rule (fe-secure-openssl.c): a key file owned by the user must

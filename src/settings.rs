@@ -321,6 +321,10 @@ pub enum UsageError {
 /// Read-only view of the process environment, so tests can pass their own.
 pub trait Env {
     fn var(&self, name: &str) -> Option<String>;
+    /// Whether a password may be asked for on the terminal.
+    fn interactive(&self) -> bool {
+        false
+    }
 }
 
 /// The real process environment.
@@ -329,6 +333,9 @@ pub struct ProcessEnv;
 impl Env for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+    fn interactive(&self) -> bool {
+        std::io::IsTerminal::is_terminal(&std::io::stdin())
     }
 }
 
@@ -1245,6 +1252,7 @@ fn resolve_identity(
         key: key.map(|(k, _)| PathBuf::from(k)),
         password_source: password.as_ref().map(|(_, o)| o.to_string()),
         password: password.map(|(p, _)| p),
+        prompt: env.interactive(),
     };
     crate::identity::load(&request, crate::observe::now_unix())
         .map(Some)
