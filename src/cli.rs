@@ -152,7 +152,7 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
 
-    /// Read the key's (or PKCS#12 file's) password from the first line of FILE [else sslpassword / tlsCertificateKeyFilePassword in the connection string, else TLSCHECK_KEY_PASSWORD]
+    /// Read the key's (or PKCS#12 file's) password from the first line of FILE [else sslpassword / tlsCertificateKeyFilePassword in the connection string, else TLSCHECK_KEY_PASSWORD, else a prompt when stdin is a terminal]
     #[arg(long, value_name = "FILE")]
     pub key_password_file: Option<PathBuf>,
 
