@@ -138,6 +138,16 @@ impl Clients {
             args.extend(["-out", out.to_str().unwrap()]);
             openssl(&args);
         }
+        // Expired, and for servers only (no clientAuth).
+        let expired =
+            c.ca.client_with(&LeafSpec::for_names(&[]).with_cn(cn).expired(), true);
+        c.write("expired.pem", &[&expired.cert_pem, &expired.key_pem]);
+        let server_only =
+            c.ca.client_with(&LeafSpec::for_names(&[]).with_cn(cn), false);
+        c.write(
+            "server-only.pem",
+            &[&server_only.cert_pem, &server_only.key_pem],
+        );
         // A client certificate from a CA the server does not trust.
         let other = Ca::root("some other CA").client(cn);
         c.write("untrusted.crt", &[&other.cert_pem]);
@@ -335,6 +345,25 @@ fn openssl_s_server_requiring_a_client_certificate() {
     assert!(
         f["detail"].as_str().unwrap().contains("some other CA"),
         "{f:#}"
+    );
+
+    // Expired: the dates are read before connecting, and the server's
+    // alert is explained.
+    let r = with(&["--cert", &c.s("expired.pem")]);
+    assert_eq!(r.code, 1, "{:#}", r.json);
+    assert!(r.has("client-certificate-expired"), "{:?}", r.ids());
+    assert_eq!(r.json["facts"]["client_identity"]["validity"], "expired");
+    assert_eq!(
+        r.json["facts"]["tls"]["after_handshake"]["alert"],
+        "certificate_expired"
+    );
+    // No clientAuth in extendedKeyUsage: OpenSSL refuses it.
+    let r = with(&["--cert", &c.s("server-only.pem")]);
+    assert_eq!(r.code, 1, "{:#}", r.json);
+    assert!(r.has("client-certificate-purpose"), "{:?}", r.ids());
+    assert_eq!(
+        r.json["facts"]["client_identity"]["client_auth_allowed"],
+        false
     );
 
     // What cannot be used stops before connecting, with the reason.

@@ -243,10 +243,20 @@ impl Ca {
     /// A client certificate for `common_name` (CA:FALSE, clientAuth EKU,
     /// no SAN) signed by `self`, valid from now - 1 day to now + 365 days.
     pub fn client(&self, common_name: &str) -> Issued {
+        self.client_with(&LeafSpec::for_names(&[]).with_cn(common_name), true)
+    }
+
+    /// A client certificate per `spec` (its dates and CN), with the
+    /// clientAuth EKU or, when `client_auth` is false, serverAuth only.
+    pub fn client_with(&self, spec: &LeafSpec, client_auth: bool) -> Issued {
         let key = new_key();
-        let mut params = LeafSpec::for_names(&[]).with_cn(common_name).params();
+        let mut params = spec.params();
         params.is_ca = IsCa::ExplicitNoCa;
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.extended_key_usages = vec![if client_auth {
+            ExtendedKeyUsagePurpose::ClientAuth
+        } else {
+            ExtendedKeyUsagePurpose::ServerAuth
+        }];
         params.use_authority_key_identifier_extension = true;
         let cert = params.signed_by(&key, &self.issuer).expect("sign client");
         issued(&cert, &key, serial_of(&params))
