@@ -497,7 +497,19 @@ fn client_certificate_findings(
             (!accepted).then(|| client_cert_option(plan)),
         ),
         (Some(id), true) => (
-            format!("The certificate {} (issued by {}) was presented, and the server {}", id.subject, id.issuer, if accepted { "accepted the handshake" } else { "did not accept it" }),
+            format!(
+                "The certificate {} (issued by {}{}) was presented, and the server {}",
+                id.subject,
+                id.issuer,
+                if req.acceptable_cas.is_empty() {
+                    ""
+                } else if crate::identity::issuer_accepted(&facts.client_identity_issuers, &req.acceptable_cas_der) {
+                    ", among the accepted CAs"
+                } else {
+                    ", not among the accepted CAs"
+                },
+                if accepted { "accepted the handshake" } else { "did not accept it" }
+            ),
             None,
         ),
         (Some(id), false) => (
