@@ -86,7 +86,7 @@ never\t''"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -l json -d 'Print the result as JSON'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -s h -l help -d 'Print help'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l ca-file -d 'Verify the chain against this root file (PEM) instead of the OS store' -r -F
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l password-file -d 'Read the PKCS#12 password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l password-file -d 'Read the PKCS#12 or encrypted-key password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l warn-days -d 'Warn about certificates that expire within this many days' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l fail-days -d 'Fail (exit 1) for certificates that expire within this many days (0: only expired ones)' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l color -d 'Colour in the human output' -r -f -a "auto\t''

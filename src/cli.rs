@@ -202,7 +202,7 @@ pub struct CertArgs {
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
 
-    /// Read the PKCS#12 password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)
+    /// Read the PKCS#12 or encrypted-key password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
