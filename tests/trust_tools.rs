@@ -682,6 +682,23 @@ fn cert_names_keys_it_cannot_compare() {
     let (code, _, err) = plain_run(cert_cmd(&f, &[&enc]));
     assert_eq!(code, 2);
     assert!(err.contains("openssl pkey"), "{err}");
+    // With its password it is decrypted and compared.
+    let pw = f.write("pw.txt", &["x"]);
+    let mut c = cert_cmd(&f, &[&both]);
+    c.arg("--password-file").arg(&pw);
+    let r = json_run(c);
+    assert_eq!(
+        r.json["keys"][0]["format"], "PKCS#8 (encrypted)",
+        "{:#}",
+        r.json
+    );
+    assert_eq!(r.json["keys"][0]["matches"][0], 0, "{:#}", r.json);
+    let wrong = f.write("wrong.txt", &["y"]);
+    let mut c = cert_cmd(&f, &[&both]);
+    c.arg("--password-file").arg(&wrong);
+    let (code, _, err) = plain_run(c);
+    assert_eq!(code, 2);
+    assert!(err.contains("wrong password"), "{err}");
 }
 
 #[test]
