@@ -279,6 +279,9 @@ pub struct Plan {
     pub rules: ClientRules,
     /// The client certificate to present, read and checked (mutual TLS).
     pub identity: Option<crate::identity::Identity>,
+    /// libpq's `sslcertmode=require`: fail when the server does not ask
+    /// for a client certificate.
+    pub require_cert_request: bool,
     /// `--user`: the login opening to send after TLS.
     pub login: Option<crate::protocol::Login>,
     pub settings: Vec<SettingReport>,
@@ -878,18 +881,48 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         });
     }
 
-    let identity = resolve_identity(
-        args,
-        &target,
-        env,
-        IdentityInputs {
-            is_libpq_uri,
-            is_pg,
-            mysql_cert: mysql.cert.clone(),
-            mysql_key: mysql.key.clone(),
-        },
-        &mut settings,
-    )?;
+    // libpq 16's sslcertmode: disable never sends a certificate, require
+    // refuses a server that does not ask for one.
+    let cert_mode = if is_libpq_uri {
+        match target.param("sslcertmode") {
+            None | Some("allow") => None,
+            Some("disable") => Some(false),
+            Some("require") => Some(true),
+            Some(other) => {
+                return Err(UsageError::Invalid(format!(
+                    "sslcertmode `{other}` is not one of disable, allow, require"
+                )))
+            }
+        }
+    } else {
+        None
+    };
+    let identity = if cert_mode == Some(false) && args.cert.is_none() {
+        notes.push(
+            "sslcertmode=disable: libpq sends no client certificate, so none is presented".into(),
+        );
+        None
+    } else {
+        resolve_identity(
+            args,
+            &target,
+            env,
+            IdentityInputs {
+                is_libpq_uri,
+                is_pg,
+                mysql_cert: mysql.cert.clone(),
+                mysql_key: mysql.key.clone(),
+            },
+            &mut settings,
+        )?
+    };
+    if cert_mode == Some(true) {
+        settings.push(SettingReport {
+            name: "sslcertmode",
+            value: "require".into(),
+            source: Origin::Uri("sslcertmode"),
+        });
+    }
 
     let login = match &args.user {
         None => None,
@@ -1118,6 +1151,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         timeout,
         rules,
         identity,
+        require_cert_request: cert_mode == Some(true),
         login,
         settings,
         notes,

@@ -725,3 +725,43 @@ fn mariadb_require_x509() {
             || r.has("client-certificate-issuer-not-accepted")
     );
 }
+
+/// libpq 16's sslcertmode: `require` refuses a server that asks for no
+/// certificate, `disable` never sends one (nor reads the files).
+#[test]
+fn libpq_sslcertmode() {
+    use support::tls_server::{self, Before, TlsServerSpec};
+    let ca = Ca::root("tlscheck test server CA");
+    let leaf = ca.leaf(&LeafSpec::for_names(&["localhost", "127.0.0.1"]));
+    let mut spec = TlsServerSpec::new(&leaf, &[]);
+    spec.before = Before::PgSslRequest;
+    let addr = tls_server::start(spec);
+    let uri = |q: &str| {
+        format!(
+            "postgresql://app@127.0.0.1:{}/db?sslmode=require&{q}",
+            addr.port()
+        )
+    };
+
+    let r = run(&[&uri("sslcertmode=require")]);
+    assert_eq!(r.code, 1, "{:#}", r.json);
+    assert!(r.json["verdict"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("sslcertmode=require"));
+    assert_eq!(
+        r.finding("client-certificate-not-requested")["severity"],
+        "error"
+    );
+
+    let r = run(&[&uri("sslcertmode=allow")]);
+    assert_eq!(r.code, 0, "{:#}", r.json);
+    assert!(!r.has("client-certificate-not-requested"));
+
+    let r = run(&[&uri("sslcertmode=disable&sslcert=/no/such/client.crt")]);
+    assert_eq!(r.code, 0, "{:#}", r.json);
+    assert!(r.json["notes"].to_string().contains("sslcertmode=disable"));
+
+    let e = usage_error(&[&uri("sslcertmode=always")]);
+    assert!(e.contains("sslcertmode"), "{e}");
+}

@@ -154,13 +154,15 @@ pub(crate) fn collect(
                 plan,
                 state,
             ));
-        } else if facts.client_identity.is_some() && matches!(state, TlsState::Established) {
+        } else if (facts.client_identity.is_some() || plan.require_cert_request)
+            && matches!(state, TlsState::Established)
+        {
             out.push(finding(
                 "client-certificate-not-requested",
-                Severity::Info,
+                if plan.require_cert_request { sev(true) } else { Severity::Info },
                 "the server did not ask for a client certificate",
-                "a certificate was configured, but the server sent no CertificateRequest, so none was sent: this server does not use client certificates (or a proxy in front of it terminates TLS)",
-                None,
+                "the server sent no CertificateRequest, so no client certificate was sent: this server does not use client certificates (or a proxy in front of it terminates TLS)",
+                plan.require_cert_request.then(|| "sslcertmode=require makes libpq refuse such a server: set ssl_ca_file on the server so it asks for certificates, or use sslcertmode=allow".to_string()),
             ));
         }
     }

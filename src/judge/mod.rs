@@ -258,6 +258,17 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     let expiry = policy::expiry(facts, plan);
     let verifying = findings::effective_verifies(plan);
     policy::tighten(&mut verdict, plan, verifying, &ocsp, &expiry);
+    // sslcertmode=require: libpq refuses a server that asks for no certificate.
+    if plan.require_cert_request
+        && matches!(state, TlsState::Established)
+        && tls.is_some_and(|t| t.client_certificate_request.is_none())
+        && verdict.result == Outcome::Pass
+        && verdict.encrypted
+    {
+        verdict.result = Outcome::Fail;
+        verdict.reason =
+            "sslcertmode=require: the server did not ask for a client certificate, and libpq refuses that".into();
+    }
     // libpq refuses a client key file that others can read, before it
     // connects: under libpq's rules no mode gets that far.
     if let (ClientRules::Libpq, Some(problem)) = (
