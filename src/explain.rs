@@ -185,7 +185,7 @@ const CAUSES: &[Cause] = &[
         id: "F13",
         title: "client certificate or key problem (mutual TLS)",
         meaning: "the server requires a client certificate and did not accept the one sent (or its absence), or the client could not load its key",
-        prove: "tlscheck connect HOST:PORT (the server's CertificateRequest and accepted CAs are listed; a rejection after the handshake is named)",
+        prove: "tlscheck connect HOST:PORT --cert CLIENT.crt --key CLIENT.key [--user NAME] (the key is matched and dated before connecting; the server's CertificateRequest, its accepted CAs and any rejection after the handshake or at login are named)",
         fix: "present a certificate from a CA the server trusts, with clientAuth, unexpired, with the matching key",
         needles: &[
             "alert unknown ca",
