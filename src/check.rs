@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use crate::connect;
 use crate::fetch;
-use crate::handshake::{self, Offer};
+use crate::handshake::{self, AfterTls, Offer};
 use crate::judge::{self, Trust};
 use crate::observe::{self, CertFacts, Facts};
-use crate::protocol;
+use crate::protocol::{self, mongo};
 use crate::report::Report;
-use crate::settings::{CaChoice, OcspScope, Plan, Protocol};
+use crate::settings::{CaChoice, Mode, OcspScope, Plan, Protocol};
 use crate::trust;
 
 /// Connect, upgrade and handshake: gather the facts. Never fails; a failed
@@ -41,6 +41,14 @@ pub async fn gather(plan: &Plan) -> Facts {
     if !offered {
         return facts;
     }
+    let mongo = plan.protocol == Protocol::Mongo;
+    if mongo && plan.mode == Mode::Disable {
+        // tls=false: PyMongo sends its hello in clear, and so does the check.
+        facts.upgrade = None;
+        let x = mongo::hello_exchange(&mut stream, plan.timeout, false).await;
+        facts.mongo = Some(mongo::describe(&x));
+        return facts;
+    }
 
     let offer = Offer {
         sni: plan.sni_sent(),
@@ -50,8 +58,23 @@ pub async fn gather(plan: &Plan) -> Facts {
         timeout: plan.timeout,
         rtt,
         cert_request_may_reject: plan.protocol != Protocol::Mysql,
+        after_tls: if mongo {
+            AfterTls::MongoHello
+        } else {
+            AfterTls::Listen
+        },
     };
-    let tls = handshake::handshake(stream, &offer, &plan.host).await;
+    let mut tls = handshake::handshake(stream, &offer, &plan.host).await;
+    if let Some(x) = tls.mongo_hello.take() {
+        facts.mongo = Some(mongo::describe(&x));
+    } else if mongo && tls.failure.is_some() {
+        // Did the handshake fail because the server speaks MongoDB without
+        // TLS? Ask it in clear on a new connection, as a fact for the judge.
+        if let Ok((mut plain, _)) = connect::connect(dial, plan.port, plan.timeout).await {
+            let x = mongo::hello_exchange(&mut plain, plan.timeout, false).await;
+            facts.mongo = Some(mongo::describe(&x));
+        }
+    }
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);
     if !tls.ocsp_der.is_empty() {
         facts.ocsp_staple = Some(observe::ocsp::parse(&tls.ocsp_der, "stapled", None));

@@ -198,6 +198,7 @@ mod tests {
             client_certificate_request: None,
             handshake_signature_error: None,
             handshake_ms: 0.0,
+            mongo_hello: None,
             chain_der: chain,
             ocsp_der: Vec::new(),
         });
