@@ -207,17 +207,24 @@ pub(crate) fn collect(
         }
     }
 
+    if plan.protocol == Protocol::Mongo {
+        out.extend(mongo_findings(facts, plan, state, verdict));
+    }
     if verdict.result == Outcome::Pass && !verdict.encrypted {
         out.push(finding(
             "unencrypted",
             Severity::Warning,
             format!("under {} the connection would not be encrypted", plan.mode),
             verdict.reason.clone(),
-            Some(format!(
-                "use {} (or at least {}) once the server offers TLS",
-                mode_option(plan, Mode::VerifyFull),
-                mode_option(plan, Mode::Require)
-            )),
+            Some(if plan.protocol == Protocol::Mongo {
+                "use tls=true (and tlsCAFile=… for a private CA) once the server has TLS".into()
+            } else {
+                format!(
+                    "use {} (or at least {}) once the server offers TLS",
+                    mode_option(plan, Mode::VerifyFull),
+                    mode_option(plan, Mode::Require)
+                )
+            }),
         ));
     }
     if plan.rules == ClientRules::Libpq
@@ -233,6 +240,86 @@ pub(crate) fn collect(
         ));
     }
     out.sort_by_key(|f| f.severity);
+    out
+}
+
+/// What the MongoDB `hello` showed that a support engineer must know.
+fn mongo_findings(
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+    verdict: &ModeVerdict,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(m) = &facts.mongo else {
+        return out;
+    };
+    let fails = verdict.result != Outcome::Pass;
+    match state {
+        TlsState::ServerRefusedTls => out.push(finding(
+            "server-refuses-tls",
+            if fails { Severity::Error } else { Severity::Warning },
+            "the server speaks MongoDB without TLS",
+            "the TLS handshake failed, and a hello sent in clear on a new connection was answered: TLS is not enabled on this server (mongod logs \"SSL handshake received but server is started without SSL support\")",
+            Some("enable TLS on the server: net.tls.mode requireTLS with net.tls.certificateKeyFile (allowTLS/preferTLS while clients migrate). Only on a trusted network: tls=false".into()),
+        )),
+        TlsState::PlaintextRefused(why) => out.push(finding(
+            "server-requires-tls",
+            Severity::Error,
+            "the server does not answer MongoDB without TLS",
+            format!("{why}: a server with net.tls.mode requireTLS closes connections in clear"),
+            Some("connect with tls=true (and tlsCAFile=… for a private CA)".into()),
+        )),
+        TlsState::Unreachable(why) if m.looks_like_protocol.is_some_and(|p| p != "mongo" && p != "tls") => {
+            out.push(finding(
+                "wrong-protocol",
+                Severity::Error,
+                format!(
+                    "this port does not speak MongoDB: it answered like {}",
+                    m.looks_like.as_deref().unwrap_or("something else")
+                ),
+                format!("{why} (first bytes {})", m.first_bytes_hex.as_deref().unwrap_or("")),
+                Some("point the client at the MongoDB port (27017 by default), or check with --protocol tls what this port serves".into()),
+            ))
+        }
+        TlsState::Unreachable(why) if m.over_tls || facts.tls.is_none() => out.push(finding(
+            "no-answer",
+            Severity::Error,
+            "no MongoDB answer to hello",
+            why.clone(),
+            Some("check that mongod or mongos listens on this port; a proxy that completes TLS but cannot reach MongoDB behind it closes the connection like this".into()),
+        )),
+        _ => {}
+    }
+    if m.answered && m.ok == Some(false) {
+        out.push(finding(
+            "hello-error",
+            Severity::Warning,
+            "the server answered hello with an error",
+            m.errmsg.clone().unwrap_or_else(|| "ok: 0".into()),
+            None,
+        ));
+    }
+    if let (Some(want), true) = (
+        plan.mongo.as_ref().and_then(|p| p.replica_set.as_ref()),
+        m.answered,
+    ) {
+        if m.set_name.as_deref() != Some(want.as_str()) {
+            out.push(finding(
+                "replica-set-mismatch",
+                Severity::Warning,
+                format!("the server is not a member of replica set {want}"),
+                format!(
+                    "replicaSet={want}, but hello says {}: PyMongo will not select this server",
+                    match &m.set_name {
+                        Some(s) => format!("setName {s}"),
+                        None => "no setName (a standalone or mongos)".into(),
+                    }
+                ),
+                Some("fix replicaSet= in the connection string to the server's setName".into()),
+            ));
+        }
+    }
     out
 }
 
@@ -371,6 +458,13 @@ fn mysql_error_meaning(code: u16) -> (&'static str, &'static str) {
 pub(crate) fn mode_option(plan: &Plan, mode: Mode) -> String {
     match (plan.protocol, mode.mysql_name()) {
         (Protocol::Mysql, Some(name)) => format!("ssl-mode={name}"),
+        // PyMongo's spelling of the modes it has.
+        (Protocol::Mongo, _) => match mode {
+            Mode::Disable => "tls=false".into(),
+            Mode::VerifyCa => "tlsAllowInvalidHostnames=true".into(),
+            Mode::Require | Mode::Insecure => "tlsAllowInvalidCertificates=true".into(),
+            Mode::Allow | Mode::Prefer | Mode::VerifyFull => "tls=true".into(),
+        },
         _ => format!("sslmode={mode}"),
     }
 }
@@ -551,6 +645,7 @@ fn chain_finding(
             "--ssl-ca=/path/ca.pem (ssl-ca= in a mysql:// URI, --ca-file for tlscheck)"
         }
         ClientRules::Generic => "--ca-file /path/ca.pem (your client's CA-file option)",
+        ClientRules::Pymongo => "tlsCAFile=/path/ca.pem in the connection string",
     };
     let in_source = |kind: SourceKind| {
         trust

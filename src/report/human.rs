@@ -9,6 +9,7 @@ use super::Report;
 use crate::handshake::AfterHandshake;
 use crate::judge::{Finding, Outcome, Severity, TrustVerdict};
 use crate::observe::CertFacts;
+use crate::settings::ClientRules;
 
 /// Whether to colour, decided once by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +58,7 @@ impl Painter {
             Outcome::Pass => self.green("pass"),
             Outcome::Fail => self.red("FAIL"),
             Outcome::Unreachable => self.red("UNREACHABLE"),
+            Outcome::NotChecked => self.dim("not tried"),
         }
     }
 }
@@ -71,6 +73,7 @@ pub fn render(r: &Report, p: Painter) -> String {
         Outcome::Pass => (p.green("✓"), p.green("PASS")),
         Outcome::Fail => (p.red("✗"), p.red("FAIL")),
         Outcome::Unreachable => (p.red("✗"), p.red("UNREACHABLE")),
+        Outcome::NotChecked => (p.dim("-"), p.dim("NOT TRIED")),
     };
     let _ = writeln!(
         out,
@@ -84,6 +87,13 @@ pub fn render(r: &Report, p: Painter) -> String {
         p.bold(v.mode.name())
     );
     let _ = writeln!(out, "  {}", v.reason);
+    if r.target.rules == ClientRules::Pymongo {
+        let _ = writeln!(
+            out,
+            "  {}",
+            p.dim("as PyMongo would decide (Python ssl/OpenSSL: tlsCAFile or the OS store, OpenSSL host names)")
+        );
+    }
 
     // 2. Why.
     if !j.findings.is_empty() {
@@ -264,6 +274,9 @@ pub fn render(r: &Report, p: Painter) -> String {
         };
         let _ = writeln!(out, "  client cert {cr}");
     }
+    if let Some(m) = &f.mongo {
+        mongo_section(&mut out, m);
+    }
     for q in f.ocsp_queries.iter().filter(|q| q.response.is_none()) {
         let _ = writeln!(
             out,
@@ -371,12 +384,81 @@ pub(crate) fn trust_sources(out: &mut String, trust: &[TrustVerdict], decides: &
     }
 }
 
+/// What the server said to `hello`.
+fn mongo_section(out: &mut String, m: &crate::protocol::mongo::MongoFacts) {
+    let how = if m.over_tls { "over TLS" } else { "in clear" };
+    if !m.answered {
+        let what = match &m.looks_like {
+            Some(l) => format!("; it looks like {l}"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  hello       {how}: {}{what}",
+            m.problem.as_deref().unwrap_or("no MongoDB answer")
+        );
+        return;
+    }
+    let version = match (&m.version, &m.version_range) {
+        (Some(v), _) => format!("MongoDB {v}"),
+        (None, Some(r)) => r.clone(),
+        (None, None) => "version not said".into(),
+    };
+    let _ = writeln!(
+        out,
+        "  hello       {how} in {:.1} ms: {version}, {}{}",
+        m.hello_ms,
+        m.server_type.unwrap_or("?"),
+        if m.ok == Some(false) {
+            format!(" (ok: 0, {})", m.errmsg.as_deref().unwrap_or(""))
+        } else {
+            String::new()
+        }
+    );
+    if let Some(set) = &m.set_name {
+        let _ = writeln!(
+            out,
+            "  replica set {set}: writable primary {}, secondary {}",
+            m.is_writable_primary.unwrap_or(false),
+            m.secondary.unwrap_or(false)
+        );
+    }
+    for (label, list) in [
+        ("hosts", &m.hosts),
+        ("passives", &m.passives),
+        ("arbiters", &m.arbiters),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "  {label:<11} {}", list.join(", "));
+        }
+    }
+    if let Some(me) = &m.me {
+        let _ = writeln!(out, "  me          {me}");
+    }
+    if m.mongos {
+        let _ = writeln!(
+            out,
+            "  router      mongos (msg: isdbgrid): a sharded cluster's router"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  compression {}",
+        if m.compression.is_empty() {
+            "none agreed".to_string()
+        } else {
+            m.compression.join(", ")
+        }
+    );
+}
+
 /// Pad a possibly coloured word to the width of its plain text.
 fn pad(painted: &str, o: Outcome) -> String {
     let plain = match o {
         Outcome::Pass => 4,
         Outcome::Fail => 4,
         Outcome::Unreachable => 11,
+        Outcome::NotChecked => 9,
     };
     format!("{painted}{}", " ".repeat(6usize.saturating_sub(plain)))
 }

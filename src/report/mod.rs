@@ -54,6 +54,7 @@ impl Report {
             Outcome::Pass => "PASS",
             Outcome::Fail => "FAIL",
             Outcome::Unreachable => "UNREACHABLE",
+            Outcome::NotChecked => "NOT TRIED",
         };
         let summary = format!(
             "{word} {}:{} ({}) under {}: {}",
