@@ -452,6 +452,75 @@ fn mongo_section(out: &mut String, m: &crate::protocol::mongo::MongoFacts) {
     );
 }
 
+/// Render what `tlscheck connect` produced: one report, or each host's
+/// report and a summary.
+pub fn render_checked(c: &crate::report::Checked, p: Painter) -> String {
+    use crate::report::Checked;
+    let m = match c {
+        Checked::One(r) => return render(r, p),
+        Checked::Many(m) => m,
+    };
+    let mut out = String::new();
+    if let Some(s) = &m.srv {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!("DNS for {} (resolver {})", s.name, s.dns_server))
+        );
+        for r in &s.records {
+            let mark = if r.within_parent_domain {
+                p.green("✓")
+            } else {
+                p.red("✗")
+            };
+            let _ = writeln!(
+                out,
+                "  {mark} SRV {} → {}:{} (priority {}, weight {})",
+                s.query, r.target, r.port, r.priority, r.weight
+            );
+        }
+        match &s.txt {
+            Some(t) => {
+                let _ = writeln!(out, "  TXT {}: {t}", s.name);
+            }
+            None => {
+                let _ = writeln!(out, "  TXT {}: none", s.name);
+            }
+        }
+        if let Some(e) = &s.error {
+            let _ = writeln!(out, "  {} {e}", p.red("✗"));
+        }
+        for pr in &s.problems {
+            let _ = writeln!(out, "  {} {pr}", p.red("✗"));
+        }
+        out.push('\n');
+    }
+    for (i, r) in m.hosts.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!(
+                "── host {} of {}: {}:{} ({}) ──",
+                i + 1,
+                m.hosts.len(),
+                r.target.host,
+                r.target.port,
+                r.role.as_deref().unwrap_or("host")
+            ))
+        );
+        out.push_str(&render(r, p));
+        out.push('\n');
+    }
+    let line = &m.summary.line;
+    let painted = if m.exit_code == 0 {
+        p.green(line)
+    } else {
+        p.red(line)
+    };
+    let _ = writeln!(out, "{} {painted}", p.bold("Summary:"));
+    out
+}
+
 /// Pad a possibly coloured word to the width of its plain text.
 fn pad(painted: &str, o: Outcome) -> String {
     let plain = match o {
