@@ -647,6 +647,20 @@ fn chain_finding(
         ClientRules::Generic => "--ca-file /path/ca.pem (your client's CA-file option)",
         ClientRules::Pymongo => "tlsCAFile=/path/ca.pem in the connection string",
     };
+    let pymongo = plan.rules == ClientRules::Pymongo;
+    let cert_file = match plan.protocol {
+        Protocol::Mysql => "MySQL/MariaDB: ssl_cert",
+        Protocol::Mongo => "MongoDB: the PEM file of net.tls.certificateKeyFile",
+        _ => "PostgreSQL: ssl_cert_file",
+    };
+    let use_os_store = if plan.protocol == Protocol::Mysql {
+        "and use ssl-mode=VERIFY_IDENTITY without --ssl-ca"
+    } else if pymongo {
+        "and leave tlsCAFile out (PyMongo then uses the OS store)"
+    } else {
+        "and use sslrootcert=system"
+    };
+    let encrypt_only = mode_option(plan, Mode::Require);
     let in_source = |kind: SourceKind| {
         trust
             .iter()
@@ -676,9 +690,8 @@ fn chain_finding(
                 "the server does not send its intermediate certificate",
                 format!("{detail}.{aia}{also_valid}"),
                 Some(format!(
-                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({}). As a stop-gap, add the intermediate to the client's CA file",
-                    short_name(&top.issuer),
-                    if plan.protocol == Protocol::Mysql { "MySQL/MariaDB: ssl_cert" } else { "PostgreSQL: ssl_cert_file" }
+                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({cert_file}). As a stop-gap, add the intermediate to the client's CA file",
+                    short_name(&top.issuer)
                 )),
             )
         }
@@ -696,8 +709,7 @@ fn chain_finding(
                 format!("the chain ends at a CA that is not trusted: {}", short_name(if top.self_issued { &top.subject } else { &top.issuer })),
                 format!("{detail}.{note}{also_valid}"),
                 Some(format!(
-                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: /usr/local/share/ca-certificates/ then update-ca-certificates; openSUSE: /etc/pki/trust/anchors/ then update-ca-certificates; macOS: security add-trusted-cert -d -k /Library/Keychains/System.keychain FILE, and for python.org Python run Install Certificates.command) and use {}",
-                    if plan.protocol == Protocol::Mysql { "ssl-mode=VERIFY_IDENTITY without --ssl-ca" } else { "sslrootcert=system" }
+                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: /usr/local/share/ca-certificates/ then update-ca-certificates; openSUSE: /etc/pki/trust/anchors/ then update-ca-certificates; macOS: security add-trusted-cert -d -k /Library/Keychains/System.keychain FILE, and for python.org Python run Install Certificates.command) {use_os_store}"
                 )),
             )
         }
@@ -706,7 +718,7 @@ fn chain_finding(
             severity,
             "the server's certificate is self-signed",
             format!("{detail}. A client can only trust it by holding this exact certificate.{also_valid}"),
-            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only ({}) connects but does not authenticate the server", mode_option(plan, Mode::Require))),
+            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only ({encrypt_only}) connects but does not authenticate the server")),
         ),
         ChainProblem::Expired => finding(
             "expired",
