@@ -120,7 +120,10 @@ pub(crate) fn collect(
     }
 
     if let Some(tls) = &facts.tls {
-        if let Some(f) = &tls.failure {
+        // A MongoDB server that answered a hello in clear after the failed
+        // handshake has no TLS: server-refuses-tls says so, with the fix.
+        let no_tls_mongo = matches!(state, TlsState::ServerRefusedTls);
+        if let Some(f) = tls.failure.as_ref().filter(|_| !no_tls_mongo) {
             out.push(handshake_finding(f, plan, sev(plan.mode >= Mode::Require)));
         }
         if let Some(s) = &tls.session {
@@ -260,7 +263,15 @@ fn mongo_findings(
             "server-refuses-tls",
             if fails { Severity::Error } else { Severity::Warning },
             "the server speaks MongoDB without TLS",
-            "the TLS handshake failed, and a hello sent in clear on a new connection was answered: TLS is not enabled on this server (mongod logs \"SSL handshake received but server is started without SSL support\")",
+            format!(
+                "the TLS handshake failed ({}), and a hello sent in clear on a new connection was answered: TLS is not enabled on this server (mongod logs \"SSL handshake received but server is started without SSL support\")",
+                facts
+                    .tls
+                    .as_ref()
+                    .and_then(|t| t.failure.as_ref())
+                    .map(|f| f.to_string())
+                    .unwrap_or_default()
+            ),
             Some("enable TLS on the server: net.tls.mode requireTLS with net.tls.certificateKeyFile (allowTLS/preferTLS while clients migrate). Only on a trusted network: tls=false".into()),
         )),
         TlsState::PlaintextRefused(why) => out.push(finding(
