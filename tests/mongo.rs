@@ -12,7 +12,7 @@ use std::net::Ipv4Addr;
 
 use serde_json::Value;
 use support::dns::{self, Rr};
-use support::mongo::{pymongo_ping, MongoOptions, MongoServer};
+use support::mongo::{pymongo_parse_srv, pymongo_ping, MongoOptions, MongoServer};
 use support::pki::{self, Ca, Issued, LeafSpec};
 use support::tlscheck;
 
@@ -373,7 +373,8 @@ fn mongodb_srv_expands_hosts_and_enforces_the_parent_domain() {
         ("db2.tlscheck.test".into(), Rr::A(lo)),
         ("db1.elsewhere.test".into(), Rr::A(lo)),
     ];
-    let dns = dns::start(zone).to_string();
+    let dns_addr = dns::start(zone);
+    let dns = dns_addr.to_string();
 
     let uri = format!(
         "mongodb+srv://cluster0.tlscheck.test/?tlsCAFile={}",
@@ -406,6 +407,28 @@ fn mongodb_srv_expands_hosts_and_enforces_the_parent_domain() {
     assert!(!ids.contains(&"unencrypted"), "{ids:?}");
     assert!(ids.contains(&"replica-set-mismatch"), "{ids:?}");
     assert_eq!(r.code, 0, "{}", r.context());
+    // PyMongo, asking the same DNS server, expands the same hosts and options.
+    let (nodes, opts) = pymongo_parse_srv(&uri, dns_addr).expect("PyMongo accepts the SRV answer");
+    let ours: Vec<String> = hosts
+        .iter()
+        .map(|h| {
+            format!(
+                "{}:{}",
+                h["target"]["host"].as_str().unwrap(),
+                h["target"]["port"]
+            )
+        })
+        .collect();
+    let mut theirs = nodes.clone();
+    theirs.sort();
+    let mut ours_sorted = ours.clone();
+    ours_sorted.sort();
+    assert_eq!(ours_sorted, theirs, "PyMongo's seed list");
+    assert!(
+        opts.iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("replicaSet") && v == "rs0"),
+        "{opts:?}"
+    );
 
     let evil = format!("mongodb+srv://evil.tlscheck.test/?tlsCAFile={}", p.ca_file);
     let r = run(&[&evil, "--dns-server", &dns]);
@@ -417,6 +440,8 @@ fn mongodb_srv_expands_hosts_and_enforces_the_parent_domain() {
         .contains("not in the parent domain tlscheck.test"));
     let (_, text) = human(&[&evil, "--dns-server", &dns]);
     assert!(text.contains("PyMongo refuses"), "{text}");
+    let refused = pymongo_parse_srv(&evil, dns_addr).unwrap_err();
+    assert!(refused.contains("Invalid SRV host"), "{refused}");
 
     let none = format!(
         "mongodb+srv://nothing.tlscheck.test/?tlsCAFile={}",
@@ -424,6 +449,7 @@ fn mongodb_srv_expands_hosts_and_enforces_the_parent_domain() {
     );
     let r = run(&[&none, "--dns-server", &dns, "--timeout", "3"]);
     assert_eq!(r.code, 3, "{}", r.context());
+    assert!(pymongo_parse_srv(&none, dns_addr).is_err());
 }
 
 #[test]

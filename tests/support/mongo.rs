@@ -170,3 +170,61 @@ except Exception as e:
         )
     }
 }
+
+/// PyMongo's seed list (`host:port`) and the options it took from TXT.
+pub type SrvReading = (Vec<String>, Vec<(String, String)>);
+
+/// PyMongo's own reading of a `mongodb+srv://` URI, its DNS asked of the
+/// loopback responder at `dns`: the seed list (`host:port`) and the
+/// options it took from TXT, or the error it refuses the URI with.
+pub fn pymongo_parse_srv(uri: &str, dns: std::net::SocketAddr) -> Result<SrvReading, String> {
+    const SCRIPT: &str = r#"
+import sys, json
+import dns.resolver
+r = dns.resolver.Resolver(configure=False)
+r.nameservers = [sys.argv[2]]
+r.port = int(sys.argv[3])
+dns.resolver.default_resolver = r
+from pymongo.uri_parser import parse_uri
+try:
+    p = parse_uri(sys.argv[1], connect_timeout=5)
+    opts = {k: str(v) for k, v in p["options"].items() if k.lower() in ("replicaset", "authsource", "loadbalanced")}
+    print(json.dumps({"nodes": ["%s:%d" % n for n in p["nodelist"]], "options": opts}))
+except Exception as e:
+    print(json.dumps({"error": type(e).__name__ + " " + str(e)}))
+"#;
+    let out = Command::new(pymongo_python())
+        .args([
+            "-c",
+            SCRIPT,
+            uri,
+            &dns.ip().to_string(),
+            &dns.port().to_string(),
+        ])
+        .env("HOME", super::empty_home())
+        .output()
+        .expect("run python");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "pymongo parse_uri script: {e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    if let Some(e) = v["error"].as_str() {
+        return Err(e.to_string());
+    }
+    let nodes = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    let opts = v["options"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect();
+    Ok((nodes, opts))
+}
