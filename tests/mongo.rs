@@ -213,6 +213,32 @@ fn unknown_ca_fails_and_the_insecure_options_encrypt_only() {
 }
 
 #[test]
+fn tls_crl_file_covers_the_leaf_as_python_does() {
+    let p = pki();
+    let leaf = p.ca.leaf(&LeafSpec::for_names(&["127.0.0.1"]));
+    let s = tls_server(&leaf, true);
+    let other = Ca::root("some other CA");
+    let cases = [
+        ("revoked.crl", p.ca.crl(&[&leaf]), 1),
+        ("clean.crl", p.ca.crl(&[]), 0),
+        // A CRL that does not cover the leaf: OpenSSL cannot get one, and fails.
+        ("other.crl", other.crl(&[]), 1),
+    ];
+    for (name, crl, code) in cases {
+        let path = pki::write(p._dir.path(), name, &[&crl]);
+        let uri = format!(
+            "mongodb://{}/?tls=true&tlsCAFile={}&tlsCRLFile={}",
+            s.addr(),
+            p.ca_file,
+            path.display()
+        );
+        let r = run(&[&uri]);
+        assert_eq!(r.code, code, "{name}: {}", r.context());
+        agree(&uri, &r);
+    }
+}
+
+#[test]
 fn plaintext_server_is_reachable_without_tls_and_fails_with_it() {
     let s = MongoServer::start(MongoOptions {
         tls: None,

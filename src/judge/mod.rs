@@ -221,9 +221,9 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     let chain_der = tls.map(|t| t.chain_der.as_slice()).unwrap_or(&[]);
     let crl_policy = match plan.rules {
         ClientRules::Libpq => CrlPolicy::WholeChainStrict,
-        // Python's VERIFY_CRL_CHECK_LEAF: the leaf (a missing CRL for its
-        // issuer is not judged as OpenSSL would: see README).
-        ClientRules::Generic | ClientRules::Pymongo => CrlPolicy::LeafLenient,
+        ClientRules::Generic => CrlPolicy::LeafLenient,
+        // tlsCRLFile: Python's VERIFY_CRL_CHECK_LEAF, the leaf must be covered.
+        ClientRules::Pymongo => CrlPolicy::LeafStrict,
     };
 
     // The chain against every source, once.
