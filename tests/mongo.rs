@@ -177,6 +177,25 @@ fn wrong_host_fails_and_allow_invalid_hostnames_passes() {
 }
 
 #[test]
+fn a_cn_only_certificate_passes_under_openssls_rules() {
+    // Python's ssl (OpenSSL's X509_check_host) falls back to the subject CN
+    // when the certificate has no DNS subjectAltName; webpki would not.
+    let p = pki();
+    let leaf =
+        p.ca.leaf(&LeafSpec::for_names(&["127.0.0.1"]).with_cn("localhost"));
+    let s = tls_server(&leaf, true);
+    let uri = format!(
+        "mongodb://localhost:{}/?tls=true&tlsCAFile={}",
+        s.port, p.ca_file
+    );
+    let r = run(&[&uri]);
+    assert_eq!(r.code, 0, "{}", r.context());
+    assert_eq!(r.json["hostname"]["matched_by"], "CN:localhost");
+    assert_eq!(r.json["hostname"]["other_rules_decide"], false);
+    agree(&uri, &r);
+}
+
+#[test]
 fn unknown_ca_fails_and_the_insecure_options_encrypt_only() {
     let p = pki();
     let leaf = p.ca.leaf(&LeafSpec::for_names(&["localhost", "127.0.0.1"]));
