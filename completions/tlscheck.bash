@@ -107,7 +107,7 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__connect)
-            opts="-h --protocol --mode --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
+            opts="-h --protocol --mode --tls-allow-invalid-hostnames --tls-allow-invalid-certificates --tls-insecure --all-members --dns-server --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +119,10 @@ _tlscheck() {
                     ;;
                 --mode)
                     COMPREPLY=($(compgen -W "disable allow prefer require verify-ca verify-full insecure" -- "${cur}"))
+                    return 0
+                    ;;
+                --dns-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --ca-file)

@@ -44,6 +44,7 @@ require\t''
 verify-ca\t''
 verify-full\t''
 insecure\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l dns-server -d 'DNS server (IP:PORT) for mongodb+srv SRV and TXT lookups [default: the system resolver]' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l ca-file -d 'Trust this CA file (PEM) for verification, or `system` for the OS store' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l crl-file -d 'Certificate revocation list (PEM or DER) to check the chain against; repeat for several' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l ocsp -d 'Ask the OCSP responder each certificate names: about the leaf, or every served certificate' -r -f -a "leaf\t''
@@ -67,6 +68,10 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l save-root 
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l color -d 'Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-allow-invalid-hostnames -d 'PyMongo\'s tlsAllowInvalidHostnames: check the chain, not the host name (the verdicts of verify-ca)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-allow-invalid-certificates -d 'PyMongo\'s tlsAllowInvalidCertificates: encrypt, check no certificate (mode insecure)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-insecure -d 'PyMongo\'s tlsInsecure: encrypt, check no certificate nor revocation (mode insecure)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l all-members -d 'MongoDB: after `hello` on the seed, check every member it lists, each against its own name'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l crl-fetch -d 'Download the CRLs the served certificates name and check the chain against them'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l strict -d 'Turn warnings into failures (exit 1)'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l no-sni -d 'Send no server name indication'

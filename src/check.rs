@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use crate::connect;
 use crate::fetch;
-use crate::handshake::{self, Offer};
+use crate::handshake::{self, AfterTls, Offer};
 use crate::judge::{self, Trust};
 use crate::observe::{self, CertFacts, Facts};
-use crate::protocol;
-use crate::report::Report;
-use crate::settings::{CaChoice, OcspScope, Plan, Protocol};
+use crate::protocol::{self, mongo};
+use crate::report::{Checked, MultiReport, Report};
+use crate::settings::{CaChoice, Mode, OcspScope, Plan, Protocol};
+use crate::srv;
 use crate::trust;
 
 /// Connect, upgrade and handshake: gather the facts. Never fails; a failed
@@ -45,6 +46,14 @@ pub async fn gather(plan: &Plan) -> Facts {
     if !offered {
         return facts;
     }
+    let mongo = plan.protocol == Protocol::Mongo;
+    if mongo && plan.mode == Mode::Disable {
+        // tls=false: PyMongo sends its hello in clear, and so does the check.
+        facts.upgrade = None;
+        let x = mongo::hello_exchange(&mut stream, plan.timeout, false).await;
+        facts.mongo = Some(mongo::describe(&x));
+        return facts;
+    }
 
     let offer = Offer {
         sni: plan.sni_sent(),
@@ -59,8 +68,23 @@ pub async fn gather(plan: &Plan) -> Facts {
         cert_request_may_reject: plan.protocol != Protocol::Mysql || plan.identity.is_some(),
         identity: plan.identity.as_ref().map(|i| i.certified.clone()),
         login: plan.login.clone(),
+        after_tls: if mongo {
+            AfterTls::MongoHello
+        } else {
+            AfterTls::Listen
+        },
     };
-    let tls = handshake::handshake(stream, &offer, &plan.host).await;
+    let mut tls = handshake::handshake(stream, &offer, &plan.host).await;
+    if let Some(x) = tls.mongo_hello.take() {
+        facts.mongo = Some(mongo::describe(&x));
+    } else if mongo && tls.failure.is_some() {
+        // Did the handshake fail because the server speaks MongoDB without
+        // TLS? Ask it in clear on a new connection, as a fact for the judge.
+        if let Ok((mut plain, _)) = connect::connect(dial, plan.port, plan.timeout).await {
+            let x = mongo::hello_exchange(&mut plain, plan.timeout, false).await;
+            facts.mongo = Some(mongo::describe(&x));
+        }
+    }
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);
     if !tls.ocsp_der.is_empty() {
         facts.ocsp_staple = Some(observe::ocsp::parse(&tls.ocsp_der, "stapled", None));
@@ -150,10 +174,132 @@ pub async fn run(plan: &Plan) -> Report {
     Report::new(plan, facts, judgement)
 }
 
-/// Run a check on a fresh single-threaded runtime (what `main` uses).
+/// Run a check on a fresh single-threaded runtime.
 pub fn run_blocking(plan: &Plan) -> std::io::Result<Report> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     Ok(rt.block_on(run(plan)))
+}
+
+/// Run `tlscheck connect`: one check, or for MongoDB one per host — the
+/// seed list, the SRV targets, and with `--all-members` every member the
+/// servers list (each against its own name).
+pub async fn run_target(plan: &Plan) -> Checked {
+    let Some(mp) = &plan.mongo else {
+        return Checked::One(Box::new(run(plan).await));
+    };
+    let mut srv_facts = None;
+    let mut todo: Vec<(String, u16, String)> = Vec::new();
+    // SRV targets resolved by --dns-server: connect to that address.
+    let mut addresses: Vec<(String, std::net::IpAddr)> = Vec::new();
+    let mut txt_replica_set = None;
+    if let Some(name) = &mp.srv {
+        let facts = srv::lookup(name, mp.dns_server, plan.timeout).await;
+        for r in &facts.records {
+            todo.push((r.target.clone(), r.port, format!("SRV target of {name}")));
+            if let Some(ip) = r.address {
+                addresses.push((r.target.clone(), ip));
+            }
+        }
+        // replicaSet may come from the TXT record; the URI's own wins.
+        if mp.replica_set.is_none() {
+            if let Some((_, rs)) = facts
+                .txt_options
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("replicaSet"))
+            {
+                txt_replica_set = Some(rs.clone());
+            }
+        }
+        srv_facts = Some(facts);
+    } else {
+        for (h, p) in &mp.seeds {
+            todo.push((h.clone(), *p, "seed".into()));
+        }
+    }
+    if todo.len() == 1 && srv_facts.is_none() && !mp.all_members {
+        return Checked::One(Box::new(run(plan).await));
+    }
+    let mut reports: Vec<Report> = Vec::new();
+    let mut i = 0;
+    while i < todo.len() {
+        let (host, port, role) = todo[i].clone();
+        let mut hp = host_plan(plan, &host, port);
+        if let (Some(rs), Some(m)) = (&txt_replica_set, hp.mongo.as_mut()) {
+            m.replica_set = Some(rs.clone());
+            hp.settings.push(crate::settings::SettingReport {
+                name: "replica-set",
+                value: rs.clone(),
+                source: crate::settings::Origin::Derived(
+                    "the TXT record of the mongodb+srv name".into(),
+                ),
+            });
+        }
+        hp.connect_host = addresses
+            .iter()
+            .find(|(h, _)| h.eq_ignore_ascii_case(&host))
+            .map(|(_, ip)| ip.to_string());
+        let mut report = run(&hp).await;
+        report.role = Some(role);
+        if mp.all_members {
+            let listed_by = format!("{host}:{port}");
+            for m in report
+                .facts
+                .mongo
+                .iter()
+                .filter(|m| m.answered)
+                .flat_map(mongo::members)
+            {
+                let Some((h, p)) = split_member(&m) else {
+                    continue;
+                };
+                let seen = todo
+                    .iter()
+                    .any(|(th, tp, _)| th.eq_ignore_ascii_case(&h) && *tp == p);
+                if !seen {
+                    todo.push((h, p, format!("member listed by {listed_by}")));
+                }
+            }
+        }
+        reports.push(report);
+        i += 1;
+    }
+    Checked::Many(Box::new(MultiReport::new(
+        plan.display.clone(),
+        plan.rules,
+        srv_facts,
+        reports,
+    )))
+}
+
+/// The plan for one host of several: its own name for SNI and the
+/// host-name check (unless --sni names one), the rest as planned.
+fn host_plan(plan: &Plan, host: &str, port: u16) -> Plan {
+    let mut p = plan.clone();
+    p.host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    p.port = port;
+    p.connect_host = None;
+    p
+}
+
+/// `host:port` as a hello reply lists members (`[v6]:port` too).
+fn split_member(m: &str) -> Option<(String, u16)> {
+    let (h, p) = m.rsplit_once(':')?;
+    let port = p.parse().ok()?;
+    Some((
+        h.trim_start_matches('[').trim_end_matches(']').to_string(),
+        port,
+    ))
+}
+
+/// [`run_target`] on a fresh single-threaded runtime (what `main` uses).
+pub fn run_target_blocking(plan: &Plan) -> std::io::Result<Checked> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(run_target(plan)))
 }

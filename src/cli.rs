@@ -15,7 +15,8 @@ Exit codes:
   0  the connection passes under the mode
   1  it fails under the mode (certificate, host name, TLS version, server refuses TLS or the client, handshake alert)
   2  usage error (bad flags, malformed target, unsupported protocol)
-  3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)";
+  3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)
+Several hosts (a MongoDB seed list, mongodb+srv, --all-members): the worst of the hosts' codes.";
 
 pub const ROOTS_EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -37,8 +38,8 @@ Exit codes:
     about = "Checks whether a TLS connection to a database endpoint is sound, and says why not",
     long_about = "Checks whether a TLS connection to a database endpoint is sound and, when it is not, \
                   says exactly why and what to do. It performs the protocol's own TLS upgrade \
-                  (PostgreSQL SSLRequest or direct TLS, MySQL's CLIENT_SSL and SSLRequest, or \
-                  plain TLS), records everything the \
+                  (PostgreSQL SSLRequest or direct TLS, MySQL's CLIENT_SSL and SSLRequest, \
+                  MongoDB TLS with a `hello`, or plain TLS), records everything the \
                   handshake shows, and judges it under every client mode at once.",
     after_help = EXIT_CODES_HELP
 )]
@@ -51,7 +52,7 @@ pub struct Cli {
 pub enum Command {
     /// Connect to an endpoint, handshake, and judge the connection
     #[command(after_help = EXIT_CODES_HELP)]
-    Connect(ConnectArgs),
+    Connect(Box<ConnectArgs>),
     /// Start throw-away endpoints on loopback and check them, to see what reports look like
     Demo(DemoArgs),
     /// Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes
@@ -80,7 +81,7 @@ pub struct ExplainArgs {
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
     /// What to check: host, host:port, [v6addr]:port, tls://host:port, or a
-    /// postgres:// / postgresql:// / mysql:// connection string
+    /// postgres:// / postgresql:// / mysql:// / mongodb:// / mongodb+srv:// connection string
     pub target: String,
 
     /// Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]
@@ -91,6 +92,26 @@ pub struct ConnectArgs {
     /// MySQL's names are accepted too, in any case: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
     #[arg(long, value_enum, value_name = "MODE", ignore_case = true)]
     pub mode: Option<Mode>,
+
+    /// PyMongo's tlsAllowInvalidHostnames: check the chain, not the host name (the verdicts of verify-ca)
+    #[arg(long, conflicts_with_all = ["mode", "tls_allow_invalid_certificates", "tls_insecure"])]
+    pub tls_allow_invalid_hostnames: bool,
+
+    /// PyMongo's tlsAllowInvalidCertificates: encrypt, check no certificate (mode insecure)
+    #[arg(long, conflicts_with_all = ["mode", "tls_insecure"])]
+    pub tls_allow_invalid_certificates: bool,
+
+    /// PyMongo's tlsInsecure: encrypt, check no certificate nor revocation (mode insecure)
+    #[arg(long, conflicts_with = "mode")]
+    pub tls_insecure: bool,
+
+    /// MongoDB: after `hello` on the seed, check every member it lists, each against its own name
+    #[arg(long)]
+    pub all_members: bool,
+
+    /// DNS server (IP:PORT) for mongodb+srv SRV and TXT lookups [default: the system resolver]
+    #[arg(long, value_name = "IP:PORT")]
+    pub dns_server: Option<std::net::SocketAddr>,
 
     /// Trust this CA file (PEM) for verification, or `system` for the OS store
     #[arg(long, value_name = "PATH|system")]

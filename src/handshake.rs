@@ -5,7 +5,8 @@
 //! can be judged under every mode and trust source afterwards. The handshake
 //! signature *is* checked (it proves the server holds the key), but a failure
 //! is recorded rather than fatal, for the same reason. No application data is
-//! ever sent.
+//! sent, except the one step a protocol needs after TLS ([`AfterTls`]:
+//! MongoDB's `hello`).
 
 use std::io;
 use std::pin::Pin;
@@ -45,6 +46,18 @@ pub struct Offer {
     pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
     /// `--user`: the protocol's login opening to send after the handshake.
     pub login: Option<crate::protocol::Login>,
+    /// What to do once the handshake is done, before close_notify.
+    pub after_tls: AfterTls,
+}
+
+/// The application step after the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterTls {
+    /// Send nothing; read only what the server already sent (an alert).
+    Listen,
+    /// MongoDB: send one OP_MSG `hello` and read the reply (bounded, under
+    /// the timeout). Its first read also shows a post-handshake alert.
+    MongoHello,
 }
 
 /// Everything one handshake showed, whether it finished or not.
@@ -70,6 +83,10 @@ pub struct TlsFacts {
     pub handshake_signature_error: Option<String>,
     /// Time from the first ClientHello byte to the end of the handshake.
     pub handshake_ms: f64,
+    /// The MongoDB hello sent after the handshake, raw. Not serialized:
+    /// `protocol::mongo::describe` makes `facts.mongo` of it.
+    #[serde(skip)]
+    pub mongo_hello: Option<crate::protocol::mongo::HelloExchange>,
     /// The served chain, leaf first, DER. Not serialized: see `observe`.
     #[serde(skip)]
     pub chain_der: Vec<CertificateDer<'static>>,
@@ -161,6 +178,7 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
         login: None,
         handshake_signature_error: None,
         handshake_ms: 0.0,
+        mongo_hello: None,
         chain_der: Vec::new(),
         ocsp_der: Vec::new(),
     };
@@ -224,17 +242,28 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
                 after_handshake: AfterHandshake::Quiet { waited_ms: 0.0 },
                 closed_cleanly: false,
             };
-            let wait = post_handshake_wait(
-                offer,
-                version,
-                offer.cert_request_may_reject && record.cert_request().is_some(),
-            );
-            session.after_handshake = read_after_handshake(&mut tls, wait).await;
-            // One step past TLS, only on a connection the server kept.
-            if let (Some(login), AfterHandshake::Quiet { .. }) =
-                (&offer.login, &session.after_handshake)
-            {
-                facts.login = Some(crate::protocol::login(&mut tls, login, offer.timeout).await);
+            match offer.after_tls {
+                AfterTls::Listen => {
+                    let wait = post_handshake_wait(
+                        offer,
+                        version,
+                        offer.cert_request_may_reject && record.cert_request().is_some(),
+                    );
+                    session.after_handshake = read_after_handshake(&mut tls, wait).await;
+                    // One step past TLS, only on a connection the server kept.
+                    if let (Some(login), AfterHandshake::Quiet { .. }) =
+                        (&offer.login, &session.after_handshake)
+                    {
+                        facts.login =
+                            Some(crate::protocol::login(&mut tls, login, offer.timeout).await);
+                    }
+                }
+                AfterTls::MongoHello => {
+                    let x =
+                        crate::protocol::mongo::hello_exchange(&mut tls, offer.timeout, true).await;
+                    session.after_handshake = after_hello(&x);
+                    facts.mongo_hello = Some(x);
+                }
             }
             // close_notify, then FIN: a server reading the next message sees a
             // clean end of stream and has nothing to log.
@@ -304,6 +333,31 @@ async fn read_after_handshake<S: AsyncRead + AsyncWrite + Unpin>(
             _ if e.kind() == io::ErrorKind::UnexpectedEof => AfterHandshake::Closed,
             _ => AfterHandshake::Error {
                 error: e.to_string(),
+            },
+        },
+    }
+}
+
+/// The first read after the handshake, as the hello's reply showed it: an
+/// alert there (a TLS 1.3 server rejecting the missing client certificate)
+/// is the same fact [`read_after_handshake`] records.
+fn after_hello(x: &crate::protocol::mongo::HelloExchange) -> AfterHandshake {
+    use crate::protocol::mongo::HelloOutcome;
+    match &x.outcome {
+        HelloOutcome::Message(m) => AfterHandshake::Data { bytes: m.len() },
+        HelloOutcome::BadLength { first, .. } => AfterHandshake::Data { bytes: first.len() },
+        HelloOutcome::Closed(b) | HelloOutcome::Timeout(b) if !b.is_empty() => {
+            AfterHandshake::Data { bytes: b.len() }
+        }
+        HelloOutcome::Closed(_) => AfterHandshake::Closed,
+        HelloOutcome::Timeout(_) => AfterHandshake::Quiet { waited_ms: x.ms },
+        HelloOutcome::Error(e, _) => match e.alert {
+            Some(a) => AfterHandshake::Alert {
+                alert: alert_name(a),
+            },
+            None if e.unexpected_eof => AfterHandshake::Closed,
+            None => AfterHandshake::Error {
+                error: e.error.clone(),
             },
         },
     }

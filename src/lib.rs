@@ -19,6 +19,7 @@ pub mod observe;
 pub mod protocol;
 pub mod report;
 pub mod settings;
+pub mod srv;
 pub mod target;
 pub mod tools;
 pub mod trust;

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(USAGE);
                 }
             };
-            let report = match tlscheck::check::run_blocking(&plan) {
+            let checked = match tlscheck::check::run_target_blocking(&plan) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("tlscheck: cannot start: {e}");
@@ -29,21 +29,39 @@ fn main() -> ExitCode {
                 }
             };
             if args.json {
-                tlscheck::print_stdout(&(report.to_json() + "\n"));
+                tlscheck::print_stdout(&(checked.to_json() + "\n"));
             } else {
                 let painter = Painter {
                     color: tlscheck::use_color(args.color),
                 };
-                tlscheck::print_stdout(&human::render(&report, painter));
+                tlscheck::print_stdout(&human::render_checked(&checked, painter));
             }
-            let mut code = report.exit_code as u8;
+            let mut code = checked.exit_code() as u8;
+            // --save-chain / --save-root save what one host served: with
+            // several hosts, the first one's.
+            let report = match &checked {
+                tlscheck::report::Checked::One(r) => Some(&**r),
+                tlscheck::report::Checked::Many(m) => {
+                    if args.save_chain.is_some() || args.save_root.is_some() {
+                        if let Some(first) = m.hosts.first() {
+                            eprintln!(
+                                "tlscheck: several hosts: saving what {}:{} served",
+                                first.target.host, first.target.port
+                            );
+                        }
+                    }
+                    m.hosts.first()
+                }
+            };
             let saves = [
                 args.save_chain
                     .as_deref()
-                    .map(|p| export::save_chain(&report, p)),
+                    .zip(report)
+                    .map(|(p, r)| export::save_chain(r, p)),
                 args.save_root
                     .as_deref()
-                    .map(|p| export::save_root(&report, p)),
+                    .zip(report)
+                    .map(|(p, r)| export::save_root(r, p)),
             ];
             for saved in saves.into_iter().flatten() {
                 eprintln!("tlscheck: {}", saved.message);

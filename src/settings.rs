@@ -15,6 +15,9 @@ use serde::Serialize;
 use crate::cli::ConnectArgs;
 use crate::target::{Host, Scheme, Target, TargetError};
 
+pub mod mongo;
+pub use mongo::MongoPlan;
+
 /// Client modes, named as libpq names them, plus `insecure` (encrypt, check
 /// nothing). MySQL's `--ssl-mode` names are accepted as aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ValueEnum)]
@@ -202,6 +205,10 @@ pub enum ClientRules {
     /// `host:port` or `tls://`: the tool's own documented defaults (OS store
     /// when no CA is given; RFC 6125 host names).
     Generic,
+    /// MongoDB targets, as PyMongo decides: Python's `ssl` (OpenSSL) with
+    /// the OS store unless tlsCAFile, OpenSSL's host-name rules (CN only
+    /// when no DNS SAN), tlsCRLFile checked for the leaf.
+    Pymongo,
 }
 
 /// Where an effective setting came from.
@@ -284,6 +291,8 @@ pub struct Plan {
     pub require_cert_request: bool,
     /// `--user`: the login opening to send after TLS.
     pub login: Option<crate::protocol::Login>,
+    /// MongoDB targets: the seed list and topology options.
+    pub mongo: Option<MongoPlan>,
     pub settings: Vec<SettingReport>,
     pub notes: Vec<String>,
 }
@@ -317,8 +326,6 @@ pub enum UsageError {
     Target(#[from] TargetError),
     #[error("{0}")]
     Invalid(String),
-    #[error("the {0} protocol is not supported yet (PostgreSQL, MySQL and plain TLS are)")]
-    Unsupported(&'static str),
 }
 
 /// Read-only view of the process environment, so tests can pass their own.
@@ -549,9 +556,37 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
 
     // Protocol first: which environment applies depends on it.
     let (protocol, protocol_reason) = choose_protocol(args, &target)?;
-    match protocol {
-        Protocol::Postgres | Protocol::Tls | Protocol::Mysql => {}
-        Protocol::Mongo => return Err(UsageError::Unsupported("MongoDB")),
+    let is_mongo_uri = matches!(target.scheme, Some(Scheme::Mongo | Scheme::MongoSrv));
+    if is_mongo_uri && protocol != Protocol::Mongo {
+        return Err(UsageError::Invalid(format!(
+            "a MongoDB connection string is checked as MongoDB, not with --protocol {}",
+            protocol.name()
+        )));
+    }
+    if protocol != Protocol::Mongo
+        && (args.tls_allow_invalid_hostnames
+            || args.tls_allow_invalid_certificates
+            || args.tls_insecure
+            || args.all_members
+            || args.dns_server.is_some())
+    {
+        return Err(UsageError::Invalid(
+            "--tls-allow-invalid-hostnames, --tls-allow-invalid-certificates, --tls-insecure, --all-members and --dns-server apply to MongoDB targets only".into(),
+        ));
+    }
+    let mongo_opts = if protocol == Protocol::Mongo {
+        Some(mongo::options(
+            args,
+            &target,
+            protocol.default_port(),
+            &mut settings,
+            &mut notes,
+        )?)
+    } else {
+        None
+    };
+    if target.hosts.len() > 1 && protocol != Protocol::Mongo {
+        return Err(TargetError::SeveralHosts(target.display.clone()).into());
     }
     let is_pg = protocol == Protocol::Postgres;
     let pg_env = |name: &'static str| -> Option<(String, Origin)> {
@@ -606,7 +641,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
                     .into(),
             );
         }
-    } else if !is_mysql_uri && !target.params.is_empty() {
+    } else if !is_mysql_uri && !is_mongo_uri && !target.params.is_empty() {
         for (k, _) in &target.params {
             if crate::target::is_secret_param(k) || k.eq_ignore_ascii_case("tlsCertificateKeyFile")
             {
@@ -699,6 +734,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
                 None
             }
         })
+        .or_else(|| mongo_opts.as_ref().and_then(|m| m.ca.clone()))
         .or_else(|| pg_env("PGSSLROOTCERT"))
         .or(mysql.ca);
     let home_pg = |file: &str| -> Option<PathBuf> {
@@ -708,6 +744,8 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
     };
     let rules = if is_libpq_uri {
         ClientRules::Libpq
+    } else if protocol == Protocol::Mongo {
+        ClientRules::Pymongo
     } else {
         ClientRules::Generic
     };
@@ -731,6 +769,13 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
             if matches!(ca_origin, Some(Origin::Flag(_))) {
                 return Err(UsageError::Invalid(format!(
                     "--ca-file {}: no such file",
+                    p.display()
+                )));
+            }
+            if rules == ClientRules::Pymongo {
+                // PyMongo fails at MongoClient() on a missing tlsCAFile.
+                return Err(UsageError::Invalid(format!(
+                    "tlsCAFile {}: no such file (PyMongo fails with FileNotFoundError before connecting)",
                     p.display()
                 )));
             }
@@ -765,6 +810,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
     // Mode.
     let mode_from_user = match args.mode {
         Some(m) => Some((m, Origin::Flag("mode"))),
+        None if mongo_opts.is_some() => mongo_opts.as_ref().and_then(|m| m.mode.clone()),
         None => {
             let raw = if is_libpq_uri {
                 uri("sslmode").or_else(|| {
@@ -803,7 +849,10 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
             Mode::Prefer,
             Origin::Derived("MySQL clients' default ssl-mode is PREFERRED".into()),
         ),
-        None => (Mode::VerifyFull, Origin::Default),
+        None => match &mongo_opts {
+            Some(m) => m.default_mode.clone(),
+            None => (Mode::VerifyFull, Origin::Default),
+        },
     };
     settings.insert(
         0,
@@ -827,6 +876,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         (args.crl_file.clone(), Some(Origin::Flag("crl-file")))
     } else {
         match if is_libpq_uri { uri("sslcrl") } else { None }
+            .or_else(|| mongo_opts.as_ref().and_then(|m| m.crl.clone()))
             .or_else(|| pg_env("PGSSLCRL"))
             .or(mysql.crl)
         {
@@ -1153,6 +1203,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
         identity,
         require_cert_request: cert_mode == Some(true),
         login,
+        mongo: mongo_opts.map(|m| m.plan),
         settings,
         notes,
     })
@@ -1468,8 +1519,21 @@ mod tests {
         assert!(e.to_string().contains("sslmode `verify`"), "{e}");
         let e = plan(&["h"], &[]).unwrap_err();
         assert!(e.to_string().contains("has no port"), "{e}");
-        let e = plan(&["h:27017"], &[]).unwrap_err();
-        assert!(matches!(e, UsageError::Unsupported("MongoDB")));
+        let e = plan(&["mongodb://h/?tls=true&ssl=false"], &[]).unwrap_err();
+        assert!(e.to_string().contains("conflicting values"), "{e}");
+        let e = plan(
+            &["mongodb://h/?tlsInsecure=true&tlsAllowInvalidCertificates=true"],
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("cannot be specified simultaneously"),
+            "{e}"
+        );
+        let e = plan(&["mongodb://h/?tls=false&tlsCAFile=x.pem"], &[]).unwrap_err();
+        assert!(e.to_string().contains("TLS has not been enabled"), "{e}");
+        let e = plan(&["mongodb+srv://c.example.net:27017/"], &[]).unwrap_err();
+        assert!(e.to_string().contains("cannot have a port"), "{e}");
         let e = plan(&["postgresql://%2Ftmp/db"], &[]).unwrap_err();
         assert!(e.to_string().contains("Unix-domain socket"), "{e}");
         let e = plan(&["h:1", "--tls-min", "1.3", "--tls-max", "1.2"], &[]).unwrap_err();
@@ -1501,6 +1565,52 @@ mod tests {
             p.notes,
             vec!["unknown connection parameter `bogus` ignored"]
         );
+    }
+
+    #[test]
+    fn pymongo_options_map_onto_modes() {
+        let m = |argv: &[&str]| {
+            let p = plan(argv, &[]).unwrap();
+            (p.mode, source(&p, "mode"))
+        };
+        assert_eq!(m(&["mongodb://h/"]).0, Mode::Disable);
+        assert!(m(&["mongodb://h/"]).1.contains("PyMongo uses no TLS"));
+        assert_eq!(m(&["mongodb://h/?TLS=TRUE"]).0, Mode::VerifyFull);
+        assert_eq!(m(&["mongodb://h/?ssl=true"]).0, Mode::VerifyFull);
+        assert_eq!(
+            m(&["mongodb://h/?tls=true&tlsAllowInvalidHostnames=true"]),
+            (
+                Mode::VerifyCa,
+                "connection string tlsAllowInvalidHostnames=".into()
+            )
+        );
+        assert_eq!(
+            m(&["mongodb://h/?tls=true&tlsinsecure=true"]).0,
+            Mode::Insecure
+        );
+        assert_eq!(
+            m(&["mongodb://h/?tls=true&tlsAllowInvalidCertificates=true"]).0,
+            Mode::Insecure
+        );
+        assert_eq!(m(&["mongodb+srv://c.example.net/"]).0, Mode::VerifyFull);
+        assert_eq!(m(&["h:27017"]).0, Mode::VerifyFull);
+        assert_eq!(
+            m(&["h:27017", "--tls-allow-invalid-hostnames"]),
+            (Mode::VerifyCa, "flag --tls-allow-invalid-hostnames".into())
+        );
+        assert_eq!(m(&["h:27017", "--tls-insecure"]).0, Mode::Insecure);
+        assert_eq!(
+            m(&["mongodb://h/?tls=true", "--mode", "disable"]).0,
+            Mode::Disable
+        );
+
+        let p = plan(&["mongodb://a,b:27018/?replicaSet=rs0&tls=true"], &[]).unwrap();
+        assert_eq!(p.rules, ClientRules::Pymongo);
+        let mp = p.mongo.unwrap();
+        assert_eq!(mp.seeds, vec![("a".into(), 27017), ("b".into(), 27018)]);
+        assert_eq!(mp.replica_set.as_deref(), Some("rs0"));
+        assert!(plan(&["postgresql://a,b/db"], &[]).is_err());
+        assert!(plan(&["h:5432", "--tls-insecure"], &[]).is_err());
     }
 
     #[test]

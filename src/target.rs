@@ -41,6 +41,9 @@ pub struct Target {
     /// `None` when a connection string leaves the host out (`postgresql:///db`).
     pub host: Option<String>,
     pub port: Option<u16>,
+    /// Every host of a MongoDB seed list, in order (`host` and `port` are
+    /// the first); one entry otherwise, none when there is no host.
+    pub hosts: Vec<(String, Option<u16>)>,
     pub user: Option<String>,
     /// Whether the URI carried a password; the password itself is not kept.
     pub has_password: bool,
@@ -55,7 +58,7 @@ pub struct Target {
 pub enum TargetError {
     #[error("the target is empty")]
     Empty,
-    #[error("unknown scheme `{0}://`: use postgres://, postgresql://, mysql:// or tls:// (or host:port)")]
+    #[error("unknown scheme `{0}://`: use postgres://, postgresql://, mysql://, mongodb://, mongodb+srv:// or tls:// (or host:port)")]
     UnknownScheme(String),
     #[error("bad port `{0}`: a port is a number from 1 to 65535")]
     BadPort(String),
@@ -91,6 +94,7 @@ impl Target {
                 let host = host.ok_or_else(|| TargetError::BadHost(input.to_string()))?;
                 Ok(Target {
                     scheme: None,
+                    hosts: vec![(host.clone(), port)],
                     host: Some(host),
                     port,
                     user: None,
@@ -101,6 +105,16 @@ impl Target {
                 })
             }
         }
+    }
+
+    /// The value of option `name`, its name compared case-insensitively as
+    /// the MongoDB URI specification requires (the last one wins).
+    pub fn param_ci(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The value of query parameter `name` (the last one wins, as in libpq).
@@ -135,15 +149,20 @@ fn parse_uri(input: &str, scheme: Scheme, rest: &str) -> Result<Target, TargetEr
     };
     let user = user.filter(|u| !u.is_empty());
 
-    if hostlist.contains(',') {
+    // MongoDB seed lists name several hosts; other schemes one.
+    let mut hosts = Vec::new();
+    if hostlist.contains(',') && scheme != Scheme::Mongo {
         return Err(TargetError::SeveralHosts(hostlist.to_string()));
     }
-    let (host, port) = if hostlist.is_empty() {
-        (None, None)
-    } else {
-        split_host_port(hostlist)?
+    for part in hostlist.split(',').filter(|_| !hostlist.is_empty()) {
+        let (h, p) = split_host_port(part)?;
+        let h = h.ok_or_else(|| TargetError::BadHost(part.to_string()))?;
+        hosts.push((decode(&h)?, p));
+    }
+    let (host, port) = match hosts.first() {
+        Some((h, p)) => (Some(h.clone()), *p),
+        None => (None, None),
     };
-    let host = host.map(|h| decode(&h)).transpose()?;
 
     let database = path
         .strip_prefix('/')
@@ -169,6 +188,7 @@ fn parse_uri(input: &str, scheme: Scheme, rest: &str) -> Result<Target, TargetEr
         scheme: Some(scheme),
         host,
         port,
+        hosts,
         user,
         has_password,
         database,
@@ -391,6 +411,31 @@ mod tests {
         let t = Target::parse("postgresql://[2001:db8::1]:5433").unwrap();
         assert_eq!(t.host.as_deref(), Some("2001:db8::1"));
         assert_eq!(t.port, Some(5433));
+    }
+
+    #[test]
+    fn mongodb_seed_lists() {
+        let t = Target::parse(
+            "mongodb://u:pw@a.example.com,b.example.com:27018,[::1]:3/app?TLS=true&replicaSet=rs0",
+        )
+        .unwrap();
+        assert_eq!(t.scheme, Some(Scheme::Mongo));
+        assert_eq!(
+            t.hosts,
+            vec![
+                ("a.example.com".into(), None),
+                ("b.example.com".into(), Some(27018)),
+                ("::1".into(), Some(3))
+            ]
+        );
+        assert_eq!(t.host.as_deref(), Some("a.example.com"));
+        assert_eq!(t.param_ci("tls"), Some("true"));
+        assert_eq!(t.param_ci("REPLICASET"), Some("rs0"));
+        assert!(t.display.contains("u:***@a.example.com"));
+        assert!(matches!(
+            Target::parse("mongodb://a,,b/"),
+            Err(TargetError::BadHost(_))
+        ));
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub enum CrlPolicy {
     WholeChainStrict,
     /// The leaf only; certificates no CRL covers pass.
     LeafLenient,
+    /// The leaf only, and a CRL must cover it (OpenSSL's
+    /// X509_V_FLAG_CRL_CHECK, as Python's VERIFY_CRL_CHECK_LEAF sets it).
+    LeafStrict,
 }
 
 pub fn verify(
@@ -156,6 +159,9 @@ pub fn verify(
                 CrlPolicy::LeafLenient => b
                     .with_depth(RevocationCheckDepth::EndEntity)
                     .with_status_policy(UnknownStatusPolicy::Allow),
+                CrlPolicy::LeafStrict => b
+                    .with_depth(RevocationCheckDepth::EndEntity)
+                    .with_status_policy(UnknownStatusPolicy::Deny),
             };
             b.build()
         })

@@ -120,7 +120,10 @@ pub(crate) fn collect(
     }
 
     if let Some(tls) = &facts.tls {
-        if let Some(f) = &tls.failure {
+        // A MongoDB server that answered a hello in clear after the failed
+        // handshake has no TLS: server-refuses-tls says so, with the fix.
+        let no_tls_mongo = matches!(state, TlsState::ServerRefusedTls);
+        if let Some(f) = tls.failure.as_ref().filter(|_| !no_tls_mongo) {
             out.push(handshake_finding(f, plan, sev(plan.mode >= Mode::Require)));
         }
         if let Some(s) = &tls.session {
@@ -210,17 +213,24 @@ pub(crate) fn collect(
         }
     }
 
+    if plan.protocol == Protocol::Mongo {
+        out.extend(mongo_findings(facts, plan, state, verdict));
+    }
     if verdict.result == Outcome::Pass && !verdict.encrypted {
         out.push(finding(
             "unencrypted",
             Severity::Warning,
             format!("under {} the connection would not be encrypted", plan.mode),
             verdict.reason.clone(),
-            Some(format!(
-                "use {} (or at least {}) once the server offers TLS",
-                mode_option(plan, Mode::VerifyFull),
-                mode_option(plan, Mode::Require)
-            )),
+            Some(if plan.protocol == Protocol::Mongo {
+                "use tls=true (and tlsCAFile=… for a private CA) once the server has TLS".into()
+            } else {
+                format!(
+                    "use {} (or at least {}) once the server offers TLS",
+                    mode_option(plan, Mode::VerifyFull),
+                    mode_option(plan, Mode::Require)
+                )
+            }),
         ));
     }
     if plan.rules == ClientRules::Libpq
@@ -236,6 +246,94 @@ pub(crate) fn collect(
         ));
     }
     out.sort_by_key(|f| f.severity);
+    out
+}
+
+/// What the MongoDB `hello` showed that a support engineer must know.
+fn mongo_findings(
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+    verdict: &ModeVerdict,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(m) = &facts.mongo else {
+        return out;
+    };
+    let fails = verdict.result != Outcome::Pass;
+    match state {
+        TlsState::ServerRefusedTls => out.push(finding(
+            "server-refuses-tls",
+            if fails { Severity::Error } else { Severity::Warning },
+            "the server speaks MongoDB without TLS",
+            format!(
+                "the TLS handshake failed ({}), and a hello sent in clear on a new connection was answered: TLS is not enabled on this server (mongod logs \"SSL handshake received but server is started without SSL support\")",
+                facts
+                    .tls
+                    .as_ref()
+                    .and_then(|t| t.failure.as_ref())
+                    .map(|f| f.to_string())
+                    .unwrap_or_default()
+            ),
+            Some("enable TLS on the server: net.tls.mode requireTLS with net.tls.certificateKeyFile (allowTLS/preferTLS while clients migrate). Only on a trusted network: tls=false".into()),
+        )),
+        TlsState::PlaintextRefused(why) => out.push(finding(
+            "server-requires-tls",
+            Severity::Error,
+            "the server does not answer MongoDB without TLS",
+            format!("{why}: a server with net.tls.mode requireTLS closes connections in clear"),
+            Some("connect with tls=true (and tlsCAFile=… for a private CA)".into()),
+        )),
+        TlsState::Unreachable(why) if m.looks_like_protocol.is_some_and(|p| p != "mongo" && p != "tls") => {
+            out.push(finding(
+                "wrong-protocol",
+                Severity::Error,
+                format!(
+                    "this port does not speak MongoDB: it answered like {}",
+                    m.looks_like.as_deref().unwrap_or("something else")
+                ),
+                format!("{why} (first bytes {})", m.first_bytes_hex.as_deref().unwrap_or("")),
+                Some("point the client at the MongoDB port (27017 by default), or check with --protocol tls what this port serves".into()),
+            ))
+        }
+        TlsState::Unreachable(why) if m.over_tls || facts.tls.is_none() => out.push(finding(
+            "no-answer",
+            Severity::Error,
+            "no MongoDB answer to hello",
+            why.clone(),
+            Some("check that mongod or mongos listens on this port; a proxy that completes TLS but cannot reach MongoDB behind it closes the connection like this".into()),
+        )),
+        _ => {}
+    }
+    if m.answered && m.ok == Some(false) {
+        out.push(finding(
+            "hello-error",
+            Severity::Warning,
+            "the server answered hello with an error",
+            m.errmsg.clone().unwrap_or_else(|| "ok: 0".into()),
+            None,
+        ));
+    }
+    if let (Some(want), true) = (
+        plan.mongo.as_ref().and_then(|p| p.replica_set.as_ref()),
+        m.answered,
+    ) {
+        if m.set_name.as_deref() != Some(want.as_str()) {
+            out.push(finding(
+                "replica-set-mismatch",
+                Severity::Warning,
+                format!("the server is not a member of replica set {want}"),
+                format!(
+                    "replicaSet={want}, but hello says {}: PyMongo will not select this server",
+                    match &m.set_name {
+                        Some(s) => format!("setName {s}"),
+                        None => "no setName (a standalone or mongos)".into(),
+                    }
+                ),
+                Some("fix replicaSet= in the connection string to the server's setName".into()),
+            ));
+        }
+    }
     out
 }
 
@@ -374,6 +472,13 @@ fn mysql_error_meaning(code: u16) -> (&'static str, &'static str) {
 pub(crate) fn mode_option(plan: &Plan, mode: Mode) -> String {
     match (plan.protocol, mode.mysql_name()) {
         (Protocol::Mysql, Some(name)) => format!("ssl-mode={name}"),
+        // PyMongo's spelling of the modes it has.
+        (Protocol::Mongo, _) => match mode {
+            Mode::Disable => "tls=false".into(),
+            Mode::VerifyCa => "tlsAllowInvalidHostnames=true".into(),
+            Mode::Require | Mode::Insecure => "tlsAllowInvalidCertificates=true".into(),
+            Mode::Allow | Mode::Prefer | Mode::VerifyFull => "tls=true".into(),
+        },
         _ => format!("sslmode={mode}"),
     }
 }
@@ -828,7 +933,22 @@ fn chain_finding(
             "--ssl-ca=/path/ca.pem (ssl-ca= in a mysql:// URI, --ca-file for tlscheck)"
         }
         ClientRules::Generic => "--ca-file /path/ca.pem (your client's CA-file option)",
+        ClientRules::Pymongo => "tlsCAFile=/path/ca.pem in the connection string",
     };
+    let pymongo = plan.rules == ClientRules::Pymongo;
+    let cert_file = match plan.protocol {
+        Protocol::Mysql => "MySQL/MariaDB: ssl_cert",
+        Protocol::Mongo => "MongoDB: the PEM file of net.tls.certificateKeyFile",
+        _ => "PostgreSQL: ssl_cert_file",
+    };
+    let use_os_store = if plan.protocol == Protocol::Mysql {
+        "and use ssl-mode=VERIFY_IDENTITY without --ssl-ca"
+    } else if pymongo {
+        "and leave tlsCAFile out (PyMongo then uses the OS store)"
+    } else {
+        "and use sslrootcert=system"
+    };
+    let encrypt_only = mode_option(plan, Mode::Require);
     let in_source = |kind: SourceKind| {
         trust
             .iter()
@@ -858,9 +978,8 @@ fn chain_finding(
                 "the server does not send its intermediate certificate",
                 format!("{detail}.{aia}{also_valid}"),
                 Some(format!(
-                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({}). As a stop-gap, add the intermediate to the client's CA file",
-                    short_name(&top.issuer),
-                    if plan.protocol == Protocol::Mysql { "MySQL/MariaDB: ssl_cert" } else { "PostgreSQL: ssl_cert_file" }
+                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({cert_file}). As a stop-gap, add the intermediate to the client's CA file",
+                    short_name(&top.issuer)
                 )),
             )
         }
@@ -878,8 +997,7 @@ fn chain_finding(
                 format!("the chain ends at a CA that is not trusted: {}", short_name(if top.self_issued { &top.subject } else { &top.issuer })),
                 format!("{detail}.{note}{also_valid}"),
                 Some(format!(
-                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: /usr/local/share/ca-certificates/ then update-ca-certificates; openSUSE: /etc/pki/trust/anchors/ then update-ca-certificates; macOS: security add-trusted-cert -d -k /Library/Keychains/System.keychain FILE, and for python.org Python run Install Certificates.command) and use {}",
-                    if plan.protocol == Protocol::Mysql { "ssl-mode=VERIFY_IDENTITY without --ssl-ca" } else { "sslrootcert=system" }
+                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: /usr/local/share/ca-certificates/ then update-ca-certificates; openSUSE: /etc/pki/trust/anchors/ then update-ca-certificates; macOS: security add-trusted-cert -d -k /Library/Keychains/System.keychain FILE, and for python.org Python run Install Certificates.command) {use_os_store}"
                 )),
             )
         }
@@ -888,7 +1006,7 @@ fn chain_finding(
             severity,
             "the server's certificate is self-signed",
             format!("{detail}. A client can only trust it by holding this exact certificate.{also_valid}"),
-            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only ({}) connects but does not authenticate the server", mode_option(plan, Mode::Require))),
+            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only ({encrypt_only}) connects but does not authenticate the server")),
         ),
         ChainProblem::Expired => finding(
             "expired",

@@ -16,6 +16,11 @@ pub enum NameRules {
     Libpq,
     /// RFC 6125 as webpki applies it: SAN only, never CN.
     Strict,
+    /// OpenSSL's X509_check_host / X509_check_ip as Python's `ssl` (and so
+    /// PyMongo) uses them: a DNS name against SAN DNS, the CN only when the
+    /// certificate has no DNS SAN; an IP address against SAN IP only.
+    #[serde(rename = "openssl")]
+    OpenSsl,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,7 +42,7 @@ pub struct NameCheck {
 pub fn check(name: &Host, leaf: &CertFacts, rules: NameRules) -> NameCheck {
     let (matched, matched_by) = matches(name, leaf, rules);
     let other = match rules {
-        NameRules::Libpq => NameRules::Strict,
+        NameRules::Libpq | NameRules::OpenSsl => NameRules::Strict,
         NameRules::Strict => NameRules::Libpq,
     };
     let (other_matched, _) = matches(name, leaf, other);
@@ -86,6 +91,13 @@ fn matches(name: &Host, leaf: &CertFacts, rules: NameRules) -> (bool, Option<Str
                         return (true, Some(format!("DNS:{d}")));
                     }
                 }
+            }
+        }
+    }
+    if rules == NameRules::OpenSsl && !same_type_san {
+        if let (Host::Name(host), Some(cn)) = (name, &leaf.common_name) {
+            if dns_matches(cn, host) {
+                return (true, Some(format!("CN:{cn}")));
             }
         }
     }
@@ -173,6 +185,18 @@ mod tests {
         assert!(!strict.matched);
         // CN-only localhost fails for 127.0.0.1 under libpq too
         assert!(!check(&Host::new("127.0.0.1"), &l, NameRules::Libpq).matched);
+    }
+
+    #[test]
+    fn openssl_rules_fall_back_to_cn_for_names_only() {
+        let l = leaf(&[], &["10.1.2.3"], Some("db.example.com"));
+        let c = check(&Host::new("db.example.com"), &l, NameRules::OpenSsl);
+        assert!(c.matched && c.used_common_name);
+        assert_eq!(c.other_rules_decide, Some(false));
+        let l = leaf(&["db.example.com"], &[], Some("10.1.2.3"));
+        assert!(!check(&Host::new("10.1.2.3"), &l, NameRules::OpenSsl).matched);
+        let l = leaf(&["other.example.com"], &[], Some("db.example.com"));
+        assert!(!check(&Host::new("db.example.com"), &l, NameRules::OpenSsl).matched);
     }
 
     #[test]

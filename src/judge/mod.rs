@@ -45,6 +45,9 @@ pub enum Outcome {
     Fail,
     /// The service could not be reached or was not the expected protocol.
     Unreachable,
+    /// This mode was not tried: MongoDB with and without TLS are separate
+    /// connections, and the check made only the one its mode needs.
+    NotChecked,
 }
 
 impl Outcome {
@@ -53,6 +56,7 @@ impl Outcome {
             Outcome::Pass => 0,
             Outcome::Fail => 1,
             Outcome::Unreachable => 3,
+            Outcome::NotChecked => 0,
         }
     }
 }
@@ -112,6 +116,10 @@ pub(crate) enum TlsState {
     /// The handshake finished but the server then sent an alert or closed.
     RejectedAfterHandshake(String),
     Established,
+    /// MongoDB in clear (tls=false): the server answered the hello; TLS was not tried.
+    PlaintextOnly,
+    /// MongoDB in clear: the server did not answer a hello without TLS.
+    PlaintextRefused(String),
 }
 
 pub(crate) fn tls_state(facts: &Facts) -> TlsState {
@@ -128,6 +136,9 @@ pub(crate) fn tls_state(facts: &Facts) -> TlsState {
         if !u.tls_offered {
             return TlsState::ServerRefusedTls;
         }
+    }
+    if let Some(state) = mongo_state(facts) {
+        return state;
     }
     let Some(tls) = &facts.tls else {
         return TlsState::Unreachable("no TLS handshake was attempted".into());
@@ -148,6 +159,62 @@ pub(crate) fn tls_state(facts: &Facts) -> TlsState {
     }
 }
 
+/// MongoDB's hello decides what the connection came to: in clear (tls=false),
+/// after a failed handshake (does it speak MongoDB without TLS?), or over TLS
+/// (is it MongoDB at all?).
+fn mongo_state(facts: &Facts) -> Option<TlsState> {
+    let m = facts.mongo.as_ref()?;
+    let not_mongo = |m: &crate::protocol::mongo::MongoFacts| {
+        m.looks_like_protocol
+            .is_some_and(|p| p != "mongo" && p != "tls")
+    };
+    if !m.over_tls {
+        match &facts.tls {
+            // tls=false: only the plaintext connection was made.
+            None if m.answered => return Some(TlsState::PlaintextOnly),
+            None if not_mongo(m) => {
+                return Some(TlsState::Unreachable(format!(
+                    "the endpoint is not MongoDB: it answered the hello with {}",
+                    m.looks_like.as_deref().unwrap_or("something else")
+                )))
+            }
+            None => {
+                return Some(TlsState::PlaintextRefused(
+                    m.problem.clone().unwrap_or_default(),
+                ))
+            }
+            // The handshake failed and the server speaks MongoDB in clear.
+            Some(t) if t.failure.is_some() && m.answered => {
+                return Some(TlsState::ServerRefusedTls)
+            }
+            Some(_) => return None,
+        }
+    }
+    let established = facts
+        .tls
+        .as_ref()
+        .and_then(|t| t.session.as_ref())
+        .is_some_and(|s| {
+            !matches!(
+                s.after_handshake,
+                crate::handshake::AfterHandshake::Alert { .. }
+            )
+        });
+    if established && !m.answered {
+        let what = match &m.looks_like {
+            Some(l) if not_mongo(m) => {
+                format!("the endpoint is not MongoDB: over TLS it answered the hello with {l}")
+            }
+            _ => format!(
+                "TLS works, but no MongoDB answer followed: {}",
+                m.problem.as_deref().unwrap_or("no reply")
+            ),
+        };
+        return Some(TlsState::Unreachable(what));
+    }
+    None
+}
+
 pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     let state = tls_state(facts);
     let tls = facts.tls.as_ref();
@@ -155,6 +222,8 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     let crl_policy = match plan.rules {
         ClientRules::Libpq => CrlPolicy::WholeChainStrict,
         ClientRules::Generic => CrlPolicy::LeafLenient,
+        // tlsCRLFile: Python's VERIFY_CRL_CHECK_LEAF, the leaf must be covered.
+        ClientRules::Pymongo => CrlPolicy::LeafStrict,
     };
 
     // The chain against every source, once.
@@ -206,6 +275,9 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         (Some(SourceKind::Os), Some(CaChoice::System)) => {
             "the OS store (sslrootcert=system / --ca-file system)".into()
         }
+        (Some(_), _) if plan.rules == ClientRules::Pymongo => {
+            "the OS store (no tlsCAFile: PyMongo uses Python's default store)".into()
+        }
         (Some(_), _) => "the OS store (no CA file given)".into(),
         (None, _) => "none: libpq verifies only against a root file".into(),
     };
@@ -213,6 +285,7 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     let name_rules = match plan.rules {
         ClientRules::Libpq => NameRules::Libpq,
         ClientRules::Generic => NameRules::Strict,
+        ClientRules::Pymongo => NameRules::OpenSsl,
     };
     let hostname = facts
         .chain
@@ -329,7 +402,7 @@ fn verdict_source(plan: &Plan) -> Option<SourceKind> {
     match (&plan.ca, plan.rules) {
         (Some(CaChoice::File(_)), _) => Some(SourceKind::CaFile),
         (Some(CaChoice::System), _) => Some(SourceKind::Os),
-        (None, ClientRules::Generic) => Some(SourceKind::Os),
+        (None, ClientRules::Generic | ClientRules::Pymongo) => Some(SourceKind::Os),
         (None, ClientRules::Libpq) => None,
     }
 }
@@ -358,6 +431,51 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
             false,
             format!("the server refuses this client before TLS: {why}"),
         );
+    }
+    let mongo = ctx.plan.protocol == crate::settings::Protocol::Mongo;
+    match (mode, ctx.state) {
+        (Mode::Disable, TlsState::PlaintextOnly) => {
+            return v(
+                Outcome::Pass,
+                false,
+                "reachable without TLS, and no TLS is in use: traffic is not encrypted".into(),
+            )
+        }
+        (Mode::Disable, TlsState::PlaintextRefused(why)) => {
+            return v(
+                Outcome::Fail,
+                false,
+                format!("the server does not answer MongoDB without TLS ({why}): it requires TLS"),
+            )
+        }
+        (_, TlsState::PlaintextOnly | TlsState::PlaintextRefused(_)) => {
+            return v(
+                Outcome::NotChecked,
+                false,
+                "with tls=false the check, like PyMongo, makes no TLS connection".into(),
+            )
+        }
+        // With TLS the check does not also try MongoDB in clear.
+        (
+            Mode::Disable,
+            TlsState::Established
+            | TlsState::HandshakeFailed(_)
+            | TlsState::RejectedAfterHandshake(_),
+        ) if mongo => {
+            return v(
+                Outcome::NotChecked,
+                false,
+                "tls=false is a separate connection in clear, which this check did not make".into(),
+            )
+        }
+        (Mode::Disable, TlsState::ServerRefusedTls) if mongo => {
+            return v(
+                Outcome::Pass,
+                false,
+                "the server answers MongoDB without TLS: reachable, traffic not encrypted".into(),
+            )
+        }
+        _ => {}
     }
     let libpq = ctx.plan.rules == ClientRules::Libpq;
     if libpq
@@ -424,6 +542,11 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
             false,
             format!("TLS failed ({why}); this mode retries without TLS, unencrypted"),
         ),
+        (_, TlsState::ServerRefusedTls) if mongo => v(
+            Outcome::Fail,
+            false,
+            "the server speaks MongoDB without TLS only: the TLS handshake failed, and a hello in clear was answered".into(),
+        ),
         (_, TlsState::ServerRefusedTls) => v(
             Outcome::Fail,
             false,
@@ -478,7 +601,13 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
                 None => v(Outcome::Fail, true, "the leaf certificate could not be read".into()),
             }
         }
-        (_, TlsState::Unreachable(_) | TlsState::ServerRejected(_)) => {
+        (
+            _,
+            TlsState::Unreachable(_)
+            | TlsState::ServerRejected(_)
+            | TlsState::PlaintextOnly
+            | TlsState::PlaintextRefused(_),
+        ) => {
             unreachable!("handled above")
         }
     }

@@ -40,6 +40,11 @@ pub struct Facts {
     pub ocsp_queries: Vec<OcspQuery>,
     /// CRLs downloaded from distribution points (`--crl-fetch`).
     pub crl_downloads: Vec<CrlDownload>,
+    /// MongoDB: what the server said to `hello` over TLS, or in clear
+    /// (`tls=false`, or to find out whether a server that failed the TLS
+    /// handshake speaks MongoDB without TLS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mongo: Option<crate::protocol::mongo::MongoFacts>,
 }
 
 /// One question to an OCSP responder about a served certificate.
@@ -79,6 +84,7 @@ impl Facts {
             ocsp_staple: None,
             ocsp_queries: Vec::new(),
             crl_downloads: Vec::new(),
+            mongo: None,
         }
     }
 }

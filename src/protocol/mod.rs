@@ -3,6 +3,7 @@
 //! One file per wire protocol. Each records what the server said before TLS
 //! (facts only: whether that is acceptable is for [`crate::judge`]).
 
+pub mod mongo;
 pub mod mysql;
 pub mod postgres;
 pub mod sniff;
@@ -81,10 +82,7 @@ pub async fn upgrade(plan: &Plan, stream: &mut TcpStream) -> Result<UpgradeFacts
             mysql: None,
         }),
         Protocol::Mysql => mysql::ssl_request(stream, plan.timeout).await,
-        // Refused at settings time; kept total so a new protocol cannot be forgotten here.
-        Protocol::Mongo => Err(UpgradeError::Io {
-            error: format!("the {} protocol is not supported yet", plan.protocol.name()),
-        }),
+        Protocol::Mongo => Ok(mongo::upgrade()),
     }
 }
 

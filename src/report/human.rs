@@ -9,6 +9,7 @@ use super::Report;
 use crate::handshake::AfterHandshake;
 use crate::judge::{Finding, Outcome, Severity, TrustVerdict};
 use crate::observe::CertFacts;
+use crate::settings::ClientRules;
 
 /// Whether to colour, decided once by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +58,7 @@ impl Painter {
             Outcome::Pass => self.green("pass"),
             Outcome::Fail => self.red("FAIL"),
             Outcome::Unreachable => self.red("UNREACHABLE"),
+            Outcome::NotChecked => self.dim("not tried"),
         }
     }
 }
@@ -71,6 +73,7 @@ pub fn render(r: &Report, p: Painter) -> String {
         Outcome::Pass => (p.green("✓"), p.green("PASS")),
         Outcome::Fail => (p.red("✗"), p.red("FAIL")),
         Outcome::Unreachable => (p.red("✗"), p.red("UNREACHABLE")),
+        Outcome::NotChecked => (p.dim("-"), p.dim("NOT TRIED")),
     };
     let _ = writeln!(
         out,
@@ -84,6 +87,13 @@ pub fn render(r: &Report, p: Painter) -> String {
         p.bold(v.mode.name())
     );
     let _ = writeln!(out, "  {}", v.reason);
+    if r.target.rules == ClientRules::Pymongo {
+        let _ = writeln!(
+            out,
+            "  {}",
+            p.dim("as PyMongo would decide (Python ssl/OpenSSL: tlsCAFile or the OS store, OpenSSL host names)")
+        );
+    }
 
     // 2. Why.
     if !j.findings.is_empty() {
@@ -278,6 +288,9 @@ pub fn render(r: &Report, p: Painter) -> String {
             );
         }
     }
+    if let Some(m) = &f.mongo {
+        mongo_section(&mut out, m);
+    }
     for q in f.ocsp_queries.iter().filter(|q| q.response.is_none()) {
         let _ = writeln!(
             out,
@@ -385,12 +398,150 @@ pub(crate) fn trust_sources(out: &mut String, trust: &[TrustVerdict], decides: &
     }
 }
 
+/// What the server said to `hello`.
+fn mongo_section(out: &mut String, m: &crate::protocol::mongo::MongoFacts) {
+    let how = if m.over_tls { "over TLS" } else { "in clear" };
+    if !m.answered {
+        let what = match &m.looks_like {
+            Some(l) => format!("; it looks like {l}"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  hello       {how}: {}{what}",
+            m.problem.as_deref().unwrap_or("no MongoDB answer")
+        );
+        return;
+    }
+    let version = match (&m.version, &m.version_range) {
+        (Some(v), _) => format!("MongoDB {v}"),
+        (None, Some(r)) => r.clone(),
+        (None, None) => "version not said".into(),
+    };
+    let _ = writeln!(
+        out,
+        "  hello       {how} in {:.1} ms: {version}, {}{}",
+        m.hello_ms,
+        m.server_type.unwrap_or("?"),
+        if m.ok == Some(false) {
+            format!(" (ok: 0, {})", m.errmsg.as_deref().unwrap_or(""))
+        } else {
+            String::new()
+        }
+    );
+    if let Some(set) = &m.set_name {
+        let _ = writeln!(
+            out,
+            "  replica set {set}: writable primary {}, secondary {}",
+            m.is_writable_primary.unwrap_or(false),
+            m.secondary.unwrap_or(false)
+        );
+    }
+    for (label, list) in [
+        ("hosts", &m.hosts),
+        ("passives", &m.passives),
+        ("arbiters", &m.arbiters),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "  {label:<11} {}", list.join(", "));
+        }
+    }
+    if let Some(me) = &m.me {
+        let _ = writeln!(out, "  me          {me}");
+    }
+    if m.mongos {
+        let _ = writeln!(
+            out,
+            "  router      mongos (msg: isdbgrid): a sharded cluster's router"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  compression {}",
+        if m.compression.is_empty() {
+            "none agreed".to_string()
+        } else {
+            m.compression.join(", ")
+        }
+    );
+}
+
+/// Render what `tlscheck connect` produced: one report, or each host's
+/// report and a summary.
+pub fn render_checked(c: &crate::report::Checked, p: Painter) -> String {
+    use crate::report::Checked;
+    let m = match c {
+        Checked::One(r) => return render(r, p),
+        Checked::Many(m) => m,
+    };
+    let mut out = String::new();
+    if let Some(s) = &m.srv {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!("DNS for {} (resolver {})", s.name, s.dns_server))
+        );
+        for r in &s.records {
+            let mark = if r.within_parent_domain {
+                p.green("✓")
+            } else {
+                p.red("✗")
+            };
+            let _ = writeln!(
+                out,
+                "  {mark} SRV {} → {}:{} (priority {}, weight {})",
+                s.query, r.target, r.port, r.priority, r.weight
+            );
+        }
+        match &s.txt {
+            Some(t) => {
+                let _ = writeln!(out, "  TXT {}: {t}", s.name);
+            }
+            None => {
+                let _ = writeln!(out, "  TXT {}: none", s.name);
+            }
+        }
+        if let Some(e) = &s.error {
+            let _ = writeln!(out, "  {} {e}", p.red("✗"));
+        }
+        for pr in &s.problems {
+            let _ = writeln!(out, "  {} {pr}", p.red("✗"));
+        }
+        out.push('\n');
+    }
+    for (i, r) in m.hosts.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!(
+                "── host {} of {}: {}:{} ({}) ──",
+                i + 1,
+                m.hosts.len(),
+                r.target.host,
+                r.target.port,
+                r.role.as_deref().unwrap_or("host")
+            ))
+        );
+        out.push_str(&render(r, p));
+        out.push('\n');
+    }
+    let line = &m.summary.line;
+    let painted = if m.exit_code == 0 {
+        p.green(line)
+    } else {
+        p.red(line)
+    };
+    let _ = writeln!(out, "{} {painted}", p.bold("Summary:"));
+    out
+}
+
 /// Pad a possibly coloured word to the width of its plain text.
 fn pad(painted: &str, o: Outcome) -> String {
     let plain = match o {
         Outcome::Pass => 4,
         Outcome::Fail => 4,
         Outcome::Unreachable => 11,
+        Outcome::NotChecked => 9,
     };
     format!("{painted}{}", " ".repeat(6usize.saturating_sub(plain)))
 }

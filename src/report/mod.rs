@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::judge::{Judgement, Outcome};
 use crate::observe::Facts;
 use crate::settings::{ClientRules, Plan, Protocol, SettingReport};
+use crate::srv::SrvFacts;
 
 /// Bumped only for incompatible changes to the JSON.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -26,6 +27,10 @@ pub struct Report {
     pub exit_code: i32,
     /// The verdict in one line.
     pub summary: String,
+    /// In a report on several hosts: why this host was checked (`seed`,
+    /// `SRV target of NAME`, `member listed by HOST:PORT`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     #[serde(flatten)]
     pub judgement: Judgement,
     pub facts: Facts,
@@ -54,6 +59,7 @@ impl Report {
             Outcome::Pass => "PASS",
             Outcome::Fail => "FAIL",
             Outcome::Unreachable => "UNREACHABLE",
+            Outcome::NotChecked => "NOT TRIED",
         };
         let summary = format!(
             "{word} {}:{} ({}) under {}: {}",
@@ -80,6 +86,7 @@ impl Report {
             notes: plan.notes.clone(),
             exit_code: v.result.exit_code(),
             summary,
+            role: None,
             judgement,
             facts,
         }
@@ -87,5 +94,132 @@ impl Report {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+/// A check of several hosts (a MongoDB seed list, `mongodb+srv://`,
+/// `--all-members`): each host's own report, and a summary. One host keeps
+/// the single [`Report`] shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct MultiReport {
+    pub schema_version: u32,
+    pub tlscheck_version: &'static str,
+    /// The target as typed, any password masked.
+    pub input: String,
+    /// Whose rules the verdicts follow (`pymongo`).
+    pub rules: ClientRules,
+    /// `mongodb+srv://`: what DNS answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub srv: Option<SrvFacts>,
+    pub hosts: Vec<Report>,
+    pub summary: MultiSummary,
+    /// The worst of the hosts' exit codes (and of the SRV lookup's).
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MultiSummary {
+    pub hosts: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub unreachable: usize,
+    /// In one line, starting with `PASS`, `FAIL` or `UNREACHABLE`.
+    pub line: String,
+}
+
+impl MultiReport {
+    pub fn new(
+        input: String,
+        rules: ClientRules,
+        srv: Option<SrvFacts>,
+        hosts: Vec<Report>,
+    ) -> MultiReport {
+        let count = |o: Outcome| {
+            hosts
+                .iter()
+                .filter(|r| r.judgement.verdict.result == o)
+                .count()
+        };
+        let (pass, fail, unreachable) = (
+            count(Outcome::Pass),
+            count(Outcome::Fail),
+            count(Outcome::Unreachable),
+        );
+        let srv_problem = srv.as_ref().is_some_and(|s| !s.problems.is_empty());
+        let srv_error = srv.as_ref().and_then(|s| s.error.clone());
+        let mut exit_code = hosts.iter().map(|r| r.exit_code).max().unwrap_or(0);
+        if srv_problem {
+            exit_code = exit_code.max(1);
+        }
+        if srv_error.is_some() {
+            exit_code = 3;
+        }
+        let word = match exit_code {
+            0 => "PASS",
+            1 => "FAIL",
+            _ => "UNREACHABLE",
+        };
+        let mut line = match &srv_error {
+            Some(e) => format!("{word}: {e}"),
+            None => format!(
+                "{word}: {} host{} checked: {pass} pass, {fail} fail, {unreachable} unreachable",
+                hosts.len(),
+                if hosts.len() == 1 { "" } else { "s" }
+            ),
+        };
+        if let Some(bad) = hosts
+            .iter()
+            .filter(|r| r.exit_code != 0)
+            .map(|r| format!("{}:{}", r.target.host, r.target.port))
+            .reduce(|a, b| format!("{a}, {b}"))
+        {
+            line.push_str(&format!(" (not passing: {bad})"));
+        }
+        if srv_problem {
+            line.push_str("; PyMongo refuses the SRV answer: see srv.problems");
+        }
+        MultiReport {
+            schema_version: SCHEMA_VERSION,
+            tlscheck_version: env!("CARGO_PKG_VERSION"),
+            input,
+            rules,
+            srv,
+            summary: MultiSummary {
+                hosts: hosts.len(),
+                pass,
+                fail,
+                unreachable,
+                line,
+            },
+            hosts,
+            exit_code,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+/// What `tlscheck connect` produced: one host's report, or several.
+#[derive(Debug, Clone)]
+pub enum Checked {
+    One(Box<Report>),
+    Many(Box<MultiReport>),
+}
+
+impl Checked {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Checked::One(r) => r.exit_code,
+            Checked::Many(m) => m.exit_code,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        match self {
+            Checked::One(r) => r.to_json(),
+            Checked::Many(m) => m.to_json(),
+        }
     }
 }

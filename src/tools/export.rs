@@ -200,6 +200,7 @@ mod tests {
             login: None,
             handshake_signature_error: None,
             handshake_ms: 0.0,
+            mongo_hello: None,
             chain_der: chain,
             ocsp_der: Vec::new(),
         });

@@ -1,9 +1,12 @@
-//! Shared integration-test support: a test PKI ([`pki`]), real PostgreSQL and
-//! MariaDB servers ([`postgres`], [`mariadb`]) and helpers to run the
-//! `tlscheck` binary and `psql` in a clean environment.
+//! Shared integration-test support: a test PKI ([`pki`]), real PostgreSQL,
+//! MariaDB and MongoDB-wire servers ([`postgres`], [`mariadb`], [`mongo`]),
+//! a loopback DNS responder ([`dns`]) and helpers to run the `tlscheck`
+//! binary and `psql` in a clean environment.
 #![allow(dead_code)]
 
+pub mod dns;
 pub mod mariadb;
+pub mod mongo;
 pub mod pki;
 pub mod postgres;
 pub mod tls_server;
