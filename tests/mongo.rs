@@ -103,6 +103,7 @@ fn tls_server(leaf: &Issued, standalone: bool) -> MongoServer {
     MongoServer::start(MongoOptions {
         tls: Some((leaf.cert_pem.clone(), leaf.key_pem.clone())),
         standalone,
+        client_ca: None,
     })
 }
 
@@ -262,6 +263,7 @@ fn plaintext_server_is_reachable_without_tls_and_fails_with_it() {
     let s = MongoServer::start(MongoOptions {
         tls: None,
         standalone: true,
+        client_ca: None,
     });
     let uri = format!("mongodb://{}/", s.addr());
     let r = run(&[&uri]);
@@ -526,4 +528,57 @@ fn an_endpoint_that_is_not_mongodb_is_named() {
         .as_str()
         .unwrap()
         .contains("no MongoDB answer"));
+}
+
+/// Mutual TLS with PyMongo's combined PEM (`tlsCertificateKeyFile`): no
+/// certificate, a good one, one from a CA the server does not trust.
+#[test]
+fn client_certificates_as_pymongo_presents_them() {
+    let p = pki();
+    let leaf = p.ca.leaf(&LeafSpec::for_names(&["localhost", "127.0.0.1"]));
+    let clients = Ca::root("tlscheck mongo client CA");
+    let stranger = Ca::root("tlscheck mongo stranger CA");
+    let s = MongoServer::start(MongoOptions {
+        tls: Some((leaf.cert_pem.clone(), leaf.key_pem.clone())),
+        standalone: true,
+        client_ca: Some(clients.cert_pem()),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let good = clients.client("app");
+    let bad = stranger.client("app");
+    let good_pem = pki::write(dir.path(), "good.pem", &[&good.cert_pem, &good.key_pem]);
+    let bad_pem = pki::write(dir.path(), "bad.pem", &[&bad.cert_pem, &bad.key_pem]);
+    let uri = |extra: &str| {
+        format!(
+            "mongodb://{}/?tls=true&tlsCAFile={}{extra}",
+            s.addr(),
+            p.ca_file
+        )
+    };
+
+    let none = uri("");
+    let r = run(&[&none]);
+    assert_eq!(r.code, 1, "{}", r.context());
+    assert!(
+        r.json["facts"]["tls"]["client_certificate_request"].is_object(),
+        "{}",
+        r.context()
+    );
+    agree(&none, &r);
+
+    let with_good = uri(&format!("&tlsCertificateKeyFile={}", good_pem.display()));
+    let r = run(&[&with_good]);
+    assert_eq!(r.code, 0, "{}", r.context());
+    assert_eq!(
+        r.json["facts"]["tls"]["client_certificate_presented"],
+        true,
+        "{}",
+        r.context()
+    );
+    agree(&with_good, &r);
+
+    let with_bad = uri(&format!("&tlsCertificateKeyFile={}", bad_pem.display()));
+    let r = run(&[&with_bad]);
+    assert_eq!(r.code, 1, "{}", r.context());
+    agree(&with_bad, &r);
 }

@@ -59,6 +59,9 @@ pub struct MongoOptions {
     pub tls: Option<(String, String)>,
     /// `--standalone`: no replica-set fields in hello.
     pub standalone: bool,
+    /// Require a client certificate from this CA (PEM): `--tls-ca-file`
+    /// and `--tls-require-client-cert`.
+    pub client_ca: Option<String>,
 }
 
 pub struct MongoServer {
@@ -98,6 +101,12 @@ impl MongoServer {
                     .arg(crt)
                     .arg("--tls-key-file")
                     .arg(key);
+            }
+            if let Some(ca) = &opts.client_ca {
+                let ca = super::pki::write(dir.path(), "client-ca.crt", &[ca]);
+                cmd.arg("--tls-ca-file")
+                    .arg(ca)
+                    .arg("--tls-require-client-cert");
             }
             let log = std::fs::File::create(dir.path().join(format!("server{attempt}.log")))
                 .expect("log file");
