@@ -201,6 +201,19 @@ fn tlscheck_and_openssl_verify_agree_on_weak_and_old_certificates() {
             assert_eq!(ca["valid"], false, "{name}: {ca:#}");
         }
         assert_eq!(j["verdict"]["result"], "fail", "{name}");
+        // The client-family table follows openssl verify for the OpenSSL
+        // clients and webpki for rustls.
+        let row = |client: &str| {
+            j["clients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["client"].as_str().unwrap().starts_with(client))
+                .unwrap()["accepts"]
+                .clone()
+        };
+        assert_eq!(row("psql"), openssl_accepts, "{name}: {:#}", j["clients"]);
+        assert_eq!(row("rustls"), false, "{name}");
         assert!(j["findings"]
             .as_array()
             .unwrap()

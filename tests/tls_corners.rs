@@ -208,6 +208,20 @@ fn cn_only_certificate_is_called_out() {
     assert_eq!(r.code, 1, "{:#}", r.json);
     assert_eq!(r.json["hostname"]["other_rules_decide"], true);
     assert!(finding_ids(&r.json).contains(&"cn-only".to_string()));
+    // OpenSSL-based clients fall back to the CN; strict verifiers do not.
+    let accepts = |name: &str| {
+        r.json["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["client"].as_str().unwrap().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row: {:#}", r.json["clients"]))["accepts"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(accepts("psql") && accepts("mysql") && accepts("Python"));
+    assert!(!accepts("Go") && !accepts("Java") && !accepts("rustls"));
+    assert!(finding_ids(&r.json).contains(&"clients-disagree".to_string()));
 }
 
 #[test]

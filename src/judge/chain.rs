@@ -139,6 +139,12 @@ pub fn verify(
     }
     let leaf = match EndEntityCert::try_from(leaf_der) {
         Ok(l) => l,
+        Err(webpki::Error::UnsupportedCertVersion) => {
+            return ChainVerdict::invalid(
+                ChainProblem::UnsupportedVersion,
+                "the leaf is an X.509 version 1 certificate: OpenSSL accepts it, webpki, Go and Java do not",
+            )
+        }
         Err(e) => {
             return ChainVerdict::invalid(
                 ChainProblem::Malformed,

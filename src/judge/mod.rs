@@ -5,6 +5,7 @@
 //! other mode would decide.
 
 pub mod chain;
+pub mod clients;
 pub mod compat;
 pub mod findings;
 pub mod hostname;
@@ -101,6 +102,9 @@ pub struct Judgement {
     pub crl_sources: Vec<String>,
     /// Weak or old-fashioned certificates, and whether OpenSSL 3 and webpki accept them.
     pub policy_notes: Vec<compat::PolicyNote>,
+    /// What each client family would decide in its strictest usual
+    /// configuration, from this one handshake.
+    pub clients: Vec<clients::ClientVerdict>,
     pub findings: Vec<Finding>,
 }
 
@@ -378,6 +382,16 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     }
     let policy_notes = compat::notes(&facts.chain);
     findings.extend(policy_notes.iter().map(findings::policy_note_finding));
+    let clients = clients::verdicts(facts, plan, &state, &trust_verdicts, &policy_notes);
+    if let Some(split) = clients::split_summary(&clients) {
+        findings.push(findings::finding(
+            "clients-disagree",
+            Severity::Info,
+            "client families decide differently",
+            split,
+            None,
+        ));
+    }
     findings.sort_by_key(|f| f.severity);
     policy::strict(&mut verdict, plan, &findings);
 
@@ -391,6 +405,7 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         expiry,
         crl_sources: trust.crls.sources.clone(),
         policy_notes,
+        clients,
         findings,
     }
 }

@@ -127,6 +127,30 @@ pub fn render(r: &Report, p: Painter) -> String {
         );
     }
 
+    // 3b. Client families.
+    if !j.clients.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold("Client families, verifying certificate and name")
+        );
+        let width = j
+            .clients
+            .iter()
+            .map(|c| c.client.chars().count())
+            .max()
+            .unwrap_or(0);
+        for c in &j.clients {
+            let word = if c.accepts {
+                p.green("accepts")
+            } else {
+                p.red("refuses")
+            };
+            let pad = " ".repeat(width - c.client.chars().count());
+            let _ = writeln!(out, "  {}{pad}  {word}  {}", c.client, c.reason);
+        }
+    }
+
     // 4. Trust sources.
     if !j.trust.is_empty() {
         let _ = writeln!(
