@@ -845,6 +845,15 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
             Mode::Prefer,
             Origin::Derived("libpq's own default sslmode".into()),
         ),
+        // `mysql --ssl-ca` without --ssl-mode means VERIFY_CA (MySQL 8), and
+        // the MariaDB client checks the chain, not the name, with --ssl-ca alone.
+        None if is_mysql_uri && matches!(ca, Some(CaChoice::File(_))) => (
+            Mode::VerifyCa,
+            Origin::Derived(
+                "MySQL and MariaDB clients given a CA without ssl-mode check the chain (VERIFY_CA)"
+                    .into(),
+            ),
+        ),
         None if is_mysql_uri => (
             Mode::Prefer,
             Origin::Derived("MySQL clients' default ssl-mode is PREFERRED".into()),

@@ -289,6 +289,25 @@ fn wrong_host_fails_verify_full_but_not_verify_ca() {
     // --ssl-ca without --ssl-verify-server-cert checks the chain only (verify-ca).
     let o = mariadb_client(db.port, Some(&p.root_file), &[]);
     assert!(tls_ok_login_refused(&o), "mariadb: {}", stderr(&o));
+    // The same from a URI that gives only ssl-ca: judged as verify-ca.
+    let uri = format!("mysql://app@{addr}/x?ssl-ca={root}");
+    let r = run(&[&uri]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.json["verdict"]["mode"], "verify-ca");
+    // …and with a CA that did not issue the chain, both refuse.
+    let other = Ca::root("mysql other root");
+    let other_file = pki::write(p.dir.path(), "other.pem", &[&other.cert_pem()]);
+    let r = run(&[&format!(
+        "mysql://app@{addr}/x?ssl-ca={}",
+        other_file.display()
+    )]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let o = mariadb_client(db.port, Some(&other_file), &[]);
+    assert!(
+        tls_error(&o),
+        "mariadb should refuse the chain: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
