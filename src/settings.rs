@@ -492,6 +492,13 @@ fn read_mysql_dsn(target: &Target, notes: &mut Vec<String>) -> Result<MysqlDsn, 
                 if foreign {
                     notes.push(format!("read {raw_key} as ssl-ca (the CA file)"));
                 }
+                // PyMySQL's spelling, where a CA alone verifies nothing.
+                if raw_key == "ssl_ca" && !target.params.iter().any(|(k, _)| k.starts_with("ssl_verify")) {
+                    notes.push(
+                        "if these settings come from PyMySQL: ssl_ca alone verifies nothing there (it needs ssl_verify_cert=True, and ssl_verify_identity=True for the name); the mysql and mariadb clients do check the chain with it"
+                            .into(),
+                    );
+                }
                 dsn.ca = Some((value.clone(), origin()));
             }
             "ssl-capath" | "sslcapath" => notes.push(format!(
