@@ -1,0 +1,322 @@
+//! Conformance with libpq: for each certificate scenario, served by a real
+//! PostgreSQL, and each verifying sslmode, tlscheck's verdict for a
+//! connection string must be psql's verdict for the same string.
+//!
+//! psql runs with an empty HOME, so no stray ~/.postgresql files decide.
+
+mod support;
+
+use std::path::Path;
+
+use support::pki::{self, Ca, Issued, LeafSpec};
+use support::postgres::{PgOptions, PgServer};
+
+const MODES: [&str; 4] = ["prefer", "require", "verify-ca", "verify-full"];
+
+struct Scenario<'a> {
+    /// The certificates the server sends, leaf first (PEM).
+    chain: Vec<String>,
+    key: String,
+    /// The host name in the URI (hostaddr is always 127.0.0.1).
+    host: &'a str,
+    /// The root file given as sslrootcert.
+    root: &'a Path,
+    /// Extra URI parameters.
+    extra: String,
+}
+
+fn psql_connects(uri: &str) -> Result<(), String> {
+    let out = support::psql()
+        .arg(uri)
+        .args(["-Atc", "select 1"])
+        .output()
+        .expect("run psql (apt-get install -y postgresql-client)");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// Every mode of one scenario: psql and tlscheck must agree.
+fn check(name: &str, s: Scenario<'_>) {
+    let pg = PgServer::start(PgOptions::tls(s.chain.concat(), s.key.clone()));
+    let mut disagreements = Vec::new();
+    for mode in MODES {
+        let uri = format!(
+            "postgresql://postgres@{}:{}/postgres?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={}{}",
+            s.host,
+            pg.port,
+            s.root.display(),
+            s.extra
+        );
+        let psql = psql_connects(&uri);
+        let (code, j) = support::connect_json(&[&uri]);
+        if psql.is_ok() != (code == 0) {
+            disagreements.push(format!(
+                "{mode}: psql {psql:?}, tlscheck exit {code}: {}",
+                j["summary"]
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{name}: tlscheck and psql disagree\n{}",
+        disagreements.join("\n")
+    );
+}
+
+struct Pki {
+    dir: tempfile::TempDir,
+    root: Ca,
+    intermediate: Ca,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let root = Ca::root("conformance root");
+        let intermediate = root.intermediate("conformance intermediate");
+        Pki {
+            dir: tempfile::tempdir().unwrap(),
+            root,
+            intermediate,
+        }
+    }
+    fn file(&self, name: &str, pems: &[&str]) -> std::path::PathBuf {
+        pki::write(self.dir.path(), name, pems)
+    }
+    fn root_file(&self) -> std::path::PathBuf {
+        self.file("root.pem", &[&self.root.cert_pem()])
+    }
+    fn served(&self, leaf: &Issued) -> Vec<String> {
+        vec![leaf.cert_pem.clone(), self.intermediate.cert_pem()]
+    }
+}
+
+fn names() -> LeafSpec {
+    LeafSpec::for_names(&["localhost", "127.0.0.1"])
+}
+
+#[test]
+fn good_chain() {
+    let p = Pki::new();
+    let leaf = p.intermediate.leaf(&names());
+    let root = p.root_file();
+    check(
+        "good chain",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+}
+
+#[test]
+fn wrong_host() {
+    let p = Pki::new();
+    let leaf = p
+        .intermediate
+        .leaf(&LeafSpec::for_names(&["db.example.com"]));
+    let root = p.root_file();
+    check(
+        "wrong host",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+}
+
+#[test]
+fn expired_and_not_yet_valid() {
+    let p = Pki::new();
+    let root = p.root_file();
+    let leaf = p.intermediate.leaf(&names().expired());
+    check(
+        "expired",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+    let leaf = p.intermediate.leaf(&names().not_yet_valid());
+    check(
+        "not yet valid",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+}
+
+#[test]
+fn self_signed_and_unknown_ca() {
+    let p = Pki::new();
+    let leaf = Ca::self_signed_leaf(&names());
+    let itself = p.file("itself.pem", &[&leaf.cert_pem]);
+    check(
+        "self-signed, trusted itself",
+        Scenario {
+            chain: vec![leaf.cert_pem.clone()],
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &itself,
+            extra: String::new(),
+        },
+    );
+    let root = p.root_file();
+    check(
+        "self-signed, other root",
+        Scenario {
+            chain: vec![leaf.cert_pem.clone()],
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+    let other = Ca::root("conformance stranger").intermediate("stranger intermediate");
+    let leaf = other.leaf(&names());
+    check(
+        "unknown CA",
+        Scenario {
+            chain: vec![leaf.cert_pem.clone(), other.cert_pem()],
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+}
+
+#[test]
+fn missing_intermediate() {
+    let p = Pki::new();
+    let leaf = p.intermediate.leaf(&names());
+    let root = p.root_file();
+    check(
+        "missing intermediate",
+        Scenario {
+            chain: vec![leaf.cert_pem.clone()],
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+    // With the intermediate in the root file, OpenSSL builds the path.
+    let both = p.file(
+        "both.pem",
+        &[&p.root.cert_pem(), &p.intermediate.cert_pem()],
+    );
+    check(
+        "missing intermediate, intermediate in the root file",
+        Scenario {
+            chain: vec![leaf.cert_pem.clone()],
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &both,
+            extra: String::new(),
+        },
+    );
+}
+
+#[test]
+fn names_cn_only_wildcard_and_ip() {
+    let p = Pki::new();
+    let root = p.root_file();
+    let leaf = p
+        .intermediate
+        .leaf(&LeafSpec::for_names(&[]).cn_only("localhost"));
+    check(
+        "CN-only",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+    let leaf = p
+        .intermediate
+        .leaf(&LeafSpec::for_names(&["*.db.internal"]));
+    check(
+        "wildcard match",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "pg1.db.internal",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+    check(
+        "wildcard, two labels",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "a.pg1.db.internal",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+    let leaf = p.intermediate.leaf(&LeafSpec::for_names(&["127.0.0.1"]));
+    check(
+        "IP SAN",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "127.0.0.1",
+            root: &root,
+            extra: String::new(),
+        },
+    );
+}
+
+#[test]
+fn revoked_with_a_crl() {
+    let p = Pki::new();
+    let leaf = p.intermediate.leaf(&names());
+    let root = p.root_file();
+    // libpq wants CRLs for the whole chain: the root's and the intermediate's.
+    let crl = p.file(
+        "crl.pem",
+        &[&p.root.crl(&[]), &p.intermediate.crl(&[&leaf])],
+    );
+    let extra = format!("&sslcrl={}", crl.display());
+    check(
+        "revoked",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra,
+        },
+    );
+    let clean = p.file("clean.pem", &[&p.root.crl(&[]), &p.intermediate.crl(&[])]);
+    let extra = format!("&sslcrl={}", clean.display());
+    check(
+        "not revoked",
+        Scenario {
+            chain: p.served(&leaf),
+            key: leaf.key_pem.clone(),
+            host: "localhost",
+            root: &root,
+            extra,
+        },
+    );
+}
