@@ -878,6 +878,12 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
             source: mode_origin.clone(),
         },
     );
+    if is_mysql_uri && mode == Mode::Require && matches!(ca, Some(CaChoice::File(_))) {
+        notes.push(
+            "ssl-mode=REQUIRED with a CA: MySQL's client checks nothing (judged so here), but the MariaDB client checks the chain whenever it is given a CA, as VERIFY_CA"
+                .into(),
+        );
+    }
 
     // CRLs: every --crl-file, else the connection string's or PGSSLCRL, else libpq's default file.
     let (crls, crl_origin) = if !args.crl_file.is_empty() {

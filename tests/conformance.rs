@@ -320,3 +320,103 @@ fn revoked_with_a_crl() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------
+// MariaDB: the mariadb client's flags against tlscheck's mysql:// verdicts.
+
+mod mariadb_client {
+    use super::support::mariadb::{mariadb_client, MariaOptions, MariaServer};
+    use std::path::Path;
+
+    /// The client's TLS flags for each MySQL ssl-mode. REQUIRED goes without
+    /// a CA: the MariaDB client checks the chain whenever it is given one
+    /// (unlike MySQL's, whose REQUIRED never does).
+    const MODES: [(&str, &[&str]); 3] = [
+        ("REQUIRED", &["--ssl"]),
+        ("VERIFY_CA", &[]),
+        ("VERIFY_IDENTITY", &["--ssl-verify-server-cert"]),
+    ];
+
+    /// Whether the mariadb client got through TLS (it is then refused at
+    /// login: no such user), or the error it printed.
+    fn client_tls_ok(port: u16, root: Option<&Path>, flags: &[&str]) -> Result<(), String> {
+        let mut cmd = mariadb_client();
+        cmd.args(["--protocol=tcp", "-h", "localhost", "-P"])
+            .arg(port.to_string())
+            .args(["-u", "tlscheck_nobody", "--connect-timeout=10"]);
+        if let Some(root) = root {
+            cmd.arg(format!("--ssl-ca={}", root.display()));
+        }
+        let out = cmd
+            .args(flags)
+            .args(["-e", "select 1"])
+            .output()
+            .expect("run mariadb (apt-get install -y mariadb-client)");
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        if err.contains("Access denied") {
+            Ok(())
+        } else {
+            Err(err.trim().to_string())
+        }
+    }
+
+    pub fn check(name: &str, chain: String, key: String, root: &Path) {
+        let db = MariaServer::start(MariaOptions::tls(chain, key));
+        let mut disagreements = Vec::new();
+        for (mode, flags) in MODES {
+            let with_ca = mode != "REQUIRED";
+            let uri = if with_ca {
+                format!(
+                    "mysql://app@localhost:{}/x?ssl-mode={mode}&ssl-ca={}",
+                    db.port,
+                    root.display()
+                )
+            } else {
+                format!("mysql://app@localhost:{}/x?ssl-mode={mode}", db.port)
+            };
+            let client = client_tls_ok(db.port, with_ca.then_some(root), flags);
+            let (code, j) = super::support::connect_json(&[&uri]);
+            if client.is_ok() != (code == 0) {
+                disagreements.push(format!(
+                    "{mode}: mariadb {client:?}, tlscheck exit {code}: {}",
+                    j["summary"]
+                ));
+            }
+        }
+        assert!(
+            disagreements.is_empty(),
+            "{name}: tlscheck and the mariadb client disagree\n{}",
+            disagreements.join("\n")
+        );
+    }
+}
+
+#[test]
+fn mariadb_scenarios() {
+    let p = Pki::new();
+    let root = p.root_file();
+    let chain = |leaf: &Issued| p.served(leaf).concat();
+    let leaf = p.intermediate.leaf(&names());
+    mariadb_client::check("good chain", chain(&leaf), leaf.key_pem.clone(), &root);
+    let leaf = p
+        .intermediate
+        .leaf(&LeafSpec::for_names(&["db.example.com"]));
+    mariadb_client::check("wrong host", chain(&leaf), leaf.key_pem.clone(), &root);
+    let leaf = p.intermediate.leaf(&names().expired());
+    mariadb_client::check("expired", chain(&leaf), leaf.key_pem.clone(), &root);
+    let leaf = p.intermediate.leaf(&names());
+    mariadb_client::check(
+        "missing intermediate",
+        leaf.cert_pem.clone(),
+        leaf.key_pem.clone(),
+        &root,
+    );
+    let other = Ca::root("mariadb stranger");
+    let leaf = other.leaf(&names());
+    mariadb_client::check(
+        "unknown CA",
+        leaf.cert_pem.clone(),
+        leaf.key_pem.clone(),
+        &root,
+    );
+}
