@@ -582,3 +582,56 @@ fn client_certificates_as_pymongo_presents_them() {
     assert_eq!(r.code, 1, "{}", r.context());
     agree(&with_bad, &r);
 }
+
+/// Conformance with PyMongo: certificate scenarios by PyMongo's TLS
+/// options, the same URI given to both; every cell must agree.
+#[test]
+fn conformance_with_pymongo_across_scenarios() {
+    let p = pki();
+    let inter = p.ca.intermediate("tlscheck mongo conformance intermediate");
+    let names = || LeafSpec::for_names(&["localhost", "127.0.0.1"]);
+    let served = |leaf: &Issued| format!("{}{}", leaf.cert_pem, inter.cert_pem());
+    let stranger = Ca::root("tlscheck mongo stranger");
+    let scenarios: Vec<(&str, String, String)> = {
+        let good = inter.leaf(&names());
+        let expired = inter.leaf(&names().expired());
+        let wrong = inter.leaf(&LeafSpec::for_names(&["db.example.com"]));
+        let unknown = stranger.leaf(&names());
+        vec![
+            ("good", served(&good), good.key_pem.clone()),
+            ("expired", served(&expired), expired.key_pem.clone()),
+            ("wrong host", served(&wrong), wrong.key_pem.clone()),
+            (
+                "missing intermediate",
+                good.cert_pem.clone(),
+                good.key_pem.clone(),
+            ),
+            (
+                "unknown CA",
+                unknown.cert_pem.clone(),
+                unknown.key_pem.clone(),
+            ),
+        ]
+    };
+    for (name, chain, key) in scenarios {
+        let s = MongoServer::start(MongoOptions {
+            tls: Some((chain, key)),
+            standalone: true,
+            client_ca: None,
+        });
+        for option in ["", "&tlsAllowInvalidHostnames=true", "&tlsInsecure=true"] {
+            let uri = format!(
+                "mongodb://localhost:{}/?tls=true&tlsCAFile={}{option}",
+                s.port, p.ca_file
+            );
+            let r = run(&[&uri]);
+            let py = pymongo_ping(&uri);
+            assert_eq!(
+                py.is_ok(),
+                r.code == 0,
+                "{name} {option}: PyMongo {py:?}, tlscheck {}",
+                r.context()
+            );
+        }
+    }
+}
