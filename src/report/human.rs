@@ -9,7 +9,6 @@ use super::Report;
 use crate::handshake::AfterHandshake;
 use crate::judge::{Finding, Outcome, Severity, TrustVerdict};
 use crate::observe::CertFacts;
-use crate::settings::ClientRules;
 
 /// Whether to colour, decided once by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -87,13 +86,7 @@ pub fn render(r: &Report, p: Painter) -> String {
         p.bold(v.mode.name())
     );
     let _ = writeln!(out, "  {}", v.reason);
-    if r.target.rules == ClientRules::Pymongo {
-        let _ = writeln!(
-            out,
-            "  {}",
-            p.dim("as PyMongo would decide (Python ssl/OpenSSL: tlsCAFile or the OS store, OpenSSL host names)")
-        );
-    }
+    let _ = writeln!(out, "  {}", p.dim(&r.target.rules_applied));
 
     // 2. Why.
     if !j.findings.is_empty() {

@@ -48,8 +48,10 @@ pub struct TargetReport {
     pub protocol_reason: String,
     /// The name the certificate was checked against.
     pub verify_name: String,
-    /// Whose rules the verdicts follow: `libpq` or `generic`.
+    /// Whose rules the verdicts follow: `libpq`, `generic` or `pymongo`.
     pub rules: ClientRules,
+    /// The same in words: "as libpq 16+ would decide (…)".
+    pub rules_applied: String,
 }
 
 impl Report {
@@ -81,6 +83,7 @@ impl Report {
                 protocol_reason: plan.protocol_reason.clone(),
                 verify_name: plan.verify_name().to_string(),
                 rules: plan.rules,
+                rules_applied: rules_applied(plan),
             },
             settings: plan.settings.clone(),
             notes: plan.notes.clone(),
@@ -221,5 +224,15 @@ impl Checked {
             Checked::One(r) => r.to_json(),
             Checked::Many(m) => m.to_json(),
         }
+    }
+}
+
+/// Whose rules a plan's verdicts follow, in words.
+pub fn rules_applied(plan: &Plan) -> String {
+    match (plan.rules, plan.protocol) {
+        (ClientRules::Libpq, _) => "as libpq 16+ would decide (sslrootcert or ~/.postgresql/root.crt, libpq's host-name rules)".into(),
+        (ClientRules::Pymongo, _) => "as PyMongo would decide (Python ssl/OpenSSL: tlsCAFile or the OS store, OpenSSL host names)".into(),
+        (ClientRules::Generic, Protocol::Mysql) => "as MySQL's client would decide (ssl-mode; ssl-ca or the OS store; host names as RFC 6125)".into(),
+        (ClientRules::Generic, _) => "by tlscheck's own rules (--ca-file or the OS store; host names as RFC 6125, no CN fallback)".into(),
     }
 }
