@@ -177,6 +177,37 @@ where
     }
 }
 
+/// Send a login opening under the timeout, recording a failure in `facts`.
+/// Returns whether it went out.
+pub(crate) async fn send_within<S>(
+    stream: &mut S,
+    bytes: &[u8],
+    timeout: Duration,
+    facts: &mut LoginFacts,
+) -> bool
+where
+    S: tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncWriteExt;
+    match tokio::time::timeout(timeout, async {
+        stream.write_all(bytes).await?;
+        stream.flush().await
+    })
+    .await
+    {
+        Err(_) => {
+            facts.answer = "timeout";
+            false
+        }
+        Ok(Err(e)) => {
+            facts.answer = "io";
+            facts.message = Some(e.to_string());
+            false
+        }
+        Ok(Ok(())) => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

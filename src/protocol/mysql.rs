@@ -298,22 +298,8 @@ pub(crate) async fn login<S>(
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let packet = handshake_response(&login.user, login.database.as_deref());
-    match tokio::time::timeout(timeout, async {
-        stream.write_all(&packet).await?;
-        stream.flush().await
-    })
-    .await
-    {
-        Err(_) => {
-            facts.answer = "timeout";
-            return;
-        }
-        Ok(Err(e)) => {
-            facts.answer = "io";
-            facts.message = Some(e.to_string());
-            return;
-        }
-        Ok(Ok(())) => {}
+    if !super::send_within(stream, &packet, timeout, facts).await {
+        return;
     }
     let mut head = [0u8; 4];
     if let Err(kind) = super::read_exact_within(stream, &mut head, timeout).await {

@@ -160,22 +160,8 @@ pub(crate) async fn login<S>(
         facts.message = Some("the user or database name holds a NUL byte".into());
         return;
     }
-    match tokio::time::timeout(timeout, async {
-        stream.write_all(&msg).await?;
-        stream.flush().await
-    })
-    .await
-    {
-        Err(_) => {
-            facts.answer = "timeout";
-            return;
-        }
-        Ok(Err(e)) => {
-            facts.answer = "io";
-            facts.message = Some(e.to_string());
-            return;
-        }
-        Ok(Ok(())) => {}
+    if !super::send_within(stream, &msg, timeout, facts).await {
+        return;
     }
     let mut head = [0u8; 5];
     if let Err(kind) = super::read_exact_within(stream, &mut head, timeout).await {
