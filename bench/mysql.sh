@@ -14,8 +14,8 @@
 # in MariaDB's error log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=bench/pki.sh
-. bench/pki.sh
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 repo=$(pwd)
 
 runs=${BENCH_RUNS:-30}
@@ -121,26 +121,8 @@ tls_cmd=("$tlscheck" connect "127.0.0.1:$port" --protocol mysql --ca-file "$root
 ossl_cmd=(openssl s_client -starttls mysql -connect "127.0.0.1:$port" -CAfile "$root_pem"
   -verify_return_error -verify_ip 127.0.0.1)
 
-echo "== checking that both commands succeed"
-if ! out=$("${tls_cmd[@]}" 2>&1); then
-  echo "bench: tlscheck failed:" >&2
-  printf '%s\n' "$out" >&2
-  exit 1
-fi
-if ! out=$("${ossl_cmd[@]}" </dev/null 2>&1); then
-  echo "bench: openssl s_client failed:" >&2
-  printf '%s\n' "$out" | tail -n 30 >&2
-  exit 1
-fi
-echo "ok: tlscheck passes verify-full; openssl verifies ($(printf '%s\n' "$out" | grep -m1 -oE 'New, TLSv[0-9.]+, Cipher is [A-Z0-9_-]+' || echo '?'))"
-
 # --- 4. timing ----------------------------------------------------------------
-# The same helper as bench/run.sh: alternating runs, medians, the median of
-# the per-pair ratios.
-tls_str=$(printf '%q ' "${tls_cmd[@]}")
-ossl_str=$(printf '%q ' "${ossl_cmd[@]}")
-echo "== timing"
-python3 "$repo/bench/timing.py" compare "$runs" tlscheck "$tls_str" openssl "$ossl_str"
+check_and_time "$runs"
 
 echo "== where tlscheck's time goes"
 python3 "$repo/bench/timing.py" phases 9 "$tls_str --json"

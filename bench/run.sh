@@ -13,8 +13,8 @@
 # (<= 1.0), tlscheck's max RSS, and tlscheck's own phase timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=bench/pki.sh
-. bench/pki.sh
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 repo=$(pwd)
 
 runs=${BENCH_RUNS:-30}
@@ -119,24 +119,8 @@ tls_cmd=("$tlscheck" connect "127.0.0.1:$port" --protocol postgres --ca-file "$r
 ossl_cmd=(openssl s_client -starttls postgres -connect "127.0.0.1:$port" -CAfile "$root_pem"
   -verify_return_error -verify_hostname localhost)
 
-echo "== checking that both commands succeed"
-if ! out=$("${tls_cmd[@]}" 2>&1); then
-  echo "bench: tlscheck failed:" >&2
-  printf '%s\n' "$out" >&2
-  exit 1
-fi
-if ! out=$("${ossl_cmd[@]}" </dev/null 2>&1); then
-  echo "bench: openssl s_client failed:" >&2
-  printf '%s\n' "$out" | tail -n 30 >&2
-  exit 1
-fi
-echo "ok: tlscheck passes verify-full; openssl verifies ($(printf '%s\n' "$out" | grep -m1 -oE 'New, TLSv[0-9.]+, Cipher is [A-Z0-9_-]+' || echo '?'))"
-
 # --- 4. timing ----------------------------------------------------------------
-tls_str=$(printf '%q ' "${tls_cmd[@]}")
-ossl_str=$(printf '%q ' "${ossl_cmd[@]}")
-echo "== timing"
-python3 "$repo/bench/timing.py" compare "$runs" tlscheck "$tls_str" openssl "$ossl_str"
+check_and_time "$runs"
 
 if command -v hyperfine >/dev/null; then
   echo "== hyperfine (for comparison)"

@@ -1,4 +1,6 @@
-# Shared by the benchmark scripts: a throw-away PKI made with openssl.
+# Shared by the benchmark scripts.
+
+# A throw-away PKI made with openssl.
 # make_pki DIR: root -> intermediate -> leaf for localhost and 127.0.0.1
 # (EC P-256), with DIR/server-chain.pem = leaf + intermediate.
 make_pki() {
@@ -37,4 +39,27 @@ EOF
     -set_serial 3 -extfile "$pki/ext.cnf" -extensions leaf -out "$pki/leaf.pem"
   ossl verify -CAfile "$pki/root.pem" -untrusted "$pki/inter.pem" "$pki/leaf.pem" >/dev/null
   cat "$pki/leaf.pem" "$pki/inter.pem" >"$pki/server-chain.pem"
+}
+
+# check_and_time RUNS: run tls_cmd and ossl_cmd (arrays set by the caller)
+# once each and stop if either fails, then time them alternately through
+# bench/timing.py (medians and the median of the per-pair ratios).
+check_and_time() {
+  local runs=$1 out
+  echo "== checking that both commands succeed"
+  if ! out=$("${tls_cmd[@]}" 2>&1); then
+    echo "bench: tlscheck failed:" >&2
+    printf '%s\n' "$out" >&2
+    exit 1
+  fi
+  if ! out=$("${ossl_cmd[@]}" </dev/null 2>&1); then
+    echo "bench: openssl s_client failed:" >&2
+    printf '%s\n' "$out" | tail -n 30 >&2
+    exit 1
+  fi
+  echo "ok: tlscheck passes verify-full; openssl verifies ($(printf '%s\n' "$out" | grep -m1 -oE 'New, TLSv[0-9.]+, Cipher is [A-Z0-9_-]+' || echo '?'))"
+  tls_str=$(printf '%q ' "${tls_cmd[@]}")
+  ossl_str=$(printf '%q ' "${ossl_cmd[@]}")
+  echo "== timing"
+  python3 bench/timing.py compare "$runs" tlscheck "$tls_str" openssl "$ossl_str"
 }
