@@ -25,6 +25,24 @@ struct Scenario<'a> {
     extra: String,
 }
 
+impl<'a> Scenario<'a> {
+    fn new(
+        chain: Vec<String>,
+        leaf: &Issued,
+        host: &'a str,
+        root: &'a Path,
+        extra: &str,
+    ) -> Scenario<'a> {
+        Scenario {
+            chain,
+            key: leaf.key_pem.clone(),
+            host,
+            root,
+            extra: extra.to_string(),
+        }
+    }
+}
+
 fn psql_connects(uri: &str) -> Result<(), String> {
     let out = support::psql()
         .arg(uri)
@@ -104,13 +122,7 @@ fn good_chain() {
     let root = p.root_file();
     check(
         "good chain",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "localhost", &root, ""),
     );
 }
 
@@ -123,13 +135,7 @@ fn wrong_host() {
     let root = p.root_file();
     check(
         "wrong host",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "localhost", &root, ""),
     );
 }
 
@@ -140,24 +146,12 @@ fn expired_and_not_yet_valid() {
     let leaf = p.intermediate.leaf(&names().expired());
     check(
         "expired",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "localhost", &root, ""),
     );
     let leaf = p.intermediate.leaf(&names().not_yet_valid());
     check(
         "not yet valid",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "localhost", &root, ""),
     );
 }
 
@@ -168,36 +162,24 @@ fn self_signed_and_unknown_ca() {
     let itself = p.file("itself.pem", &[&leaf.cert_pem]);
     check(
         "self-signed, trusted itself",
-        Scenario {
-            chain: vec![leaf.cert_pem.clone()],
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &itself,
-            extra: String::new(),
-        },
+        Scenario::new(vec![leaf.cert_pem.clone()], &leaf, "localhost", &itself, ""),
     );
     let root = p.root_file();
     check(
         "self-signed, other root",
-        Scenario {
-            chain: vec![leaf.cert_pem.clone()],
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(vec![leaf.cert_pem.clone()], &leaf, "localhost", &root, ""),
     );
     let other = Ca::root("conformance stranger").intermediate("stranger intermediate");
     let leaf = other.leaf(&names());
     check(
         "unknown CA",
-        Scenario {
-            chain: vec![leaf.cert_pem.clone(), other.cert_pem()],
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(
+            vec![leaf.cert_pem.clone(), other.cert_pem()],
+            &leaf,
+            "localhost",
+            &root,
+            "",
+        ),
     );
 }
 
@@ -208,13 +190,7 @@ fn missing_intermediate() {
     let root = p.root_file();
     check(
         "missing intermediate",
-        Scenario {
-            chain: vec![leaf.cert_pem.clone()],
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(vec![leaf.cert_pem.clone()], &leaf, "localhost", &root, ""),
     );
     // With the intermediate in the root file, OpenSSL builds the path.
     let both = p.file(
@@ -223,13 +199,7 @@ fn missing_intermediate() {
     );
     check(
         "missing intermediate, intermediate in the root file",
-        Scenario {
-            chain: vec![leaf.cert_pem.clone()],
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &both,
-            extra: String::new(),
-        },
+        Scenario::new(vec![leaf.cert_pem.clone()], &leaf, "localhost", &both, ""),
     );
 }
 
@@ -242,47 +212,23 @@ fn names_cn_only_wildcard_and_ip() {
         .leaf(&LeafSpec::for_names(&[]).cn_only("localhost"));
     check(
         "CN-only",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "localhost", &root, ""),
     );
     let leaf = p
         .intermediate
         .leaf(&LeafSpec::for_names(&["*.db.internal"]));
     check(
         "wildcard match",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "pg1.db.internal",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "pg1.db.internal", &root, ""),
     );
     check(
         "wildcard, two labels",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "a.pg1.db.internal",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "a.pg1.db.internal", &root, ""),
     );
     let leaf = p.intermediate.leaf(&LeafSpec::for_names(&["127.0.0.1"]));
     check(
         "IP SAN",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "127.0.0.1",
-            root: &root,
-            extra: String::new(),
-        },
+        Scenario::new(p.served(&leaf), &leaf, "127.0.0.1", &root, ""),
     );
 }
 
@@ -299,25 +245,13 @@ fn revoked_with_a_crl() {
     let extra = format!("&sslcrl={}", crl.display());
     check(
         "revoked",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra,
-        },
+        Scenario::new(p.served(&leaf), &leaf, "localhost", &root, &extra),
     );
     let clean = p.file("clean.pem", &[&p.root.crl(&[]), &p.intermediate.crl(&[])]);
     let extra = format!("&sslcrl={}", clean.display());
     check(
         "not revoked",
-        Scenario {
-            chain: p.served(&leaf),
-            key: leaf.key_pem.clone(),
-            host: "localhost",
-            root: &root,
-            extra,
-        },
+        Scenario::new(p.served(&leaf), &leaf, "localhost", &root, &extra),
     );
 }
 
