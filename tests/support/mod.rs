@@ -1,10 +1,12 @@
 //! Shared integration-test support: a test PKI ([`pki`]), real PostgreSQL,
 //! MariaDB and MongoDB-wire servers ([`postgres`], [`mariadb`], [`mongo`]),
+//! peers restricted to chosen TLS versions and cipher suites ([`legacy`]),
 //! a loopback DNS responder ([`dns`]) and helpers to run the `tlscheck`
 //! binary and `psql` in a clean environment.
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod legacy;
 pub mod mariadb;
 pub mod mongo;
 pub mod pki;

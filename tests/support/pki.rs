@@ -1,7 +1,8 @@
 //! A small test PKI built on rcgen 0.14: root and intermediate CAs, server
 //! leaves with chosen names and validity dates, self-signed leaves and CRLs.
 //!
-//! All keys are ECDSA P-256 (`KeyPair::generate()`).
+//! All keys are ECDSA P-256 (`KeyPair::generate()`), except the RSA leaves
+//! of [`Ca::leaf_rsa`] that RSA-authenticated cipher suites need.
 #![allow(dead_code)]
 
 use std::net::IpAddr;
@@ -237,6 +238,20 @@ impl Ca {
         let mut params = spec.params();
         params.use_authority_key_identifier_extension = true;
         let cert = params.signed_by(&key, &self.issuer).expect("sign leaf");
+        issued(&cert, &key, serial_of(&params))
+    }
+
+    /// A server certificate like [`Ca::leaf`] with an RSA 2048 key: what
+    /// the cipher suites with RSA key exchange or RSA authentication
+    /// (`AES128-SHA`, `ECDHE-RSA-…`, all of TLS 1.0 and 1.1 in practice)
+    /// need; an ECDSA key limits a server to the `ECDHE-ECDSA-…` suites.
+    pub fn leaf_rsa(&self, spec: &LeafSpec) -> Issued {
+        let key = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            .expect("generate RSA 2048 key");
+        let mut params = spec.params();
+        params.use_authority_key_identifier_extension = true;
+        params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+        let cert = params.signed_by(&key, &self.issuer).expect("sign RSA leaf");
         issued(&cert, &key, serial_of(&params))
     }
 
