@@ -63,3 +63,27 @@ check_and_time() {
   echo "== timing"
   python3 bench/timing.py compare "$runs" tlscheck "$tls_str" openssl "$ossl_str"
 }
+
+# make_rsa_leaf DIR: after make_pki DIR, an RSA 2048 leaf for localhost and
+# 127.0.0.1 signed by DIR's intermediate: DIR/leaf-rsa.{key,pem} and
+# DIR/server-chain-rsa.pem. The suites with RSA key exchange or RSA
+# authentication, all of TLS 1.0/1.1 in practice, need an RSA key.
+make_rsa_leaf() {
+  local pki=$1
+  cat >>"$pki/ext.cnf" <<'EOF2'
+[leaf_rsa]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF2
+  ossl() { openssl "$@" 2>"$pki/openssl.err" || { cat "$pki/openssl.err" >&2; return 1; }; }
+  ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/leaf-rsa.key"
+  ossl req -new -key "$pki/leaf-rsa.key" -subj "/CN=localhost" -out "$pki/leaf-rsa.csr"
+  ossl x509 -req -in "$pki/leaf-rsa.csr" -CA "$pki/inter.pem" -CAkey "$pki/inter.key" -sha256 -days 2 \
+    -set_serial 4 -extfile "$pki/ext.cnf" -extensions leaf_rsa -out "$pki/leaf-rsa.pem"
+  ossl verify -CAfile "$pki/root.pem" -untrusted "$pki/inter.pem" "$pki/leaf-rsa.pem" >/dev/null
+  cat "$pki/leaf-rsa.pem" "$pki/inter.pem" >"$pki/server-chain-rsa.pem"
+}

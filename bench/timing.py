@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Timing helper for bench/run.sh (standard library only).
+"""Timing helper for the bench/ scripts (standard library only).
 
   timing.py compare RUNS NAME_A CMD_A NAME_B CMD_B
       Run both commands RUNS times, alternating (A,B then B,A) so that drift
@@ -12,6 +12,13 @@
       bound: Linux carries the forking python's high-water mark across exec,
       so anything below python's own RSS reads as python's. bench/run.sh
       prefers /usr/bin/time -v.
+
+  timing.py medians RUNS NAME CMD [NAME CMD ...]
+      Run the commands RUNS times each, in turn, rotating which goes first
+      so that drift hits all alike; print median / p90 / min / max wall
+      time of each, then one line `medians NAME=MS ...` for scripts to
+      read. Exit code 1 is a result here (a scanner's "found something"),
+      not a failure; any other nonzero exit fails the helper.
 
   timing.py phases RUNS CMD
       Run CMD (a `tlscheck ... --json` command) RUNS times and print the
@@ -30,7 +37,7 @@ import sys
 import time
 
 
-def run_once(argv):
+def run_once(argv, ok_codes=(0,)):
     """Wall ns, user+sys CPU ms and max RSS KiB of one run; raises on failure."""
     devnull = subprocess.DEVNULL
     start = time.perf_counter_ns()
@@ -38,7 +45,7 @@ def run_once(argv):
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter_ns() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         raise SystemExit(f"run failed (exit {proc.returncode}): {shlex.join(argv)}")
     cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000.0
     return wall, cpu_ms, usage.ru_maxrss
@@ -83,6 +90,29 @@ def compare(runs, name_a, cmd_a, name_b, cmd_b):
     )
     verdict = "met" if ratio <= 1.0 else "NOT met"
     print(f"target: ratio <= 1.0 — {verdict}")
+
+
+def medians(runs, pairs):
+    names = [n for n, _ in pairs]
+    argv = dict((n, shlex.split(c)) for n, c in pairs)
+    wall = {n: [] for n in names}
+    ok = (0, 1)
+    for name in names:  # one untimed warm-up each
+        run_once(argv[name], ok)
+    for i in range(runs):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
+            w, _, _ = run_once(argv[name], ok)
+            wall[name].append(w / 1e6)
+    width = max(len(n) for n in names)
+    print(f"{runs} runs each, in turn; wall time per run (ms):")
+    for name in names:
+        w = wall[name]
+        print(
+            f"  {name:<{width}}  median {statistics.median(w):9.2f}"
+            f"  p90 {pct(w, 90):9.2f}  min {min(w):9.2f}  max {max(w):9.2f}"
+        )
+    print("medians " + " ".join(f"{n}={statistics.median(wall[n]):.3f}" for n in names))
 
 
 def maxrss(cmd):
@@ -136,6 +166,8 @@ def phases(runs, cmd):
 def main(args):
     if len(args) == 6 and args[0] == "compare":
         compare(int(args[1]), args[2], args[3], args[4], args[5])
+    elif len(args) >= 4 and len(args) % 2 == 0 and args[0] == "medians":
+        medians(int(args[1]), list(zip(args[2::2], args[3::2])))
     elif len(args) == 2 and args[0] == "maxrss":
         maxrss(args[1])
     elif len(args) == 3 and args[0] == "phases":

@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# Benchmark: `tlscheck scan` against sslscan and testssl.sh, side by side,
+# on the same throw-away PostgreSQL and MariaDB (TLS 1.0-1.3, a broad
+# cipher list at security level 0, an RSA certificate) on ephemeral
+# 127.0.0.1 ports.
+#
+# Usage (from the repo root):  bash bench/scan.sh
+#   BENCH_RUNS=N            timed runs of tlscheck and of sslscan (default 10)
+#   BENCH_TLSCHECK=PATH     time this tlscheck binary instead of building
+#                           target/release/tlscheck
+#   BENCH_TESTSSL=0         skip testssl.sh (about 100 s per server)
+#
+# For each server it first checks that tlscheck and sslscan find the same
+# accepted versions and, per version, the same cipher suite IDs (sslscan's
+# OpenSSL names mapped through `openssl ciphers -V`), and the same TLS 1.3
+# groups, and prints every difference loudly. Then it times, through
+# bench/timing.py, `tlscheck scan --json`, sslscan's default run and sslscan
+# without the checks tlscheck does not make (Heartbleed, renegotiation,
+# compression, fallback SCSV, certificate warnings), and testssl.sh's
+# default run once, and prints the median wall times and the ratios against
+# the targets: tlscheck >= 5x faster than sslscan (default run), >= 100x
+# faster than testssl.sh.
+#
+# Needs: cargo, openssl, python3, sslscan, testssl.sh, PostgreSQL server
+# binaries (/usr/lib/postgresql/*/bin), MariaDB server binaries. Only
+# 127.0.0.1 is contacted (testssl.sh runs with --nodns none).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+repo=$(pwd)
+
+runs=${BENCH_RUNS:-10}
+if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
+  exit 2
+fi
+for tool in cargo openssl python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
+done
+# Debian's package installs testssl.sh as `testssl`.
+testssl=$(command -v testssl.sh || command -v testssl || true)
+if ! command -v sslscan >/dev/null || [ -z "$testssl" ]; then
+  echo "bench: sslscan and testssl.sh are needed; install them with:" >&2
+  echo "  apt-get install -y sslscan testssl.sh" >&2
+  exit 1
+fi
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
+  echo "bench: PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin;" \
+    "install them with: apt-get install -y postgresql" >&2
+  exit 1
+fi
+mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+install_db=$(command -v mariadb-install-db || echo /usr/bin/mariadb-install-db)
+if [ ! -x "$mariadbd" ] || [ ! -x "$install_db" ]; then
+  echo "bench: MariaDB server binaries not found (mariadbd, mariadb-install-db);" \
+    "install them with: apt-get install -y mariadb-server" >&2
+  exit 1
+fi
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  id -u postgres >/dev/null 2>&1 || {
+    echo "bench: running as root, so PostgreSQL must run as the 'postgres' user, which does not exist" \
+      "(apt-get install -y postgresql creates it)" >&2
+    exit 1
+  }
+  as_pg=(runuser -u postgres --)
+fi
+# libpq settings from the caller's environment must not leak in.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
+
+# --- 1. build ----------------------------------------------------------------
+if [ -n "${BENCH_TLSCHECK:-}" ]; then
+  tlscheck=$(realpath "$BENCH_TLSCHECK")
+  [ -x "$tlscheck" ] || { echo "bench: BENCH_TLSCHECK=$BENCH_TLSCHECK is not executable" >&2; exit 1; }
+  echo "== using $tlscheck (BENCH_TLSCHECK; no build)"
+else
+  echo "== cargo build --release"
+  cargo build --release
+  tlscheck="$repo/target/release/tlscheck"
+fi
+
+# --- 2. the servers ------------------------------------------------------------
+work=$(mktemp -d /tmp/tlscheck-bench-scan.XXXXXX)
+pgdata="$work/pg/data"
+mpid=""
+cleanup() {
+  if [ -f "$pgdata/postmaster.pid" ]; then
+    (cd "$work" && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" stop -m immediate -w >/dev/null 2>&1) || true
+  fi
+  if [ -n "$mpid" ] && kill -0 "$mpid" 2>/dev/null; then
+    kill -TERM "$mpid" 2>/dev/null || true
+    for _ in $(seq 1 200); do kill -0 "$mpid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$mpid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Both servers: TLS 1.0 to 1.3 and every HIGH suite an RSA key can serve,
+# legacy ones included (security level 0), about 50 suites per version.
+ciphers='HIGH:!aNULL:@SECLEVEL=0'
+
+echo "== certificates (root -> intermediate -> RSA 2048 leaf for localhost, 127.0.0.1)"
+pki="$work/pki"
+make_pki "$pki"
+make_rsa_leaf "$pki"
+
+echo "== PostgreSQL ($pgbin): TLSv1 .. TLSv1.3, ssl_ciphers '$ciphers'"
+mkdir -p "$work/pg"
+pg() { (cd "$work" && LC_ALL=C "${as_pg[@]}" "$pgbin/$1" "${@:2}"); }
+if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$work" "$work/pg"; fi
+pg initdb -D "$pgdata" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$work/initdb.log" 2>&1 ||
+  { cat "$work/initdb.log" >&2; exit 1; }
+cp "$pki/server-chain-rsa.pem" "$pgdata/server.crt"
+install -m 0600 "$pki/leaf-rsa.key" "$pgdata/server.key"
+if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$pgdata/server.crt" "$pgdata/server.key"; fi
+pg_port=""
+for attempt in 1 2 3 4 5; do
+  try=$(free_port)
+  cat >>"$pgdata/postgresql.conf" <<EOF
+
+# bench/scan.sh (attempt $attempt)
+listen_addresses = '127.0.0.1'
+port = $try
+unix_socket_directories = '$pgdata'
+ssl = on
+ssl_cert_file = '$pgdata/server.crt'
+ssl_key_file = '$pgdata/server.key'
+ssl_min_protocol_version = 'TLSv1'
+ssl_max_protocol_version = ''
+ssl_ciphers = '$ciphers'
+fsync = off
+EOF
+  if pg pg_ctl -D "$pgdata" -l "$work/postgres.log" -w -t 30 start >/dev/null 2>&1; then
+    pg_port=$try
+    break
+  fi
+  if ! grep -qE 'could not bind|already in use' "$work/postgres.log" 2>/dev/null; then break; fi
+  : >"$work/postgres.log"
+done
+if [ -z "$pg_port" ]; then
+  echo "bench: could not start PostgreSQL; tail of its log:" >&2
+  tail -n 30 "$work/postgres.log" >&2 || true
+  exit 1
+fi
+echo "listening on 127.0.0.1:$pg_port ($("$pgbin/postgres" --version))"
+
+echo "== MariaDB ($("$mariadbd" --version | cut -d' ' -f1-4)): TLSv1 .. TLSv1.3, --ssl-cipher '$ciphers'"
+mdata="$work/mariadb/data"
+mkdir -p "$work/mariadb/tmp"
+as_root=()
+if [ "$(id -u)" -eq 0 ]; then as_root=(--user=root); fi
+(cd "$work/mariadb" && LC_ALL=C "$install_db" --no-defaults --datadir="$mdata" --tmpdir="$work/mariadb/tmp" \
+  "${as_root[@]}" --auth-root-authentication-method=normal --skip-test-db >"$work/install.log" 2>&1) ||
+  { cat "$work/install.log" >&2; exit 1; }
+my_port=""
+for attempt in 1 2 3 4 5; do
+  try=$(free_port)
+  : >"$work/mariadb.log"
+  # Every probe is a connection aborted before login: raise
+  # max-connect-errors, or the host is blocked after 100.
+  (cd "$work/mariadb" && exec env LC_ALL=C "$mariadbd" --no-defaults "${as_root[@]}" --datadir="$mdata" \
+    --tmpdir="$work/mariadb/tmp" --socket="$work/mariadb/mysqld.sock" --pid-file="$work/mariadb/mysqld.pid" \
+    --log-error="$work/mariadb.log" --port="$try" --bind-address=127.0.0.1 --skip-networking=0 \
+    --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=16M \
+    --ssl-cert="$pki/server-chain-rsa.pem" --ssl-key="$pki/leaf-rsa.key" \
+    --tls-version=TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3 --ssl-cipher="$ciphers" --max-connect-errors=1000000 \
+    </dev/null >/dev/null 2>&1) &
+  mpid=$!
+  # Ready when it greets.
+  if python3 - "$try" "$mpid" <<'EOF'
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit(1)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            if s.recv(5)[4:5] == b"\x0a":
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.05)
+sys.exit(1)
+EOF
+  then
+    my_port=$try
+    break
+  fi
+  kill -TERM "$mpid" 2>/dev/null || true
+  wait "$mpid" 2>/dev/null || true
+  mpid=""
+  if ! grep -qE 'Bind on TCP/IP port|in use' "$work/mariadb.log" 2>/dev/null; then break; fi
+done
+if [ -z "$my_port" ]; then
+  echo "bench: could not start MariaDB; tail of its log:" >&2
+  tail -n 30 "$work/mariadb.log" >&2 || true
+  exit 1
+fi
+echo "listening on 127.0.0.1:$my_port"
+
+# OpenSSL's name -> IANA code point, for every suite this OpenSSL knows
+# (TLS 1.3 ones included), to read sslscan's names.
+openssl ciphers -V \
+  -ciphersuites 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256' \
+  'ALL:COMPLEMENTOFALL:@SECLEVEL=0' >"$work/ciphers-V.txt"
+
+# compare NAME TLSCHECK_JSON SSLSCAN_XML: same versions, same suite IDs per
+# version, same TLS 1.3 groups? Prints each difference; exit 1 if any.
+compare() {
+  python3 - "$1" "$2" "$3" "$work/ciphers-V.txt" <<'EOF'
+import json, sys
+import xml.etree.ElementTree as ET
+
+name, tls_path, xml_path, table_path = sys.argv[1:]
+ids = {}
+for line in open(table_path):
+    code, sep, rest = line.strip().partition(" - ")
+    if sep:
+        hi, lo = code.split(",")
+        ids[rest.split()[0]] = "0x" + (hi[2:] + lo[2:]).upper()
+
+tls = json.load(open(tls_path))
+if tls.get("error"):
+    print(f"{name}: tlscheck scan could not run: {tls['error']}")
+    sys.exit(1)
+t_versions = [v["version"] for v in tls["versions"] if v["accepted"]]
+t_ciphers = {v["version"]: {c["id"] for c in v["ciphers"]} for v in tls["versions"]}
+t_groups = {g["id"] for g in tls.get("groups", [])}
+
+root = ET.parse(xml_path).getroot()
+test = root.find("ssltest")
+s_versions = []
+for p in test.findall("protocol"):
+    label = ("SSLv" + p.get("version")) if p.get("type") == "ssl" else ("TLSv" + p.get("version"))
+    if p.get("enabled") == "1" and label != "SSLv2":
+        s_versions.append(label)
+s_ciphers, unmapped = {}, []
+for c in test.findall("cipher"):
+    cname, version = c.get("cipher"), c.get("sslversion")
+    cid = ids.get(cname)
+    if cid is None:
+        cid = (c.get("id") or "?").upper().replace("0X", "0x")
+        unmapped.append(f"{cname} (sslscan's id {cid})")
+    s_ciphers.setdefault(version, set()).add(cid)
+s_groups = {g.get("id").upper().replace("0X", "0x") for g in test.findall("group")
+            if g.get("sslversion") == "TLSv1.3" and g.get("id")}
+
+order = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+diffs = []
+if sorted(t_versions, key=order.index) != sorted(s_versions, key=order.index):
+    diffs.append(f"accepted versions: tlscheck {t_versions}, sslscan {s_versions}")
+for v in order:
+    t, s = t_ciphers.get(v, set()), s_ciphers.get(v, set())
+    if t != s:
+        diffs.append(
+            f"{v}: only tlscheck {sorted(t - s)}, only sslscan {sorted(s - t)}"
+            f" (tlscheck {len(t)}, sslscan {len(s)})"
+        )
+if t_groups != s_groups:
+    diffs.append(f"TLS 1.3 groups: only tlscheck {sorted(t_groups - s_groups)}, only sslscan {sorted(s_groups - t_groups)}")
+for u in unmapped:
+    print(f"{name}: note: {u} is not in openssl ciphers -V; used sslscan's id")
+counts = ", ".join(f"{v} {len(t_ciphers.get(v, ()))}" for v in t_versions)
+if diffs:
+    print(f"!!!!!! {name}: tlscheck and sslscan DISAGREE:")
+    for d in diffs:
+        print(f"!!!!!!   {d}")
+    sys.exit(1)
+print(f"ok: {name}: tlscheck and sslscan agree: {counts} suites; TLS 1.3 groups {sorted(t_groups)}")
+EOF
+}
+
+# --- 3. per server: agree, then time --------------------------------------------
+disagreements=0
+summary=()
+for server in postgres mariadb; do
+  if [ $server = postgres ]; then
+    port=$pg_port proto=postgres testssl_proto=postgres
+    starttls=(--starttls-psql)
+  else
+    port=$my_port proto=mysql testssl_proto=mysql
+    starttls=(--starttls-mysql)
+  fi
+  echo
+  echo "=========== $server on 127.0.0.1:$port"
+  tls_cmd=("$tlscheck" scan "127.0.0.1:$port" --protocol "$proto" --json --color never)
+  sslscan_cmd=(sslscan --no-colour "${starttls[@]}" "127.0.0.1:$port")
+  # What tlscheck does not do: Heartbleed, renegotiation, compression,
+  # fallback SCSV, the certificate's weaknesses.
+  sslscan_lean=(sslscan --no-colour --no-heartbleed --no-renegotiation --no-compression --no-fallback
+    --no-check-certificate "${starttls[@]}" "127.0.0.1:$port")
+
+  echo "== same findings?"
+  set +e
+  "${tls_cmd[@]}" >"$work/$server-tlscheck.json" 2>"$work/$server-tlscheck.err"
+  code=$?
+  set -e
+  echo "tlscheck exit $code: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' \
+    "$work/$server-tlscheck.json" 2>/dev/null || head -c 300 "$work/$server-tlscheck.err")"
+  # (sslscan reads options before the target only)
+  sslscan --no-colour "${starttls[@]}" --xml="$work/$server-sslscan.xml" "127.0.0.1:$port" \
+    >"$work/$server-sslscan.txt" 2>&1 ||
+    { echo "bench: sslscan failed:" >&2; tail -n 20 "$work/$server-sslscan.txt" >&2; exit 1; }
+  if ! compare "$server" "$work/$server-tlscheck.json" "$work/$server-sslscan.xml"; then
+    disagreements=$((disagreements + 1))
+    echo "!!!!!! sslscan's own words:"
+    grep -E '^(SSLv|TLSv|Preferred|Accepted)' "$work/$server-sslscan.txt" | sed 's/^/!!!!!!   /'
+  fi
+
+  echo "== timing (tlscheck scan, sslscan default, sslscan without the checks tlscheck does not make)"
+  out=$(python3 bench/timing.py medians "$runs" \
+    tlscheck "$(printf '%q ' "${tls_cmd[@]}")" \
+    sslscan "$(printf '%q ' "${sslscan_cmd[@]}")" \
+    sslscan-lean "$(printf '%q ' "${sslscan_lean[@]}")")
+  printf '%s\n' "$out" | grep -v '^medians '
+  read -r t_ms s_ms l_ms < <(printf '%s\n' "$out" | sed -n 's/^medians tlscheck=\([0-9.]*\) sslscan=\([0-9.]*\) sslscan-lean=\([0-9.]*\)$/\1 \2 \3/p')
+
+  x_ms=""
+  if [ "${BENCH_TESTSSL:-1}" != 0 ]; then
+    echo "== testssl.sh default run, once ($testssl --starttls $testssl_proto; ~100 s)"
+    start=$(date +%s%N)
+    set +e
+    "$testssl" --nodns none --warnings batch --quiet --color 0 --starttls "$testssl_proto" \
+      "127.0.0.1:$port" >"$work/$server-testssl.txt" 2>&1 </dev/null
+    tcode=$?
+    set -e
+    x_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    echo "testssl.sh: ${x_ms} ms (exit $tcode)"
+  fi
+
+  line=$(python3 - "$server" "$t_ms" "$s_ms" "$l_ms" "$x_ms" <<'EOF'
+import sys
+name, t, s, l, x = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+def met(ok):
+    return "met" if ok else "NOT met"
+parts = [
+    f"{name}: tlscheck {t:.1f} ms",
+    f"sslscan {s:.1f} ms ({s / t:.1f}x; target >= 5x: {met(s / t >= 5)})",
+    f"sslscan-lean {l:.1f} ms ({l / t:.1f}x)",
+]
+if x:
+    x = float(x)
+    parts.append(f"testssl.sh {x / 1000:.1f} s ({x / t:.0f}x; target >= 100x: {met(x / t >= 100)})")
+print("; ".join(parts))
+EOF
+)
+  echo "$line"
+  summary+=("$line")
+done
+
+echo
+echo "=========== summary (median wall time per run; ratio = other / tlscheck)"
+printf '%s\n' "${summary[@]}"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+if [ "$disagreements" -gt 0 ]; then
+  echo "!!!!!! tlscheck and sslscan disagreed on $disagreements server(s): see above" >&2
+  exit 1
+fi
