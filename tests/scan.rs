@@ -644,6 +644,29 @@ fn postgres_tls12_only_with_restricted_ciphers() {
     assert_eq!(strict.accepted(), s.accepted());
 }
 
+/// PostgreSQL sets one ECDH curve for every version, `ssl_ecdh_curve`
+/// (default `prime256v1`): its TLS 1.3 key exchange is P-256 alone, where
+/// OpenSSL's own default is ten groups.
+#[test]
+fn postgres_tls13_has_only_its_ecdh_curve() {
+    let p = pki();
+    let pg = legacy::postgres(&p.localhost, "TLSv1.3", "TLSv1.3", None);
+    let config = "PostgreSQL, TLSv1.3 only, ssl_ecdh_curve default (prime256v1)";
+    assert_peer(
+        pg.port,
+        Some("postgres"),
+        &[("-tls1_3", &DEFAULT_TLS13_IDS)],
+        &["0x0017"],
+    );
+    let s = scan(&pg.addr(), &["--protocol", "postgres"], config);
+    s.assert_accepted(&["TLSv1.3"]);
+    s.assert_cipher_set("TLSv1.3", &DEFAULT_TLS13_IDS);
+    // ssl_prefer_server_ciphers applies to TLS 1.3 too: OpenSSL's order.
+    s.assert_server_order("TLSv1.3", &["0x1302", "0x1303", "0x1301"]);
+    assert_eq!(s.group_ids(), set(&["0x0017"]), "groups\n{}", s.context());
+    assert_eq!(s.code, 0, "{}", s.context());
+}
+
 /// `tlscheck connect` cannot finish a TLS 1.0/1.1 handshake with current
 /// client stacks, yet still shows the chain the server sent, and says why
 /// the connection fails.

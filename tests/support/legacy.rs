@@ -270,8 +270,8 @@ pub fn postgres(leaf: &Issued, min: &str, max: &str, ciphers: Option<&str>) -> P
     PgServer::start(opts)
 }
 
-/// A MariaDB server with TLS from `leaf`, `--tls-version=VERSIONS` (e.g.
-/// `TLSv1,TLSv1.1`) and, when given, `--ssl-cipher=LIST`. Every probe is an
+/// A MariaDB server with TLS from `leaf`, `--tls-version=VERSIONS` (MariaDB's spelling,
+/// e.g. `TLSv1.0,TLSv1.1`) and, when given, `--ssl-cipher=LIST`. Every probe is an
 /// aborted connection, so `--max-connect-errors` is raised far past what a
 /// scan makes (the default, 100, blocks the host).
 pub fn mariadb(leaf: &Issued, versions: &str, cipher: Option<&str>) -> MariaServer {
