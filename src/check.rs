@@ -8,7 +8,9 @@ use crate::fetch;
 use crate::handshake::{self, AfterTls, Offer};
 use crate::judge::{self, Trust};
 use crate::observe::{self, CertFacts, Facts};
+use crate::probe::{self, scan::Depth, Prober};
 use crate::protocol::{self, mongo};
+use crate::report::scan::ScanReport;
 use crate::report::{Checked, MultiReport, Report};
 use crate::settings::{CaChoice, Mode, OcspScope, Plan, Protocol};
 use crate::srv;
@@ -302,4 +304,20 @@ pub fn run_target_blocking(plan: &Plan) -> std::io::Result<Checked> {
         .enable_all()
         .build()?;
     Ok(rt.block_on(run_target(plan)))
+}
+
+/// Run `tlscheck scan`: probe the plan's host (a seed list's first host) for
+/// versions, suites, groups and certificates, and judge what it found.
+pub async fn scan(plan: &Plan, concurrency: usize, strict: bool) -> ScanReport {
+    let prober = Prober::new(plan, concurrency);
+    let facts = probe::scan::scan(&prober, Depth::Full).await;
+    ScanReport::new(plan, &facts, concurrency, strict)
+}
+
+/// [`scan`] on a fresh single-threaded runtime.
+pub fn scan_blocking(plan: &Plan, concurrency: usize, strict: bool) -> std::io::Result<ScanReport> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(scan(plan, concurrency, strict)))
 }

@@ -71,6 +71,38 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+        Command::Scan(args) => {
+            let plan = match settings::resolve(&args.as_connect(), &ProcessEnv) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("tlscheck: {e}");
+                    return ExitCode::from(USAGE);
+                }
+            };
+            if plan.mongo.as_ref().is_some_and(|m| m.srv.is_some()) {
+                eprintln!(
+                    "tlscheck scan: scans one host: give one of the SRV targets as host:port"
+                );
+                return ExitCode::from(USAGE);
+            }
+            let report =
+                match tlscheck::check::scan_blocking(&plan, args.concurrency.into(), args.strict) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("tlscheck: cannot start: {e}");
+                        return ExitCode::from(3);
+                    }
+                };
+            if args.json {
+                tlscheck::print_stdout(&(report.to_json() + "\n"));
+            } else {
+                let painter = Painter {
+                    color: tlscheck::use_color(args.color),
+                };
+                tlscheck::print_stdout(&tlscheck::report::scan::render(&report, painter));
+            }
+            ExitCode::from(report.exit_code as u8)
+        }
         Command::Roots(args) => {
             let report = roots::run(args.find.as_deref());
             if args.json {

@@ -563,7 +563,7 @@ fn pad(painted: &str, o: Outcome) -> String {
     format!("{painted}{}", " ".repeat(6usize.saturating_sub(plain)))
 }
 
-fn finding(out: &mut String, f: &Finding, p: Painter) {
+pub(crate) fn finding(out: &mut String, f: &Finding, p: Painter) {
     let mark = match f.severity {
         Severity::Error => p.red("✗"),
         Severity::Warning => p.yellow("!"),
