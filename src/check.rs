@@ -87,12 +87,50 @@ pub async fn gather(plan: &Plan) -> Facts {
             facts.mongo = Some(mongo::describe(&x));
         }
     }
+    if tls.failure.as_ref().is_some_and(probes_may_explain) {
+        // rustls could not finish: maybe a version or suite it does not
+        // speak. Raw probes find what the server accepts, and read the
+        // chain, which travels in clear up to TLS 1.2, to judge it anyway.
+        let prober = Prober::new(plan, EXPLAIN_CONCURRENCY);
+        let scan = probe::scan::scan(&prober, Depth::Explain).await;
+        if tls.chain_der.is_empty() {
+            if let Some(served) = scan.chain_for_name() {
+                tls.chain_der = served
+                    .chain
+                    .iter()
+                    .map(|c| rustls::pki_types::CertificateDer::from(c.clone()))
+                    .collect();
+            }
+        }
+        facts.legacy_probe = Some(scan);
+    }
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);
     if !tls.ocsp_der.is_empty() {
         facts.ocsp_staple = Some(observe::ocsp::parse(&tls.ocsp_der, "stapled", None));
     }
     facts.tls = Some(tls);
     facts
+}
+
+/// Probe connections open at once when `connect` explains a failed handshake.
+const EXPLAIN_CONCURRENCY: usize = 4;
+
+/// Handshake failures that a version or suite rustls lacks can cause: an
+/// alert refusing the hello, no common version or suite, or a server that
+/// hangs up on the hello without a word.
+fn probes_may_explain(e: &handshake::HandshakeError) -> bool {
+    use handshake::HandshakeError as E;
+    match e {
+        E::Alert { alert } => matches!(
+            alert.as_str(),
+            "protocol_version"
+                | "handshake_failure"
+                | "insufficient_security"
+                | "illegal_parameter"
+        ),
+        E::Incompatible { .. } | E::Closed => true,
+        E::NotTls { .. } | E::Timeout { .. } | E::Misbehaved { .. } | E::Other { .. } => false,
+    }
 }
 
 /// Load the trust sources a plan's judgement needs.

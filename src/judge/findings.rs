@@ -11,6 +11,7 @@ use super::{list_or_nothing, ModeVerdict, Outcome, TlsState, TrustVerdict};
 use crate::connect::ConnectError;
 use crate::handshake::{AfterHandshake, HandshakeError};
 use crate::observe::Facts;
+use crate::probe::scan::ScanFacts;
 use crate::protocol::UpgradeError;
 use crate::settings::{CaChoice, ClientRules, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
@@ -125,6 +126,9 @@ pub(crate) fn collect(
         let no_tls_mongo = matches!(state, TlsState::ServerRefusedTls);
         if let Some(f) = tls.failure.as_ref().filter(|_| !no_tls_mongo) {
             out.push(handshake_finding(f, plan, sev(plan.mode >= Mode::Require)));
+            if let Some(scan) = &facts.legacy_probe {
+                out.extend(legacy_findings(scan, plan, sev(plan.mode >= Mode::Require)));
+            }
         }
         if let Some(s) = &tls.session {
             if let AfterHandshake::Alert { alert } = &s.after_handshake {
@@ -504,6 +508,19 @@ fn suggest_protocol(p: &str) -> &str {
         "postgres" => "postgres",
         _ => "tls",
     }
+}
+
+/// What the raw probes found after rustls failed: why (the versions or
+/// suites the server accepts, who refuses them), at the failure's severity;
+/// the scan's other findings as warnings.
+fn legacy_findings(scan: &ScanFacts, plan: &Plan, severity: Severity) -> Vec<Finding> {
+    let mut found = super::legacy::findings(scan, plan.protocol);
+    for f in &mut found {
+        if f.severity == Severity::Error {
+            f.severity = severity;
+        }
+    }
+    found
 }
 
 fn handshake_finding(e: &HandshakeError, plan: &Plan, severity: Severity) -> Finding {

@@ -299,7 +299,27 @@ pub fn findings(scan: &ScanFacts, protocol: Protocol) -> Vec<Finding> {
         .collect();
     let verdicts = stack_verdicts(scan);
     let stuck: Vec<&StackVerdict> = verdicts.iter().filter(|v| !v.connects).collect();
-    if !accepted.is_empty() && accepted.iter().all(|v| *v < ProbeVersion::Tls12) {
+    if accepted.is_empty() {
+        let answers: Vec<String> = scan
+            .versions
+            .iter()
+            .map(|v| format!("{}: {}", v.version.name(), v.answer))
+            .collect();
+        let all_closed = scan.versions.iter().all(|v| v.answer.starts_with("closed"));
+        out.push(finding(
+            "no-version-accepted",
+            Severity::Error,
+            "The server accepted no TLS version from SSLv3 to TLS 1.3",
+            format!("Each version's probe got: {}.", answers.join("; ")),
+            Some(if all_closed && protocol == Protocol::Tls {
+                "A server that hangs up on every hello may expect its own protocol first:                  PostgreSQL and MySQL-protocol servers upgrade to TLS inside it (--protocol postgres or mysql).                  Otherwise check the server's TLS configuration and log, and any access list in front of it."
+                    .to_string()
+            } else {
+                "Check the server's TLS configuration and log (certificate and key loaded, versions and suites enabled),                  and any access list in front of it."
+                    .to_string()
+            }),
+        ));
+    } else if accepted.iter().all(|v| *v < ProbeVersion::Tls12) {
         let stopgaps: Vec<String> = STACKS
             .iter()
             .map(|s| format!("{}: {}", s.name, s.stopgap))

@@ -11,6 +11,9 @@
 use std::future::Future;
 use std::time::Instant;
 
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+
 use super::hello::{ProbeVersion, GROUPS_TLS12, GROUPS_TLS13};
 use super::{Answer, ProbeError, Prober, ReadUntil};
 
@@ -25,11 +28,12 @@ pub enum Depth {
 }
 
 /// What the probes found. Facts only: `judge::legacy` decides what they mean.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ScanFacts {
     /// One entry per [`ProbeVersion`], in order (empty when `error` is set).
     pub versions: Vec<VersionScan>,
     /// TLS 1.3 key-exchange groups the server accepts.
+    #[serde(serialize_with = "named_groups")]
     pub groups: Vec<u16>,
     pub certificates: Vec<ServedCertificate>,
     /// Whether the server answered renegotiation_info (TLS ≤ 1.2).
@@ -46,7 +50,7 @@ pub struct ScanFacts {
     pub incomplete: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct VersionScan {
     pub version: ProbeVersion,
     pub accepted: bool,
@@ -54,17 +58,20 @@ pub struct VersionScan {
     pub answer: String,
     /// Accepted suites: in the server's order when `server_order` is true,
     /// else in the order found.
+    #[serde(serialize_with = "named_suites")]
     pub ciphers: Vec<u16>,
     /// `None`: not determined (fewer than two suites, or not asked).
     pub server_order: Option<bool>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ServedCertificate {
     /// The SNI sent (`None`: none).
     pub sni: Option<String>,
     /// The chain, leaf first, DER (empty when the server sent none).
+    #[serde(skip)]
     pub chain: Vec<Vec<u8>>,
+    pub chain_length: usize,
     /// How it was read: `TLSv1.2 probe`, `rustls`, or why there is none.
     pub how: String,
 }
@@ -82,6 +89,38 @@ impl ScanFacts {
     pub fn chain_for_name(&self) -> Option<&ServedCertificate> {
         self.certificates.first().filter(|c| !c.chain.is_empty())
     }
+}
+
+/// Suites as `{"id": "0xC02F", "name": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}`.
+fn named_suites<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(ids.len()))?;
+    for id in ids {
+        let name = tls_parser::TlsCipherSuite::from_id(*id)
+            .map(|c| c.name.to_string())
+            .unwrap_or_else(|| format!("0x{id:04X}"));
+        seq.serialize_element(&Named {
+            id: format!("0x{id:04X}"),
+            name,
+        })?;
+    }
+    seq.end()
+}
+
+fn named_groups<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(ids.len()))?;
+    for id in ids {
+        seq.serialize_element(&Named {
+            id: format!("0x{id:04X}"),
+            name: super::hello::group_name(*id),
+        })?;
+    }
+    seq.end()
+}
+
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
 }
 
 /// A name no certificate is issued for, to see a server's default certificate.
@@ -474,7 +513,12 @@ async fn fetch_certificate(
     } else {
         (Vec::new(), "no version accepted".to_string())
     };
-    ServedCertificate { sni, chain, how }
+    ServedCertificate {
+        sni,
+        chain_length: chain.len(),
+        chain,
+        how,
+    }
 }
 
 #[cfg(test)]
