@@ -87,7 +87,9 @@ pub async fn gather(plan: &Plan) -> Facts {
             facts.mongo = Some(mongo::describe(&x));
         }
     }
-    if tls.failure.as_ref().is_some_and(probes_may_explain) {
+    // Only when the server refused before sending its certificate: later
+    // failures (a client certificate refused) are not about versions.
+    if tls.chain_der.is_empty() && tls.failure.as_ref().is_some_and(probes_may_explain) {
         // rustls could not finish: maybe a version or suite it does not
         // speak. Raw probes find what the server accepts, and read the
         // chain, which travels in clear up to TLS 1.2, to judge it anyway.

@@ -22,8 +22,8 @@ use super::{Answer, ProbeError, Prober, ReadUntil};
 pub enum Depth {
     /// `tlscheck scan`: everything.
     Full,
-    /// `tlscheck connect` after a failed handshake: versions, suites and the
-    /// certificate for the name; no order, groups or other names.
+    /// `tlscheck connect` after a failed handshake: versions, suites, groups
+    /// and the certificate for the name; no order or other names.
     Explain,
 }
 
@@ -263,7 +263,9 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
         }
     }
     let tls13 = first_pick.iter().any(|(v, _)| *v == ProbeVersion::Tls13);
-    if tls13 && depth == Depth::Full {
+    // Groups even when explaining a failure: a TLS 1.3 server with no
+    // group in common fails rustls as surely as a missing version.
+    if tls13 {
         let p = prober.clone();
         let sni = sni.clone();
         chains.push(Box::pin(async move {
