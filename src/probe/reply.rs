@@ -431,6 +431,42 @@ mod tests {
         assert_eq!(f.group, Some(0x18));
     }
 
+    /// Random bytes behind a plausible record header, and every prefix of a
+    /// real flight: never a panic, always an answer.
+    #[test]
+    fn arbitrary_input_never_panics() {
+        let rt = rt();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..2000 {
+            let len = (next() % 300) as usize;
+            let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            if next() % 2 == 0 && bytes.len() > 5 {
+                bytes[0] = 22;
+                bytes[1] = 3;
+                bytes[5] = 2;
+            }
+            let until = if next() % 2 == 0 {
+                ReadUntil::HelloDone
+            } else {
+                ReadUntil::ServerHello
+            };
+            let _ = rt.block_on(answer(bytes, until)).describe();
+        }
+        let mut flight = server_hello(0x0303, 0xc02f, [7; 32], &[0xff, 0x01, 0, 1, 0]);
+        flight.extend(handshake(11, &[0, 0, 5, 0, 0, 2, 0x30, 0]));
+        flight.extend(handshake(14, &[]));
+        let full = record(22, &flight);
+        for cut in 0..full.len() {
+            let _ = rt.block_on(answer(full[..cut].to_vec(), ReadUntil::HelloDone));
+        }
+    }
+
     #[test]
     fn dh_prime_size() {
         let mut f = ServerFlight::default();

@@ -216,6 +216,18 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
         facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         return facts;
     }
+    // Not TLS at all (a wrong port or protocol): as unreachable as no answer.
+    if let Some(Ok(Answer::NotTls(found))) = firsts.first() {
+        if firsts.iter().all(|a| matches!(a, Ok(Answer::NotTls(_)))) {
+            facts.error = Some(format!(
+                "the server does not speak TLS here: it sent {}",
+                found.looks_like
+            ));
+            facts.connections = prober.connections();
+            facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            return facts;
+        }
+    }
     let mut first_pick = Vec::new();
     for (v, answer) in ProbeVersion::ALL.into_iter().zip(&firsts) {
         let (accepted, text) = match answer {
