@@ -377,7 +377,7 @@ fn scan_of_a_rustls_server_finds_exactly_what_rustls_implements() {
     assert_eq!(certs[0]["chain_length"], 2, "leaf and intermediate");
     assert!(certs.iter().all(|c| c["differs"] == false), "{certs:#?}");
     let n = j["connections"].as_u64().unwrap();
-    assert!(n >= 5 && n < 60, "connections: {n}");
+    assert!((5..60).contains(&n), "connections: {n}");
 }
 
 /// A client limited to TLS 1.3 against a TLS 1.2-only server: rustls fails
