@@ -187,13 +187,33 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
     let started = Instant::now();
     let mut facts = ScanFacts::default();
     let sni = prober.plan().sni_sent();
+    if let Some(first_pick) = versions(prober, sni.as_deref(), &mut facts).await {
+        let best_legacy = first_pick
+            .iter()
+            .map(|(v, _)| *v)
+            .filter(|v| *v < ProbeVersion::Tls13)
+            .max();
+        suites_groups_certificates(prober, &sni, depth, &first_pick, best_legacy, &mut facts).await;
+        order_and_dh(prober, &sni, depth, best_legacy, &mut facts).await;
+    }
+    facts.connections = prober.connections();
+    facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    facts
+}
 
-    // 1. Which versions: one probe each, all at once.
+/// Step 1, which versions: one probe each, all at once. The suite each
+/// accepted version picked first, or `None` (and `facts.error`) when no
+/// probe reached TLS.
+async fn versions(
+    prober: &Prober,
+    sni: Option<&str>,
+    facts: &mut ScanFacts,
+) -> Option<Vec<(ProbeVersion, u16)>> {
     let firsts = all(ProbeVersion::ALL
         .into_iter()
         .map(|v| {
             let p = prober.clone();
-            let sni = sni.clone();
+            let sni = sni.map(str::to_string);
             async move {
                 let suites = suites_for(v);
                 p.probe(
@@ -212,9 +232,7 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
         if let Some(Err(e)) = firsts.into_iter().next() {
             facts.error = Some(e.to_string());
         }
-        facts.connections = prober.connections();
-        facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        return facts;
+        return None;
     }
     // Not TLS at all (a wrong port or protocol): as unreachable as no answer.
     if let Some(Ok(Answer::NotTls(found))) = firsts.first() {
@@ -223,9 +241,7 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
                 "the server does not speak TLS here: it sent {}",
                 found.looks_like
             ));
-            facts.connections = prober.connections();
-            facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-            return facts;
+            return None;
         }
     }
     let mut first_pick = Vec::new();
@@ -257,21 +273,31 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
             server_order: None,
         });
     }
+    Some(first_pick)
+}
 
-    // 2. Suites per accepted version (chunks side by side), TLS 1.3 groups,
-    //    and certificates, all at once.
+/// Step 2: suites per accepted version (the list in chunks side by side),
+/// TLS 1.3 groups, and certificates per name, all at once.
+async fn suites_groups_certificates(
+    prober: &Prober,
+    sni: &Option<String>,
+    depth: Depth,
+    first_pick: &[(ProbeVersion, u16)],
+    best_legacy: Option<ProbeVersion>,
+    facts: &mut ScanFacts,
+) {
     const CHUNKS: usize = 4;
-    let mut chains: Vec<JobFuture> = Vec::new();
-    for &(v, first) in &first_pick {
+    let mut jobs: Vec<JobFuture> = Vec::new();
+    for &(v, first) in first_pick {
         let pool: Vec<u16> = suites_for(v).into_iter().filter(|s| *s != first).collect();
         let size = pool.len().div_ceil(CHUNKS).max(1);
         for chunk in pool.chunks(size) {
             let p = prober.clone();
             let sni = sni.clone();
             let chunk = chunk.to_vec();
-            chains.push(Box::pin(async move {
+            jobs.push(Box::pin(async move {
                 Job::Suites(v, enumerate_suites(&p, v, chunk, sni.as_deref()).await)
-            }) as JobFuture);
+            }));
         }
     }
     let tls13 = first_pick.iter().any(|(v, _)| *v == ProbeVersion::Tls13);
@@ -280,15 +306,10 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
     if tls13 {
         let p = prober.clone();
         let sni = sni.clone();
-        chains.push(Box::pin(async move {
+        jobs.push(Box::pin(async move {
             Job::Groups(enumerate_groups(&p, sni.as_deref()).await)
         }));
     }
-    let best_legacy = first_pick
-        .iter()
-        .map(|(v, _)| *v)
-        .filter(|v| *v < ProbeVersion::Tls13)
-        .max();
     let mut names: Vec<Option<String>> = vec![sni.clone()];
     if depth == Depth::Full {
         if sni.is_some() {
@@ -298,11 +319,11 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
     }
     for name in names {
         let p = prober.clone();
-        chains.push(Box::pin(async move {
+        jobs.push(Box::pin(async move {
             Job::Certificate(fetch_certificate(&p, best_legacy, tls13, name).await)
         }));
     }
-    for job in all(chains).await {
+    for job in all(jobs).await {
         match job {
             Job::Suites(v, Ok((found, notes))) => {
                 if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
@@ -320,22 +341,31 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
             Job::Order(..) | Job::Dh(_) => {}
         }
     }
-    for &(v, first) in &first_pick {
+    for &(v, first) in first_pick {
         if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
             scan.ciphers.insert(0, first);
         }
     }
+}
 
-    // 3. Whose order, per version; and the DHE prime's size.
-    let mut last: Vec<JobFuture> = Vec::new();
+/// Step 3: whose order, per version (a full scan only); and the size of
+/// the DHE prime, from a probe that offers only the DHE suites accepted.
+async fn order_and_dh(
+    prober: &Prober,
+    sni: &Option<String>,
+    depth: Depth,
+    best_legacy: Option<ProbeVersion>,
+    facts: &mut ScanFacts,
+) {
+    let mut jobs: Vec<JobFuture> = Vec::new();
     if depth == Depth::Full {
         for scan in facts.versions.iter().filter(|s| s.ciphers.len() >= 2) {
             let p = prober.clone();
             let sni = sni.clone();
             let (v, ciphers) = (scan.version, scan.ciphers.clone());
-            last.push(Box::pin(async move {
+            jobs.push(Box::pin(async move {
                 Job::Order(v, server_order(&p, v, ciphers, sni.as_deref()).await)
-            }) as JobFuture);
+            }));
         }
     }
     if let Some(v) = best_legacy {
@@ -346,7 +376,7 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
         if !dhe.is_empty() {
             let p = prober.clone();
             let sni = sni.clone();
-            last.push(Box::pin(async move {
+            jobs.push(Box::pin(async move {
                 let a = p
                     .probe(v, &dhe, GROUPS_TLS12, sni.as_deref(), ReadUntil::HelloDone)
                     .await;
@@ -357,7 +387,7 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
             }));
         }
     }
-    for job in all(last).await {
+    for job in all(jobs).await {
         match job {
             Job::Order(v, Ok((order, ciphers))) => {
                 if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
@@ -372,9 +402,6 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
             _ => {}
         }
     }
-    facts.connections = prober.connections();
-    facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    facts
 }
 
 type Found = Result<(Vec<u16>, Vec<String>), ProbeError>;
