@@ -34,6 +34,9 @@ _tlscheck() {
             tlscheck,roots)
                 cmd="tlscheck__subcmd__roots"
                 ;;
+            tlscheck,scan)
+                cmd="tlscheck__subcmd__scan"
+                ;;
             tlscheck__subcmd__help,cert)
                 cmd="tlscheck__subcmd__help__subcmd__cert"
                 ;;
@@ -52,6 +55,9 @@ _tlscheck() {
             tlscheck__subcmd__help,roots)
                 cmd="tlscheck__subcmd__help__subcmd__roots"
                 ;;
+            tlscheck__subcmd__help,scan)
+                cmd="tlscheck__subcmd__help__subcmd__scan"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _tlscheck() {
 
     case "${cmd}" in
         tlscheck)
-            opts="-h -V --help --version connect demo explain roots cert help"
+            opts="-h -V --help --version connect scan demo explain roots cert help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +239,7 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__help)
-            opts="connect demo explain roots cert help"
+            opts="connect scan demo explain roots cert help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -330,6 +336,20 @@ _tlscheck() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tlscheck__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tlscheck__subcmd__roots)
             opts="-h --find --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -338,6 +358,44 @@ _tlscheck() {
             fi
             case "${prev}" in
                 --find)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tlscheck__subcmd__scan)
+            opts="-h --protocol --pg-negotiation --sni --no-sni --timeout --concurrency --strict --json --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --protocol)
+                    COMPREPLY=($(compgen -W "auto postgres mysql mongo tls" -- "${cur}"))
+                    return 0
+                    ;;
+                --pg-negotiation)
+                    COMPREPLY=($(compgen -W "postgres direct" -- "${cur}"))
+                    return 0
+                    ;;
+                --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

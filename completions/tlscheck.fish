@@ -27,6 +27,7 @@ end
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -s V -l version -d 'Print version'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
+complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "scan" -d 'Probe which TLS versions, cipher suites, TLS 1.3 groups and certificates an endpoint accepts, and which clients refuse them'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "roots" -d 'Show where this machine\'s OS trust store is read from, and search it and the Mozilla bundle'
@@ -77,6 +78,23 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l strict -d 
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l no-sni -d 'Send no server name indication'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l json -d 'Print the report as JSON'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l protocol -d 'Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]' -r -f -a "auto\t''
+postgres\t''
+mysql\t''
+mongo\t''
+tls\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l pg-negotiation -d 'PostgreSQL TLS negotiation: SSLRequest first (postgres) or TLS from the first byte (direct, PostgreSQL 17+)' -r -f -a "postgres\t'SSLRequest, then TLS on `S`'
+direct\t'TLS from the first byte with ALPN `postgresql` (PostgreSQL 17+)'"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l sni -d 'Send this server name (SNI) in the probes' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l timeout -d 'Seconds allowed for each phase of each probe (connect, upgrade, answer)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l concurrency -d 'Most probe connections open at once (each probe is one connection; MySQL counts the aborted ones toward max_connect_errors)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l color -d 'Colour in the human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l no-sni -d 'Send no server name indication'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l strict -d 'Fail (exit 1) also when the server accepts versions or suites current clients refuse, or on any warning'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -l json -d 'Print the result as JSON'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand demo" -l color -d 'Colour in the human reports' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -99,9 +117,10 @@ always\t''
 never\t''"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l json -d 'Print the result as JSON'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -s h -l help -d 'Print help'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "roots" -d 'Show where this machine\'s OS trust store is read from, and search it and the Mozilla bundle'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "cert" -d 'Inspect local certificates, chains, CRLs, PKCS#12 bundles and private keys'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect demo explain roots cert help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect scan demo explain roots cert help" -f -a "connect" -d 'Connect to an endpoint, handshake, and judge the connection'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect scan demo explain roots cert help" -f -a "scan" -d 'Probe which TLS versions, cipher suites, TLS 1.3 groups and certificates an endpoint accepts, and which clients refuse them'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect scan demo explain roots cert help" -f -a "demo" -d 'Start throw-away endpoints on loopback and check them, to see what reports look like'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect scan demo explain roots cert help" -f -a "explain" -d 'Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect scan demo explain roots cert help" -f -a "roots" -d 'Show where this machine\'s OS trust store is read from, and search it and the Mozilla bundle'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect scan demo explain roots cert help" -f -a "cert" -d 'Inspect local certificates, chains, CRLs, PKCS#12 bundles and private keys'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand help; and not __fish_seen_subcommand_from connect scan demo explain roots cert help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

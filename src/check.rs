@@ -8,7 +8,9 @@ use crate::fetch;
 use crate::handshake::{self, AfterTls, Offer};
 use crate::judge::{self, Trust};
 use crate::observe::{self, CertFacts, Facts};
+use crate::probe::{self, scan::Depth, Prober};
 use crate::protocol::{self, mongo};
+use crate::report::scan::ScanReport;
 use crate::report::{Checked, MultiReport, Report};
 use crate::settings::{CaChoice, Mode, OcspScope, Plan, Protocol};
 use crate::srv;
@@ -85,12 +87,52 @@ pub async fn gather(plan: &Plan) -> Facts {
             facts.mongo = Some(mongo::describe(&x));
         }
     }
+    // Only when the server refused before sending its certificate: later
+    // failures (a client certificate refused) are not about versions.
+    if tls.chain_der.is_empty() && tls.failure.as_ref().is_some_and(probes_may_explain) {
+        // rustls could not finish: maybe a version or suite it does not
+        // speak. Raw probes find what the server accepts, and read the
+        // chain, which travels in clear up to TLS 1.2, to judge it anyway.
+        let prober = Prober::new(plan, EXPLAIN_CONCURRENCY);
+        let scan = probe::scan::scan(&prober, Depth::Explain).await;
+        if tls.chain_der.is_empty() {
+            if let Some(served) = scan.chain_for_name() {
+                tls.chain_der = served
+                    .chain
+                    .iter()
+                    .map(|c| rustls::pki_types::CertificateDer::from(c.clone()))
+                    .collect();
+            }
+        }
+        facts.legacy_probe = Some(scan);
+    }
     facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);
     if !tls.ocsp_der.is_empty() {
         facts.ocsp_staple = Some(observe::ocsp::parse(&tls.ocsp_der, "stapled", None));
     }
     facts.tls = Some(tls);
     facts
+}
+
+/// Probe connections open at once when `connect` explains a failed handshake.
+const EXPLAIN_CONCURRENCY: usize = 4;
+
+/// Handshake failures that a version or suite rustls lacks can cause: an
+/// alert refusing the hello, no common version or suite, or a server that
+/// hangs up on the hello without a word.
+fn probes_may_explain(e: &handshake::HandshakeError) -> bool {
+    use handshake::HandshakeError as E;
+    match e {
+        E::Alert { alert } => matches!(
+            alert.as_str(),
+            "protocol_version"
+                | "handshake_failure"
+                | "insufficient_security"
+                | "illegal_parameter"
+        ),
+        E::Incompatible { .. } | E::Closed => true,
+        E::NotTls { .. } | E::Timeout { .. } | E::Misbehaved { .. } | E::Other { .. } => false,
+    }
 }
 
 /// Load the trust sources a plan's judgement needs.
@@ -302,4 +344,20 @@ pub fn run_target_blocking(plan: &Plan) -> std::io::Result<Checked> {
         .enable_all()
         .build()?;
     Ok(rt.block_on(run_target(plan)))
+}
+
+/// Run `tlscheck scan`: probe the plan's host (a seed list's first host) for
+/// versions, suites, groups and certificates, and judge what it found.
+pub async fn scan(plan: &Plan, concurrency: usize, strict: bool) -> ScanReport {
+    let prober = Prober::new(plan, concurrency);
+    let facts = probe::scan::scan(&prober, Depth::Full).await;
+    ScanReport::new(plan, &facts, concurrency, strict)
+}
+
+/// [`scan`] on a fresh single-threaded runtime.
+pub fn scan_blocking(plan: &Plan, concurrency: usize, strict: bool) -> std::io::Result<ScanReport> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(scan(plan, concurrency, strict)))
 }

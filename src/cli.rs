@@ -18,6 +18,14 @@ Exit codes:
   3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)
 Several hosts (a MongoDB seed list, mongodb+srv, --all-members): the worst of the hosts' codes.";
 
+pub const SCAN_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every current client stack (OpenSSL 3, Python 3.10+, Java, Go, rustls) can connect
+  1  one of them cannot (legacy versions only, no suite in common); with --strict also when the
+     server accepts versions or suites current clients refuse, or any warning
+  2  usage error
+  3  could not reach TLS (DNS, refused, timeout, not the expected protocol, TLS refused)";
+
 pub const ROOTS_EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  the OS store holds roots (and, with --find, one of them matches)
@@ -53,6 +61,9 @@ pub enum Command {
     /// Connect to an endpoint, handshake, and judge the connection
     #[command(after_help = EXIT_CODES_HELP)]
     Connect(Box<ConnectArgs>),
+    /// Probe which TLS versions, cipher suites, TLS 1.3 groups and certificates an endpoint accepts, and which clients refuse them
+    #[command(after_help = SCAN_EXIT_CODES_HELP)]
+    Scan(ScanArgs),
     /// Start throw-away endpoints on loopback and check them, to see what reports look like
     Demo(DemoArgs),
     /// Map a pasted driver error (psql, JDBC, Python, Go, Node, MySQL) to its likely causes
@@ -196,6 +207,68 @@ pub struct ConnectArgs {
     /// Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// What to scan: host:port, tls://host:port, or a postgres:// / mysql:// / mongodb:// connection string
+    pub target: String,
+
+    /// Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub protocol: Option<ProtocolChoice>,
+
+    /// PostgreSQL TLS negotiation: SSLRequest first (postgres) or TLS from the first byte (direct, PostgreSQL 17+)
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub pg_negotiation: Option<PgNegotiation>,
+
+    /// Send this server name (SNI) in the probes
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+
+    /// Send no server name indication
+    #[arg(long)]
+    pub no_sni: bool,
+
+    /// Seconds allowed for each phase of each probe (connect, upgrade, answer)
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+
+    /// Most probe connections open at once (each probe is one connection; MySQL counts
+    /// the aborted ones toward max_connect_errors)
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Fail (exit 1) also when the server accepts versions or suites current clients refuse, or on any warning
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+
+    /// Colour in the human output
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+impl ScanArgs {
+    /// The `connect` arguments that describe the same endpoint, every other
+    /// flag at its default, so that the target is resolved by the same code.
+    pub fn as_connect(&self) -> ConnectArgs {
+        use clap::FromArgMatches;
+        let cmd = <ConnectArgs as Args>::augment_args(clap::Command::new("scan"));
+        let matches = cmd
+            .try_get_matches_from(["scan", self.target.as_str()])
+            .expect("a bare target parses");
+        let mut args = ConnectArgs::from_arg_matches(&matches).expect("defaults are valid");
+        args.protocol = self.protocol;
+        args.pg_negotiation = self.pg_negotiation;
+        args.sni = self.sni.clone();
+        args.no_sni = self.no_sni;
+        args.timeout = self.timeout;
+        args
+    }
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ pub mod handshake;
 pub mod identity;
 pub mod judge;
 pub mod observe;
+pub mod probe;
 pub mod protocol;
 pub mod report;
 pub mod settings;

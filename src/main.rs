@@ -14,19 +14,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Connect(args) => {
-            let plan = match settings::resolve(&args, &ProcessEnv) {
+            let plan = match resolve(&args) {
                 Ok(p) => p,
-                Err(e) => {
-                    eprintln!("tlscheck: {e}");
-                    return ExitCode::from(USAGE);
-                }
+                Err(code) => return code,
             };
-            let checked = match tlscheck::check::run_target_blocking(&plan) {
+            let checked = match started(tlscheck::check::run_target_blocking(&plan)) {
                 Ok(r) => r,
-                Err(e) => {
-                    eprintln!("tlscheck: cannot start: {e}");
-                    return ExitCode::from(3);
-                }
+                Err(code) => return code,
             };
             if args.json {
                 tlscheck::print_stdout(&(checked.to_json() + "\n"));
@@ -70,6 +64,36 @@ fn main() -> ExitCode {
                 }
             }
             ExitCode::from(code)
+        }
+        Command::Scan(args) => {
+            let plan = match resolve(&args.as_connect()) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            if plan.mongo.as_ref().is_some_and(|m| m.srv.is_some()) {
+                eprintln!(
+                    "tlscheck scan: scans one host: give one of the SRV targets as host:port"
+                );
+                return ExitCode::from(USAGE);
+            }
+            let concurrency = args.concurrency.into();
+            let report = match started(tlscheck::check::scan_blocking(
+                &plan,
+                concurrency,
+                args.strict,
+            )) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            if args.json {
+                tlscheck::print_stdout(&(report.to_json() + "\n"));
+            } else {
+                let painter = Painter {
+                    color: tlscheck::use_color(args.color),
+                };
+                tlscheck::print_stdout(&tlscheck::report::scan::render(&report, painter));
+            }
+            ExitCode::from(report.exit_code as u8)
         }
         Command::Roots(args) => {
             let report = roots::run(args.find.as_deref());
@@ -134,6 +158,22 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The plan for `connect`'s (or `scan`'s) arguments, or exit 2 with why not.
+fn resolve(args: &tlscheck::cli::ConnectArgs) -> Result<settings::Plan, ExitCode> {
+    settings::resolve(args, &ProcessEnv).map_err(|e| {
+        eprintln!("tlscheck: {e}");
+        ExitCode::from(USAGE)
+    })
+}
+
+/// A check's result, or exit 3 when its runtime could not start.
+fn started<T>(result: std::io::Result<T>) -> Result<T, ExitCode> {
+    result.map_err(|e| {
+        eprintln!("tlscheck: cannot start: {e}");
+        ExitCode::from(3)
+    })
 }
 
 fn to_json(value: &impl serde::Serialize) -> String {

@@ -14,15 +14,15 @@ fn generated() -> Vec<(&'static str, Vec<u8>)> {
         .render(&mut man)
         .expect("render man page");
     out.push(("man/tlscheck.1", man));
-    // One page per subcommand, git-style, so `man tlscheck-connect` lists every option.
-    for (name, file) in [
-        ("connect", "man/tlscheck-connect.1"),
-        ("demo", "man/tlscheck-demo.1"),
-        ("roots", "man/tlscheck-roots.1"),
-        ("cert", "man/tlscheck-cert.1"),
-    ] {
+    // One page per subcommand, git-style, so `man tlscheck-connect` lists
+    // every option. Every subcommand, so a new one cannot be forgotten.
+    let names: Vec<String> = tlscheck::cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
         let sub = tlscheck::cli::command()
-            .find_subcommand(name)
+            .find_subcommand(&name)
             .expect("subcommand exists")
             .clone()
             .name(format!("tlscheck-{name}").leak() as &str);
@@ -30,7 +30,7 @@ fn generated() -> Vec<(&'static str, Vec<u8>)> {
         clap_mangen::Man::new(sub)
             .render(&mut page)
             .expect("render man page");
-        out.push((file, page));
+        out.push((format!("man/tlscheck-{name}.1").leak() as &str, page));
     }
 
     for (shell, file) in [

@@ -294,3 +294,152 @@ fn demo_shows_a_pass_and_a_diagnosed_failure() {
     assert_eq!(reports[1]["verdict"]["result"], "fail");
     assert_eq!(reports[1]["findings"][0]["id"], "missing-intermediate");
 }
+
+fn scan_json(args: &[&str]) -> (i32, Value) {
+    let out = tlscheck()
+        .arg("scan")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("run tlscheck scan");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "scan JSON: {e}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn ids(list: &Value) -> std::collections::BTreeSet<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn hex_ids(v: impl IntoIterator<Item = u16>) -> std::collections::BTreeSet<String> {
+    v.into_iter().map(|id| format!("0x{id:04X}")).collect()
+}
+
+/// A rustls server accepts exactly what its provider implements: the scan
+/// must find those versions, suites (ECDSA key: the ECDSA ones) and groups,
+/// no more and no fewer, and every client stack connects.
+#[test]
+fn scan_of_a_rustls_server_finds_exactly_what_rustls_implements() {
+    let p = pki();
+    let addr = good_server(&p, |_| {});
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let tls12 = hex_ids(provider.cipher_suites.iter().filter_map(|s| {
+        match s {
+            rustls::SupportedCipherSuite::Tls12(t)
+                if t.sign
+                    .contains(&rustls::SignatureScheme::ECDSA_NISTP256_SHA256) =>
+            {
+                Some(u16::from(s.suite()))
+            }
+            _ => None,
+        }
+    }));
+    let tls13 = hex_ids(provider.cipher_suites.iter().filter_map(|s| match s {
+        rustls::SupportedCipherSuite::Tls13(_) => Some(u16::from(s.suite())),
+        _ => None,
+    }));
+    let groups = hex_ids(provider.kx_groups.iter().map(|g| u16::from(g.name())));
+
+    let target = format!("tls://localhost:{}", addr.port());
+    let (code, j) = scan_json(&[&target]);
+    assert_eq!(code, 0, "{j:#}");
+    let versions = j["versions"].as_array().unwrap();
+    let accepted: Vec<&str> = versions
+        .iter()
+        .filter(|v| v["accepted"] == true)
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(accepted, ["TLSv1.2", "TLSv1.3"], "{j:#}");
+    assert_eq!(ids(&versions[3]["ciphers"]), tls12);
+    assert_eq!(ids(&versions[4]["ciphers"]), tls13);
+    assert_eq!(ids(&j["groups"]), groups);
+    // rustls follows the client's order unless told otherwise.
+    assert_eq!(versions[3]["server_order"], false);
+    for v in &versions[..3] {
+        assert!(!v["refused_by"].as_array().unwrap().is_empty());
+    }
+    assert!(j["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["connects"] == true));
+    let certs = j["certificates"].as_array().unwrap();
+    assert_eq!(certs[0]["sni"], "localhost");
+    assert_eq!(certs[0]["chain_length"], 2, "leaf and intermediate");
+    assert!(certs.iter().all(|c| c["differs"] == false), "{certs:#?}");
+    let n = j["connections"].as_u64().unwrap();
+    assert!((5..60).contains(&n), "connections: {n}");
+}
+
+/// A client limited to TLS 1.3 against a TLS 1.2-only server: rustls fails
+/// with protocol_version, and connect still reads the chain from a TLS 1.2
+/// probe, judges it, and says which versions the server speaks.
+#[test]
+fn connect_reads_and_judges_the_chain_when_rustls_cannot_handshake() {
+    let p = pki();
+    let addr = good_server(&p, |s| s.versions = vec![&rustls::version::TLS12]);
+    let target = format!("tls://localhost:{}", addr.port());
+    let r = run(&[
+        &target,
+        "--tls-min",
+        "1.3",
+        "--ca-file",
+        p.root_file.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{:#}", r.json);
+    let probe = &r.json["facts"]["legacy_probe"];
+    let accepted: Vec<&str> = probe["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["accepted"] == true)
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(accepted, ["TLSv1.2"], "{probe:#}");
+    assert_eq!(probe["certificates"][0]["how"], "TLSv1.2 probe");
+    let chain = r.json["facts"]["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 2);
+    assert!(chain[0]["san_dns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "localhost"));
+    let ca = r.json["trust"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["source"] == "ca-file")
+        .expect("the CA file is judged");
+    assert_eq!(ca["valid"], true, "{ca:#}");
+    assert!(finding_ids(&r.json).contains(&"handshake-alert".to_string()));
+}
+
+/// Bytes that are not TLS: no panic, no endless wait, a clear answer.
+#[test]
+fn scan_of_something_that_is_not_tls_says_so() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            use std::io::Write;
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        }
+    });
+    let (code, j) = scan_json(&[&format!("tls://127.0.0.1:{port}"), "--timeout", "2"]);
+    assert_eq!(code, 3, "{j:#}");
+    let error = j["error"].as_str().unwrap();
+    assert!(
+        error.contains("does not speak TLS") && error.contains("HTTP"),
+        "{error}"
+    );
+    assert!(j["summary"].as_str().unwrap().starts_with("UNREACHABLE"));
+}

@@ -11,6 +11,7 @@ use super::{list_or_nothing, ModeVerdict, Outcome, TlsState, TrustVerdict};
 use crate::connect::ConnectError;
 use crate::handshake::{AfterHandshake, HandshakeError};
 use crate::observe::Facts;
+use crate::probe::scan::ScanFacts;
 use crate::protocol::UpgradeError;
 use crate::settings::{CaChoice, ClientRules, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
@@ -125,6 +126,15 @@ pub(crate) fn collect(
         let no_tls_mongo = matches!(state, TlsState::ServerRefusedTls);
         if let Some(f) = tls.failure.as_ref().filter(|_| !no_tls_mongo) {
             out.push(handshake_finding(f, plan, sev(plan.mode >= Mode::Require)));
+            if let Some(scan) = &facts.legacy_probe {
+                let greeting = facts.upgrade.as_ref().and_then(|u| u.mysql.as_ref());
+                out.extend(legacy_findings(
+                    scan,
+                    plan,
+                    greeting,
+                    sev(plan.mode >= Mode::Require),
+                ));
+            }
         }
         if let Some(s) = &tls.session {
             if let AfterHandshake::Alert { alert } = &s.after_handshake {
@@ -503,6 +513,49 @@ fn suggest_protocol(p: &str) -> &str {
         "mongo" => "mongo",
         "postgres" => "postgres",
         _ => "tls",
+    }
+}
+
+/// What the raw probes found after rustls failed: why (the versions or
+/// suites the server accepts, who refuses them), at the failure's severity;
+/// the scan's other findings as warnings.
+fn legacy_findings(
+    scan: &ScanFacts,
+    plan: &Plan,
+    greeting: Option<&crate::protocol::mysql::Greeting>,
+    severity: Severity,
+) -> Vec<Finding> {
+    let mut found = super::legacy::findings(scan, plan.protocol);
+    for f in &mut found {
+        if f.severity == Severity::Error {
+            f.severity = severity;
+        }
+        if f.id == "legacy-tls-only" {
+            if let Some(g) = greeting.filter(|g| yassl_era(g.flavour, &g.server_version)) {
+                f.detail.push_str(&format!(
+                    " The greeting says MySQL {}: MySQL 5.6 and community 5.7 builds before 5.7.28 use yaSSL, \
+                     which speaks TLS 1.1 at most, so no server setting helps: upgrade to 5.7.28+ or 8.0.",
+                    g.server_version
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// MySQL 5.6, or 5.7 before 5.7.28: community builds linked yaSSL.
+fn yassl_era(flavour: crate::protocol::mysql::Flavour, server_version: &str) -> bool {
+    if flavour != crate::protocol::mysql::Flavour::Mysql {
+        return false;
+    }
+    let mut parts = server_version.split(['.', '-']);
+    let major = parts.next().and_then(|p| p.parse::<u32>().ok());
+    let minor = parts.next().and_then(|p| p.parse::<u32>().ok());
+    let patch = parts.next().and_then(|p| p.parse::<u32>().ok());
+    match (major, minor, patch) {
+        (Some(5), Some(6), _) => true,
+        (Some(5), Some(7), Some(p)) => p < 28,
+        _ => false,
     }
 }
 
@@ -1144,4 +1197,19 @@ pub(crate) fn policy_note_finding(n: &super::compat::PolicyNote) -> Finding {
             _ => "reissue the intermediate with basicConstraints CA:TRUE and keyUsage keyCertSign".to_string(),
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yassl_era;
+    use crate::protocol::mysql::Flavour;
+
+    #[test]
+    fn yassl_era_is_mysql_56_and_57_before_28() {
+        assert!(yassl_era(Flavour::Mysql, "5.6.51-log"));
+        assert!(yassl_era(Flavour::Mysql, "5.7.27"));
+        assert!(!yassl_era(Flavour::Mysql, "5.7.28"));
+        assert!(!yassl_era(Flavour::Mysql, "8.0.36"));
+        assert!(!yassl_era(Flavour::Mariadb, "5.5.5-10.3.39-MariaDB"));
+    }
 }

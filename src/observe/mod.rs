@@ -45,6 +45,11 @@ pub struct Facts {
     /// handshake speaks MongoDB without TLS).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mongo: Option<crate::protocol::mongo::MongoFacts>,
+    /// After a handshake rustls could not complete (a version or suite it
+    /// does not speak): what raw probes found the server accepts, and the
+    /// chain they read (it travels in clear up to TLS 1.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legacy_probe: Option<crate::probe::scan::ScanFacts>,
 }
 
 /// One question to an OCSP responder about a served certificate.
@@ -85,6 +90,7 @@ impl Facts {
             ocsp_queries: Vec::new(),
             crl_downloads: Vec::new(),
             mongo: None,
+            legacy_probe: None,
         }
     }
 }

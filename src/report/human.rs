@@ -259,6 +259,26 @@ pub fn render(r: &Report, p: Painter) -> String {
                 t.versions_offered.join(", ")
             );
         }
+        if let Some(scan) = &r.facts.legacy_probe {
+            let accepted: Vec<String> = scan
+                .accepted()
+                .map(|v| format!("{} ({} suites)", v.version.name(), v.ciphers.len()))
+                .collect();
+            let chain = match scan.certificates.first() {
+                Some(c) if c.chain_length > 0 => format!("; chain read from a {}", c.how),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  probes      the server accepts {}{chain}; {} probe connections (tlscheck scan for more)",
+                if accepted.is_empty() {
+                    "no version".to_string()
+                } else {
+                    accepted.join(", ")
+                },
+                scan.connections
+            );
+        }
         if t.ocsp_stapled_bytes == 0 {
             let _ = writeln!(out, "  OCSP        not stapled");
         }
@@ -563,7 +583,7 @@ fn pad(painted: &str, o: Outcome) -> String {
     format!("{painted}{}", " ".repeat(6usize.saturating_sub(plain)))
 }
 
-fn finding(out: &mut String, f: &Finding, p: Painter) {
+pub(crate) fn finding(out: &mut String, f: &Finding, p: Painter) {
     let mark = match f.severity {
         Severity::Error => p.red("✗"),
         Severity::Warning => p.yellow("!"),

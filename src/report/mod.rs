@@ -4,6 +4,7 @@
 //! fields, do not rename them.
 
 pub mod human;
+pub mod scan;
 pub mod tools;
 
 use serde::Serialize;

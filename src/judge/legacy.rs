@@ -1,0 +1,559 @@
+//! What the probes' findings mean to today's client stacks: which versions
+//! and suites each one refuses by default, whether each can connect at all,
+//! what is weak, and the fix. The rules are each stack's documented
+//! defaults; the OpenSSL and Python ones are checked against `openssl
+//! ciphers` in the tests.
+
+use serde::Serialize;
+use tls_parser::{TlsCipherAu as Au, TlsCipherEnc as Enc, TlsCipherEncMode as Mode};
+use tls_parser::{TlsCipherKx as Kx, TlsCipherMac as Mac, TlsCipherSuite};
+
+use super::findings::{finding, Finding, Severity};
+use crate::probe::hello::{group_name, ProbeVersion};
+use crate::probe::scan::ScanFacts;
+use crate::settings::Protocol;
+
+/// A client TLS stack, as shipped.
+pub struct Stack {
+    pub name: &'static str,
+    /// Who uses it.
+    pub who: &'static str,
+    /// How to make it speak TLS 1.0/1.1 again, as a stop-gap.
+    pub stopgap: &'static str,
+    /// Whether it offers this TLS ≤ 1.2 suite by default.
+    tls12_suite: fn(&TlsCipherSuite) -> bool,
+    /// TLS 1.3 groups it offers by default.
+    groups13: &'static [u16],
+}
+
+const TLS13_DEFAULT_SUITES: [u16; 3] = [0x1301, 0x1302, 0x1303];
+
+fn cert_auth(s: &TlsCipherSuite) -> bool {
+    matches!(s.au, Au::Rsa | Au::Ecdsa)
+}
+
+fn aead_or_chacha(s: &TlsCipherSuite) -> bool {
+    (s.enc == Enc::Aes && s.enc_mode == Mode::Gcm) || s.enc == Enc::Chacha20_Poly1305
+}
+
+/// OpenSSL 3's DEFAULT list: AES (not CCM) and ChaCha20 with RSA, DHE or
+/// ECDHE key exchange; no 3DES, RC4, Camellia, ARIA, DSS, anon, NULL.
+fn openssl3(s: &TlsCipherSuite) -> bool {
+    cert_auth(s)
+        && matches!(s.kx, Kx::Rsa | Kx::Dhe | Kx::Ecdhe)
+        && ((s.enc == Enc::Aes && s.enc_mode != Mode::Ccm) || s.enc == Enc::Chacha20_Poly1305)
+        && s.mac != Mac::HmacMd5
+}
+
+/// Python ≥ 3.10's `_DEFAULT_CIPHERS`: ECDHE with AES or ChaCha20, DHE
+/// with AES; no SHA-1 MAC, no CCM.
+fn python310(s: &TlsCipherSuite) -> bool {
+    openssl3(s)
+        && (s.kx == Kx::Ecdhe || (s.kx == Kx::Dhe && s.enc == Enc::Aes))
+        && s.mac != Mac::HmacSha1
+}
+
+/// Go ≥ 1.22's default suites: ECDHE with AES-GCM, ChaCha20, or AES-CBC
+/// with SHA-1.
+fn go122(s: &TlsCipherSuite) -> bool {
+    cert_auth(s)
+        && s.kx == Kx::Ecdhe
+        && (aead_or_chacha(s) || (s.enc == Enc::Aes && s.mac == Mac::HmacSha1))
+}
+
+/// Java 11.0.11+/17+: AES (GCM, CBC) and ChaCha20 with RSA, DHE or ECDHE;
+/// 3DES, RC4, DES, anon and NULL are in `jdk.tls.disabledAlgorithms`.
+fn java(s: &TlsCipherSuite) -> bool {
+    matches!(s.au, Au::Rsa | Au::Ecdsa | Au::Dss)
+        && matches!(s.kx, Kx::Rsa | Kx::Dhe | Kx::Ecdhe)
+        && ((s.enc == Enc::Aes && s.enc_mode != Mode::Ccm) || s.enc == Enc::Chacha20_Poly1305)
+        && s.mac != Mac::HmacMd5
+}
+
+/// rustls: ECDHE with AES-GCM or ChaCha20, nothing else.
+fn rustls(s: &TlsCipherSuite) -> bool {
+    cert_auth(s) && s.kx == Kx::Ecdhe && aead_or_chacha(s)
+}
+
+const OPENSSL_GROUPS: &[u16] = &[
+    0x001d, 0x0017, 0x001e, 0x0019, 0x0018, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
+];
+
+pub const STACKS: &[Stack] = &[
+    Stack {
+        name: "OpenSSL 3",
+        who: "psql/libpq, the mysql and mariadb clients, PHP, Ruby, Node.js, .NET on Linux",
+        stopgap: "an OPENSSL_CONF for the client with `MinProtocol = TLSv1` and `CipherString = DEFAULT@SECLEVEL=0` \
+                  (libpq also needs `ssl_min_protocol_version=TLSv1`; the mariadb client `--tls-version=TLSv1.1`; \
+                  MySQL 8.0.28+ clients cannot speak TLS 1.0/1.1 at all)",
+        tls12_suite: openssl3,
+        groups13: OPENSSL_GROUPS,
+    },
+    Stack {
+        name: "Python 3.10+",
+        who: "PyMongo, PyMySQL, asyncpg, aiomysql (the ssl module)",
+        stopgap: "an ssl.SSLContext with `minimum_version = ssl.TLSVersion.TLSv1` and \
+                  `set_ciphers('DEFAULT:@SECLEVEL=0')`, passed to the driver",
+        tls12_suite: python310,
+        groups13: OPENSSL_GROUPS,
+    },
+    Stack {
+        name: "Java 8u291+/11.0.11+/17+",
+        who: "pgjdbc, MySQL and MariaDB Connector/J, the MongoDB Java driver",
+        stopgap: "remove TLSv1 and TLSv1.1 from `jdk.tls.disabledAlgorithms` in the JDK's java.security",
+        tls12_suite: java,
+        groups13: OPENSSL_GROUPS,
+    },
+    Stack {
+        name: "Go 1.22+",
+        who: "pgx, lib/pq, go-sql-driver/mysql, the MongoDB Go driver",
+        stopgap: "`tls.Config{MinVersion: tls.VersionTLS10}` (and `CipherSuites` for CBC or RSA suites)",
+        tls12_suite: go122,
+        groups13: &[0x11ec, 0x001d, 0x0017, 0x0018, 0x0019],
+    },
+    Stack {
+        name: "rustls",
+        who: "sqlx, tokio-postgres-rustls, mongodb (Rust) and tlscheck's own handshake",
+        stopgap: "none: rustls never speaks TLS 1.0/1.1 or CBC suites; use a native-tls (OpenSSL) build",
+        tls12_suite: rustls,
+        groups13: &[0x11ec, 0x001d, 0x0017, 0x0018],
+    },
+];
+
+impl Stack {
+    /// Whether the stack offers `suite` at `version` by default.
+    pub fn accepts(&self, version: ProbeVersion, suite: u16) -> bool {
+        match version {
+            // Every current stack requires TLS 1.2 by default.
+            ProbeVersion::Ssl3 | ProbeVersion::Tls10 | ProbeVersion::Tls11 => false,
+            ProbeVersion::Tls13 => TLS13_DEFAULT_SUITES.contains(&suite),
+            ProbeVersion::Tls12 => {
+                TlsCipherSuite::from_id(suite).is_some_and(|s| (self.tls12_suite)(s))
+            }
+        }
+    }
+}
+
+/// The stacks that refuse `version` by default.
+pub fn refuse_version(version: ProbeVersion) -> Vec<&'static str> {
+    if version >= ProbeVersion::Tls12 {
+        Vec::new()
+    } else {
+        STACKS.iter().map(|s| s.name).collect()
+    }
+}
+
+/// The stacks that would not use `suite` at `version`.
+pub fn refuse_suite(version: ProbeVersion, suite: u16) -> Vec<&'static str> {
+    STACKS
+        .iter()
+        .filter(|s| !s.accepts(version, suite))
+        .map(|s| s.name)
+        .collect()
+}
+
+/// What is weak about a suite, in words.
+pub fn weaknesses(suite: u16) -> Vec<&'static str> {
+    let Some(s) = TlsCipherSuite::from_id(suite) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if s.enc == Enc::Null {
+        out.push("no encryption");
+    }
+    if s.au == Au::Null && s.kx != Kx::Tls13 {
+        out.push("no authentication (anonymous)");
+    }
+    if s.name.contains("EXPORT") {
+        out.push("export-grade");
+    }
+    match s.enc {
+        Enc::Rc4 => out.push("RC4"),
+        Enc::Des => out.push("DES"),
+        Enc::TripleDes => out.push("3DES (64-bit block: Sweet32)"),
+        Enc::Rc2 | Enc::Idea => out.push("obsolete cipher"),
+        _ => {}
+    }
+    if s.mac == Mac::HmacMd5 {
+        out.push("MD5");
+    }
+    if matches!(s.kx, Kx::Rsa | Kx::Dh | Kx::Ecdh | Kx::Psk | Kx::Krb5) {
+        out.push("no forward secrecy");
+    }
+    out
+}
+
+/// The IANA name of a suite, or its code point.
+pub fn suite_name(suite: u16) -> String {
+    TlsCipherSuite::from_id(suite)
+        .map(|s| s.name.to_string())
+        .unwrap_or_else(|| format!("0x{suite:04X}"))
+}
+
+/// Whether one stack could connect, and with what.
+#[derive(Debug, Clone, Serialize)]
+pub struct StackVerdict {
+    pub stack: &'static str,
+    pub who: &'static str,
+    pub connects: bool,
+    /// The version and suite it would get (its own first choice among what
+    /// the server accepts), or why it gets none.
+    pub detail: String,
+}
+
+/// For each stack: can it connect to what the scan found?
+pub fn stack_verdicts(scan: &ScanFacts) -> Vec<StackVerdict> {
+    STACKS
+        .iter()
+        .map(|stack| {
+            let mut best = None;
+            for v in scan.accepted().rev() {
+                let shared_group = v.version != ProbeVersion::Tls13
+                    || scan.groups.is_empty()
+                    || scan.groups.iter().any(|g| stack.groups13.contains(g));
+                if let Some(c) = v.ciphers.iter().find(|c| stack.accepts(v.version, **c)) {
+                    if shared_group {
+                        best = Some(format!("{} {}", v.version.name(), suite_name(*c)));
+                        break;
+                    }
+                }
+            }
+            let detail = match &best {
+                Some(b) => b.clone(),
+                None => why_not(stack, scan),
+            };
+            StackVerdict {
+                stack: stack.name,
+                who: stack.who,
+                connects: best.is_some(),
+                detail,
+            }
+        })
+        .collect()
+}
+
+fn why_not(stack: &Stack, scan: &ScanFacts) -> String {
+    let modern: Vec<_> = scan
+        .accepted()
+        .filter(|v| v.version >= ProbeVersion::Tls12)
+        .collect();
+    if modern.is_empty() {
+        let versions: Vec<&str> = scan.accepted().map(|v| v.version.name()).collect();
+        if versions.is_empty() {
+            return "the server accepted no version".into();
+        }
+        return format!(
+            "it requires TLS 1.2 or later; the server speaks only {}",
+            versions.join(", ")
+        );
+    }
+    if modern.iter().any(|v| v.version == ProbeVersion::Tls13)
+        && !scan.groups.is_empty()
+        && !scan.groups.iter().any(|g| stack.groups13.contains(g))
+    {
+        return "no TLS 1.3 key-exchange group in common".into();
+    }
+    format!(
+        "no cipher suite in common (it offers none of the {} the server accepts)",
+        {
+            let n: usize = modern.iter().map(|v| v.ciphers.len()).sum();
+            if n == 1 {
+                "one suite".to_string()
+            } else {
+                format!("{n} suites")
+            }
+        }
+    )
+}
+
+/// Where the server's TLS versions and suites are set, per protocol.
+pub fn server_fix(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Postgres => {
+            "on the server, `ssl_min_protocol_version = 'TLSv1.2'` and an `ssl_ciphers` with ECDHE and AES-GCM \
+             (the default `HIGH:MEDIUM:+3DES:!aNULL` has them), then reload; PostgreSQL before 12 cannot set a minimum: upgrade it"
+        }
+        Protocol::Mysql => {
+            "on the server, `tls_version = TLSv1.2,TLSv1.3` (MySQL 5.7.28+ and 8.0 built with OpenSSL, MariaDB 10.4.6+); \
+             MySQL 5.6 and community 5.7 before 5.7.28 use yaSSL, which stops at TLS 1.1: upgrade the server"
+        }
+        Protocol::Mongo => {
+            "on the server, `net.tls.disabledProtocols: TLS1_0,TLS1_1` and a TLS 1.2-capable OpenSSL (MongoDB 4.0+)"
+        }
+        Protocol::Tls => "in the load balancer's or proxy's TLS policy: minimum TLS 1.2, ECDHE with AES-GCM",
+    }
+}
+
+/// Findings from a scan (also used by `connect` when its handshake failed
+/// and the probes explain why).
+pub fn findings(scan: &ScanFacts, protocol: Protocol) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if scan.error.is_some() {
+        return out;
+    }
+    let accepted: Vec<ProbeVersion> = scan.accepted().map(|v| v.version).collect();
+    let legacy: Vec<&str> = accepted
+        .iter()
+        .filter(|v| **v < ProbeVersion::Tls12)
+        .map(|v| v.name())
+        .collect();
+    let verdicts = stack_verdicts(scan);
+    let stuck: Vec<&StackVerdict> = verdicts.iter().filter(|v| !v.connects).collect();
+    if accepted.is_empty() {
+        let answers: Vec<String> = scan
+            .versions
+            .iter()
+            .map(|v| format!("{}: {}", v.version.name(), v.answer))
+            .collect();
+        let all_closed = scan.versions.iter().all(|v| v.answer.starts_with("closed"));
+        out.push(finding(
+            "no-version-accepted",
+            Severity::Error,
+            "The server accepted no TLS version from SSLv3 to TLS 1.3",
+            format!("Each version's probe got: {}.", answers.join("; ")),
+            Some(if all_closed && protocol == Protocol::Tls {
+                "A server that hangs up on every hello may expect its own protocol first:                  PostgreSQL and MySQL-protocol servers upgrade to TLS inside it (--protocol postgres or mysql).                  Otherwise check the server's TLS configuration and log, and any access list in front of it."
+                    .to_string()
+            } else {
+                "Check the server's TLS configuration and log (certificate and key loaded, versions and suites enabled),                  and any access list in front of it."
+                    .to_string()
+            }),
+        ));
+    } else if accepted.iter().all(|v| *v < ProbeVersion::Tls12) {
+        let stopgaps: Vec<String> = STACKS
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.stopgap))
+            .collect();
+        out.push(finding(
+            "legacy-tls-only",
+            Severity::Error,
+            format!("The server speaks only {}", legacy.join(" and ")),
+            format!(
+                "Every current client stack refuses these versions by default: {}. \
+                 Drivers then fail with `unsupported protocol`, `tlsv1 alert protocol version`, \
+                 `No appropriate protocol` (Java) or `server selected unsupported protocol version` (Go).",
+                STACKS
+                    .iter()
+                    .map(|s| format!("{} ({})", s.name, s.who))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Some(format!(
+                "Upgrade the server's TLS: {}. As a stop-gap only, re-enable the old versions in the client: {}.",
+                server_fix(protocol),
+                stopgaps.join("; ")
+            )),
+        ));
+    } else if !stuck.is_empty() && !accepted.is_empty() {
+        let who: Vec<String> = stuck
+            .iter()
+            .map(|v| format!("{} ({}): {}", v.stack, v.who, v.detail))
+            .collect();
+        out.push(finding(
+            "no-shared-cipher",
+            Severity::Error,
+            format!(
+                "{} cannot connect: no cipher suite in common",
+                stuck.iter().map(|v| v.stack).collect::<Vec<_>>().join(", ")
+            ),
+            format!(
+                "{}. These clients fail with `handshake failure` (alert 40) or `no shared cipher` in the server's log.",
+                who.join("; ")
+            ),
+            Some(format!(
+                "Enable ECDHE with AES-GCM (and TLS 1.3) on the server: {}.",
+                server_fix(protocol)
+            )),
+        ));
+    }
+    if !legacy.is_empty() && accepted.iter().any(|v| *v >= ProbeVersion::Tls12) {
+        out.push(finding(
+            "legacy-versions-accepted",
+            Severity::Warning,
+            format!("The server still accepts {}", legacy.join(", ")),
+            "Current clients refuse these versions, so they serve only very old clients, \
+             and a downgrade-capable client could be pushed to them.",
+            Some(format!("Turn them off: {}.", server_fix(protocol))),
+        ));
+    }
+    let mut weak: Vec<String> = Vec::new();
+    for v in scan.accepted() {
+        for c in &v.ciphers {
+            let w = weaknesses(*c);
+            if !w.is_empty() {
+                weak.push(format!(
+                    "{} {} ({})",
+                    v.version.name(),
+                    suite_name(*c),
+                    w.join(", ")
+                ));
+            }
+        }
+    }
+    if !weak.is_empty() {
+        out.push(finding(
+            "weak-ciphers",
+            Severity::Warning,
+            format!("The server accepts {} weak cipher suite(s)", weak.len()),
+            weak.join("; "),
+            Some("Offer only ECDHE (or TLS 1.3) suites with AES-GCM or ChaCha20.".into()),
+        ));
+    }
+    if scan.secure_renegotiation == Some(false) {
+        out.push(finding(
+            "no-secure-renegotiation",
+            Severity::Warning,
+            "The server does not support secure renegotiation (RFC 5746)",
+            "OpenSSL 3 clients refuse such servers: `unsafe legacy renegotiation disabled`.",
+            Some(
+                "Upgrade the server's TLS library; as a stop-gap, `Options = UnsafeLegacyServerConnect` in the client's OPENSSL_CONF."
+                    .into(),
+            ),
+        ));
+    }
+    if let Some(bits) = scan.dh_bits.filter(|b| *b < 2048) {
+        out.push(finding(
+            "small-dh",
+            Severity::Warning,
+            format!("The server's DHE group is {bits} bits"),
+            "OpenSSL at security level 2 (Debian, Ubuntu, Python 3.10+) refuses it: `dh key too small`.",
+            Some("Use a 2048-bit or larger DH group on the server, or turn DHE suites off in favour of ECDHE.".into()),
+        ));
+    }
+    if !accepted.is_empty()
+        && !accepted.contains(&ProbeVersion::Tls13)
+        && accepted.contains(&ProbeVersion::Tls12)
+    {
+        out.push(finding(
+            "no-tls13",
+            Severity::Info,
+            "The server does not speak TLS 1.3",
+            "TLS 1.2 with ECDHE and AES-GCM is still sound; clients that insist on TLS 1.3 will fail.",
+            None,
+        ));
+    }
+    if let Some(own) = scan.certificates.first() {
+        for other in scan.certificates.iter().skip(1) {
+            let (Some(a), Some(b)) = (own.chain.first(), other.chain.first()) else {
+                continue;
+            };
+            if a != b {
+                let name = other
+                    .sni
+                    .as_deref()
+                    .map(|n| format!("for the name {n}"))
+                    .unwrap_or_else(|| "without SNI".into());
+                out.push(finding(
+                    "sni-certificate-differs",
+                    Severity::Info,
+                    format!("The server serves a different certificate {name}"),
+                    "It chooses its certificate by the name the client sends (an SNI router or a load balancer with several \
+                     certificates). Clients that send no SNI (connections by IP address, old drivers) get the other one.",
+                    Some("Connect by the name the certificate is issued for, so that the client sends it as SNI.".into()),
+                ));
+            }
+        }
+    }
+    if !scan.incomplete.is_empty() {
+        out.push(finding(
+            "scan-incomplete",
+            Severity::Warning,
+            "Some probes got no clear answer; the lists may be incomplete",
+            scan.incomplete.join("; "),
+            Some("Run again with a longer --timeout or a lower --concurrency.".into()),
+        ));
+    }
+    out
+}
+
+/// The TLS 1.3 groups, named.
+pub fn group_names(groups: &[u16]) -> Vec<String> {
+    groups.iter().map(|g| group_name(*g)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::process::Command;
+
+    /// The IDs `openssl ciphers -V LIST` expands to, TLS ≤ 1.2 only.
+    fn openssl_ids(list: &str) -> Option<BTreeSet<u16>> {
+        let out = Command::new("openssl")
+            .args(["ciphers", "-V", list])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let ids = text
+            .lines()
+            .filter_map(|l| {
+                let hex = l.split_whitespace().next()?;
+                let (a, b) = hex.split_once(',')?;
+                let id = (u16::from_str_radix(a.trim_start_matches("0x"), 16).ok()? << 8)
+                    | u16::from_str_radix(b.trim_start_matches("0x"), 16).ok()?;
+                Some(id)
+            })
+            .filter(|id| !(0x1301..=0x13ff).contains(id))
+            .collect();
+        Some(ids)
+    }
+
+    fn ours(rule: fn(&TlsCipherSuite) -> bool, against: &BTreeSet<u16>) -> BTreeSet<u16> {
+        against
+            .iter()
+            .copied()
+            .filter(|id| TlsCipherSuite::from_id(*id).is_some_and(rule))
+            .collect()
+    }
+
+    /// Our OpenSSL and Python rules select exactly what OpenSSL's own
+    /// cipher strings do, among certificate-authenticated suites.
+    #[test]
+    fn openssl_and_python_rules_match_openssl_ciphers() {
+        let Some(everything) = openssl_ids("ALL:COMPLEMENTOFALL:@SECLEVEL=0") else {
+            eprintln!("skipped: openssl not found");
+            return;
+        };
+        let cert_suites: BTreeSet<u16> = everything
+            .iter()
+            .copied()
+            .filter(|id| TlsCipherSuite::from_id(*id).is_some_and(cert_auth))
+            .collect();
+        let default: BTreeSet<u16> = openssl_ids("DEFAULT")
+            .unwrap()
+            .intersection(&cert_suites)
+            .copied()
+            .collect();
+        assert_eq!(ours(openssl3, &cert_suites), default);
+        let python: BTreeSet<u16> = openssl_ids(
+            "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM",
+        )
+        .unwrap()
+        .intersection(&cert_suites)
+        .copied()
+        .collect();
+        assert_eq!(ours(python310, &cert_suites), python);
+    }
+
+    #[test]
+    fn weak_suites_are_named() {
+        assert!(weaknesses(0x000a).contains(&"3DES (64-bit block: Sweet32)"));
+        assert!(weaknesses(0x000a).contains(&"no forward secrecy"));
+        assert!(weaknesses(0x0004).contains(&"RC4"));
+        assert!(weaknesses(0x0018).contains(&"no authentication (anonymous)"));
+        assert!(weaknesses(0xc02f).is_empty());
+        assert!(weaknesses(0x1301).is_empty());
+    }
+
+    #[test]
+    fn rustls_takes_only_ecdhe_aead() {
+        let r = &STACKS[4];
+        assert!(r.accepts(ProbeVersion::Tls12, 0xc02f));
+        assert!(r.accepts(ProbeVersion::Tls12, 0xcca8));
+        assert!(!r.accepts(ProbeVersion::Tls12, 0x009c), "RSA key exchange");
+        assert!(!r.accepts(ProbeVersion::Tls12, 0xc013), "CBC");
+        assert!(!r.accepts(ProbeVersion::Tls10, 0xc02f));
+        assert!(r.accepts(ProbeVersion::Tls13, 0x1303));
+        assert!(!r.accepts(ProbeVersion::Tls13, 0x1304));
+    }
+}

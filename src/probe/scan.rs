@@ -1,0 +1,589 @@
+//! Enumeration by many probes: the versions a server accepts, per version
+//! the cipher suites (by offering a list, removing the suite the server
+//! picks, and offering the rest again until it refuses), whether it imposes
+//! its own order, the TLS 1.3 groups (from HelloRetryRequests), and the
+//! certificate it serves for its name, without SNI, and for another name.
+//!
+//! Probes run in parallel up to the prober's bound; each enumeration chain
+//! is sequential, so the suite list is split into chunks that run side by
+//! side.
+
+use std::future::Future;
+use std::time::Instant;
+
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+
+use super::hello::{ProbeVersion, GROUPS_TLS12, GROUPS_TLS13};
+use super::{Answer, ProbeError, Prober, ReadUntil};
+
+/// How much to find out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// `tlscheck scan`: everything.
+    Full,
+    /// `tlscheck connect` after a failed handshake: versions, suites, groups
+    /// and the certificate for the name; no order or other names.
+    Explain,
+}
+
+/// What the probes found. Facts only: `judge::legacy` decides what they mean.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanFacts {
+    /// One entry per [`ProbeVersion`], in order (empty when `error` is set).
+    pub versions: Vec<VersionScan>,
+    /// TLS 1.3 key-exchange groups the server accepts.
+    #[serde(serialize_with = "named_groups")]
+    pub groups: Vec<u16>,
+    pub certificates: Vec<ServedCertificate>,
+    /// Whether the server answered renegotiation_info (TLS ≤ 1.2).
+    pub secure_renegotiation: Option<bool>,
+    /// The size of the DHE prime the server sends, in bits.
+    pub dh_bits: Option<u32>,
+    /// TCP connections made.
+    pub connections: usize,
+    pub elapsed_ms: f64,
+    /// Why the scan could not run (the first probe reached no TLS).
+    pub error: Option<String>,
+    /// Probes that ended without a clear answer (a timeout mid-scan):
+    /// what they were for, and what happened. Lists may be incomplete.
+    pub incomplete: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionScan {
+    pub version: ProbeVersion,
+    pub accepted: bool,
+    /// The answer to the version probe, in words.
+    pub answer: String,
+    /// Accepted suites: in the server's order when `server_order` is true,
+    /// else in the order found.
+    #[serde(serialize_with = "named_suites")]
+    pub ciphers: Vec<u16>,
+    /// `None`: not determined (fewer than two suites, or not asked).
+    pub server_order: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServedCertificate {
+    /// The SNI sent (`None`: none).
+    pub sni: Option<String>,
+    /// The chain, leaf first, DER (empty when the server sent none).
+    #[serde(skip)]
+    pub chain: Vec<Vec<u8>>,
+    pub chain_length: usize,
+    /// How it was read: `TLSv1.2 probe`, `rustls`, or why there is none.
+    pub how: String,
+}
+
+impl ScanFacts {
+    pub fn version(&self, v: ProbeVersion) -> Option<&VersionScan> {
+        self.versions.iter().find(|s| s.version == v)
+    }
+
+    pub fn accepted(&self) -> impl DoubleEndedIterator<Item = &VersionScan> {
+        self.versions.iter().filter(|v| v.accepted)
+    }
+
+    /// The certificate served for the plan's own name (the first fetched).
+    pub fn chain_for_name(&self) -> Option<&ServedCertificate> {
+        self.certificates.first().filter(|c| !c.chain.is_empty())
+    }
+}
+
+/// Suites as `{"id": "0xC02F", "name": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}`.
+fn named_suites<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(ids.len()))?;
+    for id in ids {
+        let name = tls_parser::TlsCipherSuite::from_id(*id)
+            .map(|c| c.name.to_string())
+            .unwrap_or_else(|| format!("0x{id:04X}"));
+        seq.serialize_element(&Named {
+            id: format!("0x{id:04X}"),
+            name,
+        })?;
+    }
+    seq.end()
+}
+
+fn named_groups<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(ids.len()))?;
+    for id in ids {
+        seq.serialize_element(&Named {
+            id: format!("0x{id:04X}"),
+            name: super::hello::group_name(*id),
+        })?;
+    }
+    seq.end()
+}
+
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
+}
+
+/// A name no certificate is issued for, to see a server's default certificate.
+pub const OTHER_NAME: &str = "tlscheck-probe.invalid";
+
+/// Suites offered when probing `v`: every suite IANA lists that can be used
+/// at that version, those rustls lacks included.
+pub fn suites_for(v: ProbeVersion) -> Vec<u16> {
+    let mut all: Vec<u16> = tls_parser::CIPHERS
+        .keys()
+        .copied()
+        .filter(|&id| {
+            let tls13 = (0x1301..=0x13ff).contains(&id);
+            // The SCSVs are signals, not suites.
+            id != 0x00ff && id != 0x5600 && id != 0x0000 && (tls13 == (v == ProbeVersion::Tls13))
+        })
+        .collect();
+    all.sort_unstable();
+    all
+}
+
+fn groups_for(v: ProbeVersion) -> &'static [u16] {
+    if v == ProbeVersion::Tls13 {
+        GROUPS_TLS13
+    } else {
+        GROUPS_TLS12
+    }
+}
+
+/// Suites whose server proves itself with a certificate.
+fn certificate_suites(v: ProbeVersion) -> Vec<u16> {
+    use tls_parser::TlsCipherAu as Au;
+    suites_for(v)
+        .into_iter()
+        .filter(|id| {
+            tls_parser::TlsCipherSuite::from_id(*id)
+                .is_some_and(|s| matches!(s.au, Au::Rsa | Au::Ecdsa | Au::Dss | Au::Tls13))
+        })
+        .collect()
+}
+
+/// Run futures side by side (each still bounded by the prober's limit).
+async fn all<T, F>(futures: Vec<F>) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for (i, f) in futures.into_iter().enumerate() {
+        set.spawn(async move { (i, f.await) });
+    }
+    let mut out: Vec<(usize, T)> = Vec::new();
+    while let Some(done) = set.join_next().await {
+        if let Ok(x) = done {
+            out.push(x);
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, x)| x).collect()
+}
+
+/// Scan the endpoint behind `prober`.
+pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
+    let started = Instant::now();
+    let mut facts = ScanFacts::default();
+    let sni = prober.plan().sni_sent();
+    if let Some(first_pick) = versions(prober, sni.as_deref(), &mut facts).await {
+        let best_legacy = first_pick
+            .iter()
+            .map(|(v, _)| *v)
+            .filter(|v| *v < ProbeVersion::Tls13)
+            .max();
+        suites_groups_certificates(prober, &sni, depth, &first_pick, best_legacy, &mut facts).await;
+        order_and_dh(prober, &sni, depth, best_legacy, &mut facts).await;
+    }
+    facts.connections = prober.connections();
+    facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    facts
+}
+
+/// Step 1, which versions: one probe each, all at once. The suite each
+/// accepted version picked first, or `None` (and `facts.error`) when no
+/// probe reached TLS.
+async fn versions(
+    prober: &Prober,
+    sni: Option<&str>,
+    facts: &mut ScanFacts,
+) -> Option<Vec<(ProbeVersion, u16)>> {
+    let firsts = all(ProbeVersion::ALL
+        .into_iter()
+        .map(|v| {
+            let p = prober.clone();
+            let sni = sni.map(str::to_string);
+            async move {
+                let suites = suites_for(v);
+                p.probe(
+                    v,
+                    &suites,
+                    groups_for(v),
+                    sni.as_deref(),
+                    ReadUntil::ServerHello,
+                )
+                .await
+            }
+        })
+        .collect())
+    .await;
+    if firsts.iter().all(|a| a.is_err()) {
+        if let Some(Err(e)) = firsts.into_iter().next() {
+            facts.error = Some(e.to_string());
+        }
+        return None;
+    }
+    // Not TLS at all (a wrong port or protocol): as unreachable as no answer.
+    if let Some(Ok(Answer::NotTls(found))) = firsts.first() {
+        if firsts.iter().all(|a| matches!(a, Ok(Answer::NotTls(_)))) {
+            facts.error = Some(format!(
+                "the server does not speak TLS here: it sent {}",
+                found.looks_like
+            ));
+            return None;
+        }
+    }
+    let mut first_pick = Vec::new();
+    for (v, answer) in ProbeVersion::ALL.into_iter().zip(&firsts) {
+        let (accepted, text) = match answer {
+            Ok(Answer::Hello(f)) => (
+                f.version == v.wire() && suites_for(v).contains(&f.cipher),
+                Answer::Hello(f.clone()).describe(),
+            ),
+            Ok(other) => (false, other.describe()),
+            Err(e) => (false, format!("no answer: {e}")),
+        };
+        if let Ok(Answer::Hello(f)) = answer {
+            if accepted {
+                first_pick.push((v, f.cipher));
+                if v < ProbeVersion::Tls13 {
+                    facts.secure_renegotiation = Some(f.secure_renegotiation);
+                }
+            }
+        }
+        if matches!(answer, Ok(Answer::Timeout | Answer::Malformed(_))) {
+            facts.incomplete.push(format!("{} probe: {text}", v.name()));
+        }
+        facts.versions.push(VersionScan {
+            version: v,
+            accepted,
+            answer: text,
+            ciphers: Vec::new(),
+            server_order: None,
+        });
+    }
+    Some(first_pick)
+}
+
+/// Step 2: suites per accepted version (the list in chunks side by side),
+/// TLS 1.3 groups, and certificates per name, all at once.
+async fn suites_groups_certificates(
+    prober: &Prober,
+    sni: &Option<String>,
+    depth: Depth,
+    first_pick: &[(ProbeVersion, u16)],
+    best_legacy: Option<ProbeVersion>,
+    facts: &mut ScanFacts,
+) {
+    const CHUNKS: usize = 4;
+    let mut jobs: Vec<JobFuture> = Vec::new();
+    for &(v, first) in first_pick {
+        let pool: Vec<u16> = suites_for(v).into_iter().filter(|s| *s != first).collect();
+        let size = pool.len().div_ceil(CHUNKS).max(1);
+        for chunk in pool.chunks(size) {
+            let p = prober.clone();
+            let sni = sni.clone();
+            let chunk = chunk.to_vec();
+            jobs.push(Box::pin(async move {
+                Job::Suites(v, enumerate_suites(&p, v, chunk, sni.as_deref()).await)
+            }));
+        }
+    }
+    let tls13 = first_pick.iter().any(|(v, _)| *v == ProbeVersion::Tls13);
+    // Groups even when explaining a failure: a TLS 1.3 server with no
+    // group in common fails rustls as surely as a missing version.
+    if tls13 {
+        let p = prober.clone();
+        let sni = sni.clone();
+        jobs.push(Box::pin(async move {
+            Job::Groups(enumerate_groups(&p, sni.as_deref()).await)
+        }));
+    }
+    let mut names: Vec<Option<String>> = vec![sni.clone()];
+    if depth == Depth::Full {
+        if sni.is_some() {
+            names.push(None);
+        }
+        names.push(Some(OTHER_NAME.to_string()));
+    }
+    for name in names {
+        let p = prober.clone();
+        jobs.push(Box::pin(async move {
+            Job::Certificate(fetch_certificate(&p, best_legacy, tls13, name).await)
+        }));
+    }
+    for job in all(jobs).await {
+        match job {
+            Job::Suites(v, Ok((found, notes))) => {
+                if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
+                    scan.ciphers.extend(found);
+                }
+                facts.incomplete.extend(notes);
+            }
+            Job::Groups(Ok((found, notes))) => {
+                facts.groups = found;
+                facts.incomplete.extend(notes);
+            }
+            Job::Suites(v, Err(e)) => facts.incomplete.push(format!("{} suites: {e}", v.name())),
+            Job::Groups(Err(e)) => facts.incomplete.push(format!("TLS 1.3 groups: {e}")),
+            Job::Certificate(c) => facts.certificates.push(c),
+            Job::Order(..) | Job::Dh(_) => {}
+        }
+    }
+    for &(v, first) in first_pick {
+        if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
+            scan.ciphers.insert(0, first);
+        }
+    }
+}
+
+/// Step 3: whose order, per version (a full scan only); and the size of
+/// the DHE prime, from a probe that offers only the DHE suites accepted.
+async fn order_and_dh(
+    prober: &Prober,
+    sni: &Option<String>,
+    depth: Depth,
+    best_legacy: Option<ProbeVersion>,
+    facts: &mut ScanFacts,
+) {
+    let mut jobs: Vec<JobFuture> = Vec::new();
+    if depth == Depth::Full {
+        for scan in facts.versions.iter().filter(|s| s.ciphers.len() >= 2) {
+            let p = prober.clone();
+            let sni = sni.clone();
+            let (v, ciphers) = (scan.version, scan.ciphers.clone());
+            jobs.push(Box::pin(async move {
+                Job::Order(v, server_order(&p, v, ciphers, sni.as_deref()).await)
+            }));
+        }
+    }
+    if let Some(v) = best_legacy {
+        let dhe: Vec<u16> = facts
+            .version(v)
+            .map(|s| s.ciphers.iter().copied().filter(|c| is_dhe(*c)).collect())
+            .unwrap_or_default();
+        if !dhe.is_empty() {
+            let p = prober.clone();
+            let sni = sni.clone();
+            jobs.push(Box::pin(async move {
+                let a = p
+                    .probe(v, &dhe, GROUPS_TLS12, sni.as_deref(), ReadUntil::HelloDone)
+                    .await;
+                Job::Dh(match a {
+                    Ok(Answer::Hello(f)) => f.dh_bits,
+                    _ => None,
+                })
+            }));
+        }
+    }
+    for job in all(jobs).await {
+        match job {
+            Job::Order(v, Ok((order, ciphers))) => {
+                if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
+                    scan.server_order = order;
+                    if order == Some(true) {
+                        scan.ciphers = ciphers;
+                    }
+                }
+            }
+            Job::Order(v, Err(e)) => facts.incomplete.push(format!("{} order: {e}", v.name())),
+            Job::Dh(bits) => facts.dh_bits = bits,
+            _ => {}
+        }
+    }
+}
+
+type Found = Result<(Vec<u16>, Vec<String>), ProbeError>;
+
+enum Job {
+    Suites(ProbeVersion, Found),
+    Groups(Found),
+    Certificate(ServedCertificate),
+    Order(ProbeVersion, Result<(Option<bool>, Vec<u16>), ProbeError>),
+    Dh(Option<u32>),
+}
+
+type JobFuture = std::pin::Pin<Box<dyn Future<Output = Job> + Send>>;
+
+fn is_dhe(id: u16) -> bool {
+    tls_parser::TlsCipherSuite::from_id(id).is_some_and(|s| s.kx == tls_parser::TlsCipherKx::Dhe)
+}
+
+/// Offer `pool`, remove the suite the server picks, repeat until it
+/// refuses. The suites in the order picked, and notes on unclear answers.
+async fn enumerate_suites(
+    p: &Prober,
+    v: ProbeVersion,
+    mut pool: Vec<u16>,
+    sni: Option<&str>,
+) -> Found {
+    let mut found = Vec::new();
+    let mut notes = Vec::new();
+    while !pool.is_empty() {
+        let answer = p
+            .probe(v, &pool, groups_for(v), sni, ReadUntil::ServerHello)
+            .await?;
+        match answer {
+            Answer::Hello(f) if f.version == v.wire() && pool.contains(&f.cipher) => {
+                found.push(f.cipher);
+                pool.retain(|c| *c != f.cipher);
+            }
+            Answer::Hello(f) if f.version != v.wire() => break,
+            Answer::Alert { .. } | Answer::Closed => break,
+            other => {
+                notes.push(format!("{} suites: {}", v.name(), other.describe()));
+                break;
+            }
+        }
+    }
+    Ok((found, notes))
+}
+
+/// TLS 1.3 groups: offer them with an empty key_share; the server's
+/// HelloRetryRequest names its pick. Remove it and ask again.
+async fn enumerate_groups(p: &Prober, sni: Option<&str>) -> Found {
+    let suites = suites_for(ProbeVersion::Tls13);
+    let mut pool: Vec<u16> = GROUPS_TLS13.to_vec();
+    let mut found = Vec::new();
+    let mut notes = Vec::new();
+    while !pool.is_empty() {
+        let answer = p
+            .probe(
+                ProbeVersion::Tls13,
+                &suites,
+                &pool,
+                sni,
+                ReadUntil::ServerHello,
+            )
+            .await?;
+        match answer {
+            Answer::Hello(f) => match f.group {
+                Some(g) if pool.contains(&g) => {
+                    found.push(g);
+                    pool.retain(|x| *x != g);
+                }
+                _ => break,
+            },
+            Answer::Alert { .. } | Answer::Closed => break,
+            other => {
+                notes.push(format!("TLS 1.3 groups: {}", other.describe()));
+                break;
+            }
+        }
+    }
+    Ok((found, notes))
+}
+
+/// Whether the server picks by its own order: offer the accepted suites
+/// forwards and backwards. If it picks the same one both times, it does;
+/// its order is then found by picking and removing.
+async fn server_order(
+    p: &Prober,
+    v: ProbeVersion,
+    accepted: Vec<u16>,
+    sni: Option<&str>,
+) -> Result<(Option<bool>, Vec<u16>), ProbeError> {
+    let pick = |a: &Answer| match a {
+        Answer::Hello(f) if f.version == v.wire() => Some(f.cipher),
+        _ => None,
+    };
+    let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
+    let groups = groups_for(v);
+    let (forwards, backwards) = tokio::join!(
+        p.probe(v, &accepted, groups, sni, ReadUntil::ServerHello),
+        p.probe(v, &reversed, groups, sni, ReadUntil::ServerHello),
+    );
+    let (Some(a), Some(b)) = (pick(&forwards?), pick(&backwards?)) else {
+        return Ok((None, accepted));
+    };
+    if a != b {
+        return Ok((Some(false), accepted));
+    }
+    let rest: Vec<u16> = accepted.iter().copied().filter(|c| *c != a).collect();
+    let (mut order, _) = enumerate_suites(p, v, rest, sni).await?;
+    order.insert(0, a);
+    // Anything the ordered pass missed (an unclear answer) goes last.
+    for c in &accepted {
+        if !order.contains(c) {
+            order.push(*c);
+        }
+    }
+    Ok((Some(true), order))
+}
+
+/// The chain served for `sni`: from a raw TLS ≤ 1.2 probe, where it travels
+/// in clear, else from a rustls handshake (TLS 1.3).
+async fn fetch_certificate(
+    p: &Prober,
+    legacy: Option<ProbeVersion>,
+    tls13: bool,
+    sni: Option<String>,
+) -> ServedCertificate {
+    let (chain, how) = if let Some(v) = legacy {
+        let suites = certificate_suites(v);
+        match p
+            .probe(
+                v,
+                &suites,
+                GROUPS_TLS12,
+                sni.as_deref(),
+                ReadUntil::HelloDone,
+            )
+            .await
+        {
+            Ok(Answer::Hello(f)) => (f.certificates, format!("{} probe", v.name())),
+            Ok(other) => (Vec::new(), other.describe()),
+            Err(e) => (Vec::new(), e.to_string()),
+        }
+    } else if tls13 {
+        match p.rustls_handshake(sni.as_deref()).await {
+            Ok(chain) => (chain, "rustls (TLSv1.3)".to_string()),
+            Err(e) => (Vec::new(), e.to_string()),
+        }
+    } else {
+        (Vec::new(), "no version accepted".to_string())
+    };
+    ServedCertificate {
+        sni,
+        chain_length: chain.len(),
+        chain,
+        how,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_lists_split_by_version() {
+        let tls12 = suites_for(ProbeVersion::Tls12);
+        assert!(tls12.contains(&0xc02f));
+        assert!(
+            tls12.contains(&0x000a),
+            "3DES is offered: old servers have it"
+        );
+        assert!(!tls12.contains(&0x1301));
+        assert!(!tls12.contains(&0x00ff));
+        assert!(tls12.len() > 300, "{}", tls12.len());
+        let tls13 = suites_for(ProbeVersion::Tls13);
+        assert!(tls13.contains(&0x1301) && tls13.contains(&0x1305));
+        assert!(tls13.iter().all(|s| (0x1301..=0x13ff).contains(s)));
+        let certs = certificate_suites(ProbeVersion::Tls12);
+        assert!(
+            certs.contains(&0xc02f) && !certs.contains(&0x0018),
+            "no anonymous DH"
+        );
+    }
+}
