@@ -306,8 +306,8 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
 /// The peer itself, asked with `openssl s_client` one suite and one group
 /// per connection, accepts exactly `want` (s_client's version flag → IDs)
 /// and `groups`. When this fails the harness, not the scan, is wrong.
-fn assert_peer(port: u16, starttls: Option<&str>, want: &[(&str, &[&str])], groups: &[&str]) {
-    let got = legacy::s_client_accepts(port, starttls);
+fn assert_peer(addr: &str, starttls: Option<&str>, want: &[(&str, &[&str])], groups: &[&str]) {
+    let got = legacy::s_client_accepts(addr, starttls);
     let want = Accepts {
         ciphers: want
             .iter()
@@ -372,7 +372,7 @@ fn s_server_tls10_tls11_only_with_three_legacy_suites() {
         .cipher(LEGACY_CIPHERS)
         .start();
     assert_peer(
-        server.port,
+        &server.addr(),
         None,
         &[("-tls1", &LEGACY_IDS), ("-tls1_1", &LEGACY_IDS)],
         &[],
@@ -404,7 +404,7 @@ fn s_server_tls12_only_in_the_servers_order() {
         .cipher(TLS12_CIPHERS)
         .server_pref()
         .start();
-    assert_peer(server.port, None, &[("-tls1_2", &TLS12_IDS)], &[]);
+    assert_peer(&server.addr(), None, &[("-tls1_2", &TLS12_IDS)], &[]);
     let target = format!("tls://{}", server.addr());
     let s = scan(&target, &[], &server.command);
     assert_eq!(s.json["target"]["protocol"], "tls", "{}", s.context());
@@ -431,7 +431,7 @@ fn s_server_tls13_only_with_two_suites_and_two_groups() {
         .groups(TLS13_GROUPS)
         .start();
     assert_peer(
-        server.port,
+        &server.addr(),
         None,
         &[("-tls1_3", &TLS13_IDS)],
         &TLS13_GROUP_IDS,
@@ -457,6 +457,29 @@ fn s_server_tls13_only_with_two_suites_and_two_groups() {
         .find(|g| g["id"] == "0x001D")
         .unwrap();
     assert_eq!(x25519["name"], "x25519", "{}", s.context());
+    assert_eq!(s.code, 0, "{}", s.context());
+}
+
+/// The same over IPv6 loopback: the target's `[::1]:port` form.
+#[test]
+fn s_server_on_ipv6_loopback() {
+    let p = pki();
+    let server = SServerOptions::new(&p.localhost)
+        .protocols(&["-tls1_2"])
+        .cipher(TLS12_CIPHERS)
+        .server_pref()
+        .ipv6()
+        .start();
+    assert_peer(&server.addr(), None, &[("-tls1_2", &TLS12_IDS)], &[]);
+    let s = scan(
+        &format!("tls://{}", server.addr()),
+        &["--concurrency", "2"],
+        &server.command,
+    );
+    assert_eq!(s.json["target"]["host"], "::1", "{}", s.context());
+    assert_eq!(s.json["target"]["port"], server.port, "{}", s.context());
+    s.assert_accepted(&["TLSv1.2"]);
+    s.assert_server_order("TLSv1.2", &TLS12_IDS);
     assert_eq!(s.code, 0, "{}", s.context());
 }
 
@@ -493,7 +516,7 @@ fn s_server_defaults_and_one_certificate_for_every_name() {
     let p = pki();
     let server = SServerOptions::new(&p.localhost).start();
     assert_peer(
-        server.port,
+        &server.addr(),
         None,
         &[("-tls1_2", &tls12), ("-tls1_3", &DEFAULT_TLS13_IDS)],
         &DEFAULT_GROUP_IDS,
@@ -590,7 +613,7 @@ fn postgres_tls10_tls11_only() {
         "PostgreSQL, ssl_min_protocol_version TLSv1, ssl_max_protocol_version TLSv1.1, ssl_ciphers {LEGACY_CIPHERS}"
     );
     assert_peer(
-        pg.port,
+        &pg.addr(),
         Some("postgres"),
         &[("-tls1", &LEGACY_IDS), ("-tls1_1", &LEGACY_IDS)],
         &[],
@@ -612,7 +635,7 @@ fn postgres_tls12_only_with_restricted_ciphers() {
     let p = pki();
     let pg = legacy::postgres(&p.localhost, "TLSv1.2", "TLSv1.2", Some(PG12_CIPHERS));
     let config = format!("PostgreSQL, TLSv1.2 only, ssl_ciphers {PG12_CIPHERS}");
-    assert_peer(pg.port, Some("postgres"), &[("-tls1_2", &PG12_IDS)], &[]);
+    assert_peer(&pg.addr(), Some("postgres"), &[("-tls1_2", &PG12_IDS)], &[]);
     let target = format!("postgresql://{}/?sslmode=require", pg.addr());
     let s = scan(&target, &[], &config);
     assert_eq!(s.json["target"]["protocol"], "postgres", "{}", s.context());
@@ -656,7 +679,7 @@ fn postgres_tls13_has_only_its_ecdh_curve() {
     let pg = legacy::postgres(&p.localhost, "TLSv1.3", "TLSv1.3", None);
     let config = "PostgreSQL, TLSv1.3 only, ssl_ecdh_curve default (prime256v1)";
     assert_peer(
-        pg.port,
+        &pg.addr(),
         Some("postgres"),
         &[("-tls1_3", &DEFAULT_TLS13_IDS)],
         &["0x0017"],
@@ -708,7 +731,7 @@ fn mariadb_tls11_only() {
     let p = pki();
     let db = legacy::mariadb(&p.localhost, "TLSv1.1", Some(MARIA_CIPHERS));
     let config = format!("MariaDB, --tls-version=TLSv1.1 --ssl-cipher={MARIA_CIPHERS}");
-    assert_peer(db.port, Some("mysql"), &[("-tls1_1", &MARIA_IDS)], &[]);
+    assert_peer(&db.addr(), Some("mysql"), &[("-tls1_1", &MARIA_IDS)], &[]);
     let s = scan(&format!("mysql://{}", db.addr()), &[], &config);
     assert_eq!(s.json["target"]["protocol"], "mysql", "{}", s.context());
     s.assert_accepted(&["TLSv1.1"]);

@@ -47,6 +47,8 @@ pub struct SServerOptions {
     /// `-servername NAME -cert2 -key2`: a different certificate (and key)
     /// for clients that send this SNI name.
     pub sni_cert: Option<(String, Issued)>,
+    /// The loopback address to listen on: `127.0.0.1` or `::1`.
+    pub host: String,
 }
 
 impl SServerOptions {
@@ -62,6 +64,7 @@ impl SServerOptions {
             groups: None,
             server_pref: false,
             sni_cert: None,
+            host: "127.0.0.1".to_string(),
         }
     }
 
@@ -97,15 +100,21 @@ impl SServerOptions {
         self
     }
 
+    /// Listen on `::1` instead of `127.0.0.1`.
+    pub fn ipv6(mut self) -> SServerOptions {
+        self.host = "::1".to_string();
+        self
+    }
+
     pub fn start(self) -> SServer {
         SServer::start(self)
     }
 }
 
-/// A running `openssl s_server` on 127.0.0.1; killed on drop.
+/// A running `openssl s_server` on loopback; killed on drop.
 pub struct SServer {
     pub port: u16,
-    /// Always `127.0.0.1`.
+    /// `127.0.0.1` or `::1`.
     pub host: String,
     /// The whole s_server command line, for assertion messages.
     pub command: String,
@@ -115,11 +124,20 @@ pub struct SServer {
     _dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
+fn free_port(host: &str) -> u16 {
+    TcpListener::bind((host, 0))
         .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
+        .unwrap_or_else(|e| panic!("bind {host} port 0: {e}"))
         .port()
+}
+
+/// `host:port`, with brackets for IPv6.
+fn join(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 impl SServer {
@@ -171,8 +189,8 @@ impl SServer {
 
         let mut last_failure = String::new();
         for attempt in 1..=START_ATTEMPTS {
-            let port = free_port();
-            let accept = format!("127.0.0.1:{port}");
+            let port = free_port(&opts.host);
+            let accept = join(&opts.host, port);
             let log = fs::File::create(&log_path)
                 .unwrap_or_else(|e| panic!("create {}: {e}", log_path.display()));
             let command = format!("openssl s_server -accept {accept} {}", args.join(" "));
@@ -187,11 +205,11 @@ impl SServer {
                 .stderr(log)
                 .spawn()
                 .unwrap_or_else(|e| panic!("openssl is needed (apt-get install -y openssl): {e}"));
-            match wait_ready(&mut child, port) {
+            match wait_ready(&mut child, &opts.host, port) {
                 Ok(()) => {
                     return SServer {
                         port,
-                        host: "127.0.0.1".to_string(),
+                        host: opts.host.clone(),
                         command,
                         child,
                         log_path,
@@ -221,21 +239,21 @@ impl SServer {
             .unwrap_or_default()
     }
 
-    /// `127.0.0.1:port`.
+    /// `127.0.0.1:port` or `[::1]:port`.
     pub fn addr(&self) -> String {
-        format!("{}:{}", self.host, self.port)
+        join(&self.host, self.port)
     }
 }
 
 /// Poll `port` until it accepts, or s_server exits, or time runs out.
 /// (The probing connection is one s_server serves and forgets.)
-fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
+fn wait_ready(child: &mut Child, host: &str, port: u16) -> Result<(), String> {
     let deadline = Instant::now() + READY_WITHIN;
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("s_server exited ({status})"));
         }
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if TcpStream::connect((host, port)).is_ok() {
             return Ok(());
         }
         if Instant::now() > deadline {
@@ -362,11 +380,11 @@ pub struct Accepts {
 
 /// Ask `openssl s_client` (the system's OpenSSL, security level 0 on the
 /// client side) which versions, suites and TLS 1.3 groups the peer at
-/// 127.0.0.1:`port` accepts: one connection per suite of `openssl ciphers
+/// `addr` (`127.0.0.1:port`, `[::1]:port`) accepts: one connection per suite of `openssl ciphers
 /// 'ALL:COMPLEMENTOFALL:@SECLEVEL=0'` per version, per TLS 1.3 suite, and
 /// per group. `starttls` is s_client's `-starttls` (`postgres`, `mysql`).
 /// SSLv3 is not asked: this OpenSSL has none.
-pub fn s_client_accepts(port: u16, starttls: Option<&str>) -> Accepts {
+pub fn s_client_accepts(addr: &str, starttls: Option<&str>) -> Accepts {
     let mut ciphers = Vec::new();
     for flag in ["-tls1", "-tls1_1", "-tls1_2"] {
         let names = Command::new("openssl")
@@ -381,7 +399,7 @@ pub fn s_client_accepts(port: u16, starttls: Option<&str>) -> Accepts {
             .collect();
         let took = probe_all(&all, |name| {
             s_client_ok(
-                port,
+                addr,
                 starttls,
                 &[flag, "-cipher", &format!("{name}:@SECLEVEL=0")],
                 name,
@@ -397,13 +415,13 @@ pub fn s_client_accepts(port: u16, starttls: Option<&str>) -> Accepts {
             .collect()
     };
     let took = probe_all(&named(&TLS13_SUITES), |name| {
-        s_client_ok(port, starttls, &["-tls1_3", "-ciphersuites", name], name)
+        s_client_ok(addr, starttls, &["-tls1_3", "-ciphersuites", name], name)
     });
     let mut groups = std::collections::BTreeSet::new();
     if !took.is_empty() {
         ciphers.push(("-tls1_3".to_string(), took));
         groups = probe_all(&named(&GROUPS), |name| {
-            s_client_ok(port, starttls, &["-tls1_3", "-groups", name], "TLS_")
+            s_client_ok(addr, starttls, &["-tls1_3", "-groups", name], "TLS_")
         });
     }
     Accepts { ciphers, groups }
@@ -436,9 +454,9 @@ fn probe_all(
 
 /// One `openssl s_client` handshake: whether it finished with a cipher
 /// whose name starts with `cipher_prefix`.
-fn s_client_ok(port: u16, starttls: Option<&str>, args: &[&str], cipher_prefix: &str) -> bool {
+fn s_client_ok(addr: &str, starttls: Option<&str>, args: &[&str], cipher_prefix: &str) -> bool {
     let mut cmd = Command::new("openssl");
-    cmd.args(["s_client", "-connect", &format!("127.0.0.1:{port}")]);
+    cmd.args(["s_client", "-connect", addr]);
     if let Some(proto) = starttls {
         cmd.args(["-starttls", proto]);
     }
