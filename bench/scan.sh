@@ -327,6 +327,31 @@ for server in postgres mariadb; do
   printf '%s\n' "$out" | grep -v '^medians '
   read -r t_ms s_ms l_ms < <(printf '%s\n' "$out" | sed -n 's/^medians tlscheck=\([0-9.]*\) sslscan=\([0-9.]*\) sslscan-lean=\([0-9.]*\)$/\1 \2 \3/p')
 
+  # The server's own floor: as many bare connections as the scan made (the
+  # upgrade request or the greeting only, no TLS), 8 at a time as tlscheck.
+  # PostgreSQL forks a backend for each, serially in its postmaster.
+  python3 - "$port" "$proto" "$work/$server-tlscheck.json" <<'EOF'
+import json, socket, statistics, struct, sys, time
+from concurrent.futures import ThreadPoolExecutor
+port, proto, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+n = json.load(open(path)).get("connections") or 0
+def one(_):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        if proto == "postgres":
+            s.sendall(struct.pack("!ii", 8, 80877103))  # SSLRequest
+            s.recv(1)
+        else:
+            s.recv(4)  # the greeting's header
+times = []
+for _ in range(5):
+    t = time.perf_counter()
+    with ThreadPoolExecutor(8) as ex:
+        list(ex.map(one, range(n)))
+    times.append((time.perf_counter() - t) * 1000)
+print(f"server floor: {n} bare connections (no TLS, 8 at a time) take {statistics.median(times):.1f} ms"
+      f" (median of 5); tlscheck scan made {n}")
+EOF
+
   x_ms=""
   if [ "${BENCH_TESTSSL:-1}" != 0 ]; then
     echo "== testssl.sh default run, once ($testssl --starttls $testssl_proto; ~100 s)"
