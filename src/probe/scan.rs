@@ -194,7 +194,7 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
             .filter(|v| *v < ProbeVersion::Tls13)
             .max();
         suites_groups_certificates(prober, &sni, depth, &first_pick, best_legacy, &mut facts).await;
-        order_and_dh(prober, &sni, depth, best_legacy, &mut facts).await;
+        dh(prober, &sni, best_legacy, &mut facts).await;
     }
     facts.connections = prober.connections();
     facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -286,19 +286,13 @@ async fn suites_groups_certificates(
     best_legacy: Option<ProbeVersion>,
     facts: &mut ScanFacts,
 ) {
-    const CHUNKS: usize = 4;
     let mut jobs: Vec<JobFuture> = Vec::new();
     for &(v, first) in first_pick {
-        let pool: Vec<u16> = suites_for(v).into_iter().filter(|s| *s != first).collect();
-        let size = pool.len().div_ceil(CHUNKS).max(1);
-        for chunk in pool.chunks(size) {
-            let p = prober.clone();
-            let sni = sni.clone();
-            let chunk = chunk.to_vec();
-            jobs.push(Box::pin(async move {
-                Job::Suites(v, enumerate_suites(&p, v, chunk, sni.as_deref()).await)
-            }));
-        }
+        let p = prober.clone();
+        let sni = sni.clone();
+        jobs.push(Box::pin(async move {
+            Job::Suites(v, enumerate_version(&p, v, first, sni.as_deref()).await)
+        }));
     }
     let tls13 = first_pick.iter().any(|(v, _)| *v == ProbeVersion::Tls13);
     // Groups even when explaining a failure: a TLS 1.3 server with no
@@ -325,11 +319,12 @@ async fn suites_groups_certificates(
     }
     for job in all(jobs).await {
         match job {
-            Job::Suites(v, Ok((found, notes))) => {
+            Job::Suites(v, Ok(found)) => {
                 if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
-                    scan.ciphers.extend(found);
+                    scan.ciphers = found.suites;
+                    scan.server_order = found.server_order;
                 }
-                facts.incomplete.extend(notes);
+                facts.incomplete.extend(found.notes);
             }
             Job::Groups(Ok((found, notes))) => {
                 facts.groups = found;
@@ -338,80 +333,50 @@ async fn suites_groups_certificates(
             Job::Suites(v, Err(e)) => facts.incomplete.push(format!("{} suites: {e}", v.name())),
             Job::Groups(Err(e)) => facts.incomplete.push(format!("TLS 1.3 groups: {e}")),
             Job::Certificate(c) => facts.certificates.push(c),
-            Job::Order(..) | Job::Dh(_) => {}
-        }
-    }
-    for &(v, first) in first_pick {
-        if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
-            scan.ciphers.insert(0, first);
         }
     }
 }
 
-/// Step 3: whose order, per version (a full scan only); and the size of
-/// the DHE prime, from a probe that offers only the DHE suites accepted.
-async fn order_and_dh(
+/// Step 3: the size of the DHE prime, from a probe that offers only the
+/// DHE suites accepted.
+async fn dh(
     prober: &Prober,
     sni: &Option<String>,
-    depth: Depth,
     best_legacy: Option<ProbeVersion>,
     facts: &mut ScanFacts,
 ) {
-    let mut jobs: Vec<JobFuture> = Vec::new();
-    if depth == Depth::Full {
-        for scan in facts.versions.iter().filter(|s| s.ciphers.len() >= 2) {
-            let p = prober.clone();
-            let sni = sni.clone();
-            let (v, ciphers) = (scan.version, scan.ciphers.clone());
-            jobs.push(Box::pin(async move {
-                Job::Order(v, server_order(&p, v, ciphers, sni.as_deref()).await)
-            }));
-        }
+    let Some(v) = best_legacy else {
+        return;
+    };
+    let dhe: Vec<u16> = facts
+        .version(v)
+        .map(|s| s.ciphers.iter().copied().filter(|c| is_dhe(*c)).collect())
+        .unwrap_or_default();
+    if dhe.is_empty() {
+        return;
     }
-    if let Some(v) = best_legacy {
-        let dhe: Vec<u16> = facts
-            .version(v)
-            .map(|s| s.ciphers.iter().copied().filter(|c| is_dhe(*c)).collect())
-            .unwrap_or_default();
-        if !dhe.is_empty() {
-            let p = prober.clone();
-            let sni = sni.clone();
-            jobs.push(Box::pin(async move {
-                let a = p
-                    .probe(v, &dhe, GROUPS_TLS12, sni.as_deref(), ReadUntil::HelloDone)
-                    .await;
-                Job::Dh(match a {
-                    Ok(Answer::Hello(f)) => f.dh_bits,
-                    _ => None,
-                })
-            }));
-        }
-    }
-    for job in all(jobs).await {
-        match job {
-            Job::Order(v, Ok((order, ciphers))) => {
-                if let Some(scan) = facts.versions.iter_mut().find(|s| s.version == v) {
-                    scan.server_order = order;
-                    if order == Some(true) {
-                        scan.ciphers = ciphers;
-                    }
-                }
-            }
-            Job::Order(v, Err(e)) => facts.incomplete.push(format!("{} order: {e}", v.name())),
-            Job::Dh(bits) => facts.dh_bits = bits,
-            _ => {}
-        }
+    let answer = prober
+        .probe(v, &dhe, GROUPS_TLS12, sni.as_deref(), ReadUntil::HelloDone)
+        .await;
+    if let Ok(Answer::Hello(f)) = answer {
+        facts.dh_bits = f.dh_bits;
     }
 }
 
 type Found = Result<(Vec<u16>, Vec<String>), ProbeError>;
 
+/// One version's suites.
+struct VersionSuites {
+    /// In the server's order when it has one, else in the order found.
+    suites: Vec<u16>,
+    server_order: Option<bool>,
+    notes: Vec<String>,
+}
+
 enum Job {
-    Suites(ProbeVersion, Found),
+    Suites(ProbeVersion, Result<VersionSuites, ProbeError>),
     Groups(Found),
     Certificate(ServedCertificate),
-    Order(ProbeVersion, Result<(Option<bool>, Vec<u16>), ProbeError>),
-    Dh(Option<u32>),
 }
 
 type JobFuture = std::pin::Pin<Box<dyn Future<Output = Job> + Send>>;
@@ -485,41 +450,72 @@ async fn enumerate_groups(p: &Prober, sni: Option<&str>) -> Found {
     Ok((found, notes))
 }
 
-/// Whether the server picks by its own order: offer the accepted suites
-/// forwards and backwards. If it picks the same one both times, it does;
-/// its order is then found by picking and removing.
-async fn server_order(
+/// Every suite the server accepts at `v`, given the one it picked first
+/// from the whole list, and whose order it follows. One more probe offers
+/// the list reversed: a server that follows the client picks another suite
+/// (the list's other end), one with its own order picks the same. Then,
+/// for a server's order, one chain of pick-and-remove finds the suites in
+/// that order; for the client's, chunks of the list run side by side.
+async fn enumerate_version(
     p: &Prober,
     v: ProbeVersion,
-    accepted: Vec<u16>,
+    first: u16,
     sni: Option<&str>,
-) -> Result<(Option<bool>, Vec<u16>), ProbeError> {
-    let pick = |a: &Answer| match a {
-        Answer::Hello(f) if f.version == v.wire() => Some(f.cipher),
-        _ => None,
-    };
-    let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
-    let groups = groups_for(v);
-    let (forwards, backwards) = tokio::join!(
-        p.probe(v, &accepted, groups, sni, ReadUntil::ServerHello),
-        p.probe(v, &reversed, groups, sni, ReadUntil::ServerHello),
-    );
-    let (Some(a), Some(b)) = (pick(&forwards?), pick(&backwards?)) else {
-        return Ok((None, accepted));
-    };
-    if a != b {
-        return Ok((Some(false), accepted));
-    }
-    let rest: Vec<u16> = accepted.iter().copied().filter(|c| *c != a).collect();
-    let (mut order, _) = enumerate_suites(p, v, rest, sni).await?;
-    order.insert(0, a);
-    // Anything the ordered pass missed (an unclear answer) goes last.
-    for c in &accepted {
-        if !order.contains(c) {
-            order.push(*c);
+) -> Result<VersionSuites, ProbeError> {
+    const CHUNKS: usize = 4;
+    let mut pool: Vec<u16> = suites_for(v).into_iter().filter(|s| *s != first).collect();
+    let reversed: Vec<u16> = pool.iter().rev().copied().chain([first]).collect();
+    let again = p
+        .probe(v, &reversed, groups_for(v), sni, ReadUntil::ServerHello)
+        .await?;
+    let second = match again {
+        Answer::Hello(f) if f.version == v.wire() && reversed.contains(&f.cipher) => f.cipher,
+        other => {
+            // No clear answer: enumerate anyway, order unknown.
+            let (mut suites, mut notes) = enumerate_suites(p, v, pool, sni).await?;
+            suites.insert(0, first);
+            notes.insert(0, format!("{} order: {}", v.name(), other.describe()));
+            return Ok(VersionSuites {
+                suites,
+                server_order: None,
+                notes,
+            });
         }
+    };
+    if second == first {
+        // The server's order (or a single suite): one chain, in order.
+        let (mut suites, notes) = enumerate_suites(p, v, pool, sni).await?;
+        suites.insert(0, first);
+        let server_order = (suites.len() >= 2).then_some(true);
+        return Ok(VersionSuites {
+            suites,
+            server_order,
+            notes,
+        });
     }
-    Ok((Some(true), order))
+    pool.retain(|s| *s != second);
+    let size = pool.len().div_ceil(CHUNKS).max(1);
+    let chunks: Vec<_> = pool
+        .chunks(size)
+        .map(|chunk| {
+            let p = p.clone();
+            let chunk = chunk.to_vec();
+            let sni = sni.map(str::to_string);
+            async move { enumerate_suites(&p, v, chunk, sni.as_deref()).await }
+        })
+        .collect();
+    let mut suites = vec![first, second];
+    let mut notes = Vec::new();
+    for found in all(chunks).await {
+        let (found, more) = found?;
+        suites.extend(found);
+        notes.extend(more);
+    }
+    Ok(VersionSuites {
+        suites,
+        server_order: Some(false),
+        notes,
+    })
 }
 
 /// The chain served for `sni`: from a raw TLS ≤ 1.2 probe, where it travels
