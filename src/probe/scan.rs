@@ -4,9 +4,10 @@
 //! its own order, the TLS 1.3 groups (from HelloRetryRequests), and the
 //! certificate it serves for its name, without SNI, and for another name.
 //!
-//! Probes run in parallel up to the prober's bound; each enumeration chain
-//! is sequential, so the suite list is split into chunks that run side by
-//! side.
+//! Probes run in parallel up to the prober's bound, in two rounds: the
+//! versions, then everything else side by side. Finding a server's own
+//! order takes one sequential chain per version; otherwise the suite list
+//! is split into chunks that run side by side.
 
 use std::future::Future;
 use std::time::Instant;
@@ -187,28 +188,30 @@ pub async fn scan(prober: &Prober, depth: Depth) -> ScanFacts {
     let started = Instant::now();
     let mut facts = ScanFacts::default();
     let sni = prober.plan().sni_sent();
-    if let Some(first_pick) = versions(prober, sni.as_deref(), &mut facts).await {
-        let best_legacy = first_pick
-            .iter()
-            .map(|(v, _)| *v)
-            .filter(|v| *v < ProbeVersion::Tls13)
-            .max();
-        suites_groups_certificates(prober, &sni, depth, &first_pick, best_legacy, &mut facts).await;
-        dh(prober, &sni, best_legacy, &mut facts).await;
+    if let Some(first) = versions(prober, sni.as_deref(), &mut facts).await {
+        suites_groups_certificates(prober, &sni, depth, first, &mut facts).await;
     }
     facts.connections = prober.connections();
     facts.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     facts
 }
 
-/// Step 1, which versions: one probe each, all at once. The suite each
-/// accepted version picked first, or `None` (and `facts.error`) when no
-/// probe reached TLS.
-async fn versions(
-    prober: &Prober,
-    sni: Option<&str>,
-    facts: &mut ScanFacts,
-) -> Option<Vec<(ProbeVersion, u16)>> {
+/// What the version probes showed beyond the versions themselves, so that
+/// later steps need not ask again.
+struct FirstRound {
+    /// Each accepted version and the suite it picked from the whole list.
+    picks: Vec<(ProbeVersion, u16)>,
+    /// The TLS 1.3 group the HelloRetryRequest asked for.
+    tls13_group: Option<u16>,
+    /// The highest accepted version up to TLS 1.2, and the chain its probe
+    /// read (it travels in clear there).
+    legacy: Option<(ProbeVersion, Vec<Vec<u8>>)>,
+}
+
+/// Step 1, which versions: one probe each, all at once (up to TLS 1.2 read
+/// on to the certificate). `None` (and `facts.error`) when no probe
+/// reached TLS.
+async fn versions(prober: &Prober, sni: Option<&str>, facts: &mut ScanFacts) -> Option<FirstRound> {
     let firsts = all(ProbeVersion::ALL
         .into_iter()
         .map(|v| {
@@ -244,7 +247,11 @@ async fn versions(
             return None;
         }
     }
-    let mut first_pick = Vec::new();
+    let mut first = FirstRound {
+        picks: Vec::new(),
+        tls13_group: None,
+        legacy: None,
+    };
     for (v, answer) in ProbeVersion::ALL.into_iter().zip(&firsts) {
         let (accepted, text) = match answer {
             Ok(Answer::Hello(f)) => (
@@ -256,9 +263,15 @@ async fn versions(
         };
         if let Ok(Answer::Hello(f)) = answer {
             if accepted {
-                first_pick.push((v, f.cipher));
+                first.picks.push((v, f.cipher));
                 if v < ProbeVersion::Tls13 {
                     facts.secure_renegotiation = Some(f.secure_renegotiation);
+                    first.legacy = Some((v, f.certificates.clone()));
+                    if f.dh_bits.is_some() {
+                        facts.dh_bits = f.dh_bits;
+                    }
+                } else {
+                    first.tls13_group = f.group;
                 }
             }
         }
@@ -273,38 +286,67 @@ async fn versions(
             server_order: None,
         });
     }
-    Some(first_pick)
+    Some(first)
 }
 
-/// Step 2: suites per accepted version (the list in chunks side by side),
-/// TLS 1.3 groups, and certificates per name, all at once.
+/// Step 2: suites per accepted version, TLS 1.3 groups, the DHE group's
+/// size and certificates per name, all at once.
 async fn suites_groups_certificates(
     prober: &Prober,
     sni: &Option<String>,
     depth: Depth,
-    first_pick: &[(ProbeVersion, u16)],
-    best_legacy: Option<ProbeVersion>,
+    first: FirstRound,
     facts: &mut ScanFacts,
 ) {
+    let best_legacy = first.legacy.as_ref().map(|(v, _)| *v);
     let mut jobs: Vec<JobFuture> = Vec::new();
-    for &(v, first) in first_pick {
+    for &(v, first) in &first.picks {
         let p = prober.clone();
         let sni = sni.clone();
         jobs.push(Box::pin(async move {
             Job::Suites(v, enumerate_version(&p, v, first, sni.as_deref()).await)
         }));
     }
-    let tls13 = first_pick.iter().any(|(v, _)| *v == ProbeVersion::Tls13);
+    let tls13 = first.picks.iter().any(|(v, _)| *v == ProbeVersion::Tls13);
     // Groups even when explaining a failure: a TLS 1.3 server with no
     // group in common fails rustls as surely as a missing version.
     if tls13 {
         let p = prober.clone();
         let sni = sni.clone();
+        let known = first.tls13_group;
         jobs.push(Box::pin(async move {
-            Job::Groups(enumerate_groups(&p, sni.as_deref()).await)
+            Job::Groups(enumerate_groups(&p, known, sni.as_deref()).await)
         }));
     }
-    let mut names: Vec<Option<String>> = vec![sni.clone()];
+    // The DHE group's size: offer every DHE suite at the best version up
+    // to 1.2 and read the ServerKeyExchange. Side by side with the rest,
+    // not after it: it needs no suite list.
+    if let Some(v) = best_legacy.filter(|_| facts.dh_bits.is_none()) {
+        let p = prober.clone();
+        let sni = sni.clone();
+        jobs.push(Box::pin(async move {
+            let dhe: Vec<u16> = suites_for(v).into_iter().filter(|c| is_dhe(*c)).collect();
+            let answer = p
+                .probe(v, &dhe, GROUPS_TLS12, sni.as_deref(), ReadUntil::HelloDone)
+                .await;
+            Job::Dh(match answer {
+                Ok(Answer::Hello(f)) => f.dh_bits,
+                _ => None,
+            })
+        }));
+    }
+    // The chain for the target's own name came with the version probe
+    // (unless it picked a suite without certificates).
+    let mut names: Vec<Option<String>> = Vec::new();
+    match &first.legacy {
+        Some((v, chain)) if !chain.is_empty() => facts.certificates.push(ServedCertificate {
+            sni: sni.clone(),
+            chain_length: chain.len(),
+            chain: chain.clone(),
+            how: format!("{} probe", v.name()),
+        }),
+        _ => names.push(sni.clone()),
+    }
     if depth == Depth::Full {
         if sni.is_some() {
             names.push(None);
@@ -333,33 +375,8 @@ async fn suites_groups_certificates(
             Job::Suites(v, Err(e)) => facts.incomplete.push(format!("{} suites: {e}", v.name())),
             Job::Groups(Err(e)) => facts.incomplete.push(format!("TLS 1.3 groups: {e}")),
             Job::Certificate(c) => facts.certificates.push(c),
+            Job::Dh(bits) => facts.dh_bits = bits,
         }
-    }
-}
-
-/// Step 3: the size of the DHE prime, from a probe that offers only the
-/// DHE suites accepted.
-async fn dh(
-    prober: &Prober,
-    sni: &Option<String>,
-    best_legacy: Option<ProbeVersion>,
-    facts: &mut ScanFacts,
-) {
-    let Some(v) = best_legacy else {
-        return;
-    };
-    let dhe: Vec<u16> = facts
-        .version(v)
-        .map(|s| s.ciphers.iter().copied().filter(|c| is_dhe(*c)).collect())
-        .unwrap_or_default();
-    if dhe.is_empty() {
-        return;
-    }
-    let answer = prober
-        .probe(v, &dhe, GROUPS_TLS12, sni.as_deref(), ReadUntil::HelloDone)
-        .await;
-    if let Ok(Answer::Hello(f)) = answer {
-        facts.dh_bits = f.dh_bits;
     }
 }
 
@@ -377,6 +394,7 @@ enum Job {
     Suites(ProbeVersion, Result<VersionSuites, ProbeError>),
     Groups(Found),
     Certificate(ServedCertificate),
+    Dh(Option<u32>),
 }
 
 type JobFuture = std::pin::Pin<Box<dyn Future<Output = Job> + Send>>;
@@ -396,18 +414,14 @@ async fn enumerate_suites(
     let mut found = Vec::new();
     let mut notes = Vec::new();
     while !pool.is_empty() {
-        let answer = p
-            .probe(v, &pool, groups_for(v), sni, ReadUntil::ServerHello)
-            .await?;
-        match answer {
-            Answer::Hello(f) if f.version == v.wire() && pool.contains(&f.cipher) => {
-                found.push(f.cipher);
-                pool.retain(|c| *c != f.cipher);
+        match pick(p, v, &pool, groups_for(v), sni).await? {
+            Pick::Suite(s) => {
+                found.push(s);
+                pool.retain(|c| *c != s);
             }
-            Answer::Hello(f) if f.version != v.wire() => break,
-            Answer::Alert { .. } | Answer::Closed => break,
-            other => {
-                notes.push(format!("{} suites: {}", v.name(), other.describe()));
+            Pick::Refused => break,
+            Pick::Unclear(why) => {
+                notes.push(format!("{} suites: {why}", v.name()));
                 break;
             }
         }
@@ -417,10 +431,14 @@ async fn enumerate_suites(
 
 /// TLS 1.3 groups: offer them with an empty key_share; the server's
 /// HelloRetryRequest names its pick. Remove it and ask again.
-async fn enumerate_groups(p: &Prober, sni: Option<&str>) -> Found {
+async fn enumerate_groups(p: &Prober, known: Option<u16>, sni: Option<&str>) -> Found {
     let suites = suites_for(ProbeVersion::Tls13);
     let mut pool: Vec<u16> = GROUPS_TLS13.to_vec();
     let mut found = Vec::new();
+    if let Some(g) = known.filter(|g| pool.contains(g)) {
+        found.push(g);
+        pool.retain(|x| *x != g);
+    }
     let mut notes = Vec::new();
     while !pool.is_empty() {
         let answer = p
@@ -451,11 +469,17 @@ async fn enumerate_groups(p: &Prober, sni: Option<&str>) -> Found {
 }
 
 /// Every suite the server accepts at `v`, given the one it picked first
-/// from the whole list, and whose order it follows. One more probe offers
-/// the list reversed: a server that follows the client picks another suite
-/// (the list's other end), one with its own order picks the same. Then,
-/// for a server's order, one chain of pick-and-remove finds the suites in
-/// that order; for the client's, chunks of the list run side by side.
+/// from the whole list (in ascending code points), and whose order it
+/// follows.
+///
+/// Offered the rest in the same order, a server that follows the client
+/// picks the next higher code point; a server with its own order picks its
+/// second choice, which is often lower — that proves its order at no cost,
+/// and the pick-and-remove chain then yields the suites in that order.
+/// When the pick is higher, one probe decides: offered that pick before
+/// the first, a server with its own order still picks the first. The
+/// client's order needs no order, so the rest of the list is then split
+/// into chunks that run side by side.
 async fn enumerate_version(
     p: &Prober,
     v: ProbeVersion,
@@ -464,36 +488,47 @@ async fn enumerate_version(
 ) -> Result<VersionSuites, ProbeError> {
     const CHUNKS: usize = 4;
     let mut pool: Vec<u16> = suites_for(v).into_iter().filter(|s| *s != first).collect();
-    let reversed: Vec<u16> = pool.iter().rev().copied().chain([first]).collect();
-    let again = p
-        .probe(v, &reversed, groups_for(v), sni, ReadUntil::ServerHello)
-        .await?;
-    let second = match again {
-        Answer::Hello(f) if f.version == v.wire() && reversed.contains(&f.cipher) => f.cipher,
-        other => {
-            // No clear answer: enumerate anyway, order unknown.
-            let (mut suites, mut notes) = enumerate_suites(p, v, pool, sni).await?;
-            suites.insert(0, first);
-            notes.insert(0, format!("{} order: {}", v.name(), other.describe()));
+    let mut notes = Vec::new();
+    let second = match pick(p, v, &pool, groups_for(v), sni).await? {
+        Pick::Suite(s) => s,
+        Pick::Refused => {
             return Ok(VersionSuites {
-                suites,
+                suites: vec![first],
+                server_order: None,
+                notes,
+            })
+        }
+        Pick::Unclear(why) => {
+            notes.push(format!("{} suites: {why}", v.name()));
+            return Ok(VersionSuites {
+                suites: vec![first],
                 server_order: None,
                 notes,
             });
         }
     };
-    if second == first {
-        // The server's order (or a single suite): one chain, in order.
-        let (mut suites, notes) = enumerate_suites(p, v, pool, sni).await?;
-        suites.insert(0, first);
-        let server_order = (suites.len() >= 2).then_some(true);
+    pool.retain(|s| *s != second);
+    let servers_order = if second < first {
+        true
+    } else {
+        match pick(p, v, &[second, first], groups_for(v), sni).await? {
+            Pick::Suite(s) => s == first,
+            Pick::Refused | Pick::Unclear(_) => {
+                notes.push(format!("{} order: no clear answer", v.name()));
+                false
+            }
+        }
+    };
+    if servers_order {
+        let (rest, more) = enumerate_suites(p, v, pool, sni).await?;
+        notes.extend(more);
+        let suites: Vec<u16> = [first, second].into_iter().chain(rest).collect();
         return Ok(VersionSuites {
             suites,
-            server_order,
+            server_order: Some(true),
             notes,
         });
     }
-    pool.retain(|s| *s != second);
     let size = pool.len().div_ceil(CHUNKS).max(1);
     let chunks: Vec<_> = pool
         .chunks(size)
@@ -505,7 +540,6 @@ async fn enumerate_version(
         })
         .collect();
     let mut suites = vec![first, second];
-    let mut notes = Vec::new();
     for found in all(chunks).await {
         let (found, more) = found?;
         suites.extend(found);
@@ -516,6 +550,37 @@ async fn enumerate_version(
         server_order: Some(false),
         notes,
     })
+}
+
+/// What one suite-enumeration probe showed.
+enum Pick {
+    Suite(u16),
+    Refused,
+    Unclear(String),
+}
+
+/// Offer `offered` at `v`: the suite the server picks among them, a
+/// refusal, or an unclear answer (a timeout, a malformed reply).
+async fn pick(
+    p: &Prober,
+    v: ProbeVersion,
+    offered: &[u16],
+    groups: &[u16],
+    sni: Option<&str>,
+) -> Result<Pick, ProbeError> {
+    Ok(
+        match p
+            .probe(v, offered, groups, sni, ReadUntil::ServerHello)
+            .await?
+        {
+            Answer::Hello(f) if f.version == v.wire() && offered.contains(&f.cipher) => {
+                Pick::Suite(f.cipher)
+            }
+            Answer::Hello(f) if f.version != v.wire() => Pick::Refused,
+            Answer::Alert { .. } | Answer::Closed => Pick::Refused,
+            other => Pick::Unclear(other.describe()),
+        },
+    )
 }
 
 /// The chain served for `sni`: from a raw TLS ≤ 1.2 probe, where it travels
