@@ -526,6 +526,9 @@ fn legacy_findings(
     severity: Severity,
 ) -> Vec<Finding> {
     let mut found = super::legacy::findings(scan, plan.protocol);
+    // A server that accepts no version at all: the handshake's own finding
+    // (closed, an alert) already says so, with the fix for its protocol.
+    found.retain(|f| f.id != "no-version-accepted");
     for f in &mut found {
         if f.severity == Severity::Error {
             f.severity = severity;
