@@ -9,7 +9,7 @@ use tls_parser::{TlsCipherAu as Au, TlsCipherEnc as Enc, TlsCipherEncMode as Mod
 use tls_parser::{TlsCipherKx as Kx, TlsCipherMac as Mac, TlsCipherSuite};
 
 use super::findings::{finding, Finding, Severity};
-use crate::probe::hello::{group_name, ProbeVersion};
+use crate::probe::hello::{group_name, suite_name, ProbeVersion};
 use crate::probe::scan::ScanFacts;
 use crate::settings::Protocol;
 
@@ -183,13 +183,6 @@ pub fn weaknesses(suite: u16) -> Vec<&'static str> {
     out
 }
 
-/// The IANA name of a suite, or its code point.
-pub fn suite_name(suite: u16) -> String {
-    TlsCipherSuite::from_id(suite)
-        .map(|s| s.name.to_string())
-        .unwrap_or_else(|| format!("0x{suite:04X}"))
-}
-
 /// Whether one stack could connect, and with what.
 #[derive(Debug, Clone, Serialize)]
 pub struct StackVerdict {
@@ -253,17 +246,9 @@ fn why_not(stack: &Stack, scan: &ScanFacts) -> String {
     {
         return "no TLS 1.3 key-exchange group in common".into();
     }
-    format!(
-        "no cipher suite in common (it offers none of the {} the server accepts)",
-        {
-            let n: usize = modern.iter().map(|v| v.ciphers.len()).sum();
-            if n == 1 {
-                "one suite".to_string()
-            } else {
-                format!("{n} suites")
-            }
-        }
-    )
+    let n: usize = modern.iter().map(|v| v.ciphers.len()).sum();
+    let suites = if n == 1 { "suite" } else { "suites" };
+    format!("no cipher suite in common (it offers none of the {n} {suites} the server accepts)")
 }
 
 /// Where the server's TLS versions and suites are set, per protocol.

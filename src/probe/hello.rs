@@ -62,6 +62,18 @@ pub fn version_name(v: u16) -> String {
         .unwrap_or_else(|| format!("0x{v:04x}"))
 }
 
+/// A code point as the JSON writes it: `0xC02F`.
+pub fn code_point(id: u16) -> String {
+    format!("0x{id:04X}")
+}
+
+/// The IANA name of a cipher suite, or its code point.
+pub fn suite_name(id: u16) -> String {
+    tls_parser::TlsCipherSuite::from_id(id)
+        .map(|s| s.name.to_string())
+        .unwrap_or_else(|| code_point(id))
+}
+
 /// Groups offered to TLS ≤ 1.2 servers: every named curve and the FFDHE
 /// groups, so that the curve never decides whether a suite is accepted.
 pub const GROUPS_TLS12: &[u16] = &[

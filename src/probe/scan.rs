@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use super::hello::{ProbeVersion, GROUPS_TLS12, GROUPS_TLS13};
+use super::hello::{code_point, group_name, suite_name, ProbeVersion, GROUPS_TLS12, GROUPS_TLS13};
 use super::{Answer, ProbeError, Prober, ReadUntil};
 
 /// How much to find out.
@@ -69,10 +69,10 @@ pub struct VersionScan {
 pub struct ServedCertificate {
     /// The SNI sent (`None`: none).
     pub sni: Option<String>,
-    /// The chain, leaf first, DER (empty when the server sent none).
-    #[serde(skip)]
+    /// The chain, leaf first, DER (empty when the server sent none); the
+    /// JSON gives its length (`facts.chain` holds the certificates).
+    #[serde(rename = "chain_length", serialize_with = "length")]
     pub chain: Vec<Vec<u8>>,
-    pub chain_length: usize,
     /// How it was read: `TLSv1.2 probe`, `rustls`, or why there is none.
     pub how: String,
 }
@@ -96,12 +96,9 @@ impl ScanFacts {
 fn named_suites<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
     let mut seq = s.serialize_seq(Some(ids.len()))?;
     for id in ids {
-        let name = tls_parser::TlsCipherSuite::from_id(*id)
-            .map(|c| c.name.to_string())
-            .unwrap_or_else(|| format!("0x{id:04X}"));
         seq.serialize_element(&Named {
-            id: format!("0x{id:04X}"),
-            name,
+            id: code_point(*id),
+            name: suite_name(*id),
         })?;
     }
     seq.end()
@@ -111,11 +108,15 @@ fn named_groups<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
     let mut seq = s.serialize_seq(Some(ids.len()))?;
     for id in ids {
         seq.serialize_element(&Named {
-            id: format!("0x{id:04X}"),
-            name: super::hello::group_name(*id),
+            id: code_point(*id),
+            name: group_name(*id),
         })?;
     }
     seq.end()
+}
+
+fn length<S: Serializer>(chain: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(chain.len() as u64)
 }
 
 #[derive(Serialize)]
@@ -341,7 +342,6 @@ async fn suites_groups_certificates(
     match &first.legacy {
         Some((v, chain)) if !chain.is_empty() => facts.certificates.push(ServedCertificate {
             sni: sni.clone(),
-            chain_length: chain.len(),
             chain: chain.clone(),
             how: format!("{} probe", v.name()),
         }),
@@ -615,12 +615,7 @@ async fn fetch_certificate(
     } else {
         (Vec::new(), "no version accepted".to_string())
     };
-    ServedCertificate {
-        sni,
-        chain_length: chain.len(),
-        chain,
-        how,
-    }
+    ServedCertificate { sni, chain, how }
 }
 
 #[cfg(test)]

@@ -265,7 +265,7 @@ pub fn render(r: &Report, p: Painter) -> String {
                 .map(|v| format!("{} ({} suites)", v.version.name(), v.ciphers.len()))
                 .collect();
             let chain = match scan.certificates.first() {
-                Some(c) if c.chain_length > 0 => format!("; chain read from a {}", c.how),
+                Some(c) if !c.chain.is_empty() => format!("; chain read from a {}", c.how),
                 _ => String::new(),
             };
             let _ = writeln!(

@@ -10,7 +10,7 @@ use super::SCHEMA_VERSION;
 use crate::judge::legacy::{self, StackVerdict};
 use crate::judge::{Finding, Severity};
 use crate::observe;
-use crate::probe::hello::{group_name, ProbeVersion};
+use crate::probe::hello::{code_point, group_name, suite_name, ProbeVersion};
 use crate::probe::scan::ScanFacts;
 use crate::settings::{Plan, Protocol};
 
@@ -101,10 +101,6 @@ pub struct CertificateReport {
     pub how: String,
 }
 
-fn hex_id(id: u16) -> String {
-    format!("0x{id:04X}")
-}
-
 impl ScanReport {
     pub fn new(plan: &Plan, scan: &ScanFacts, concurrency: usize, strict: bool) -> ScanReport {
         let now = observe::now_unix();
@@ -121,8 +117,8 @@ impl ScanReport {
                     .ciphers
                     .iter()
                     .map(|c| CipherReport {
-                        id: hex_id(*c),
-                        name: legacy::suite_name(*c),
+                        id: code_point(*c),
+                        name: suite_name(*c),
                         weak: legacy::weaknesses(*c),
                         refused_by: legacy::refuse_suite(v.version, *c),
                     })
@@ -222,7 +218,7 @@ impl ScanReport {
                 .groups
                 .iter()
                 .map(|g| GroupReport {
-                    id: hex_id(*g),
+                    id: code_point(*g),
                     name: group_name(*g),
                 })
                 .collect(),
