@@ -759,3 +759,84 @@ fn nothing_listening_is_exit_3_with_an_error() {
     assert_eq!(s.code, 3, "{}", s.context());
     assert!(s.json["error"].is_string(), "{}", s.context());
 }
+
+// ---------------------------------------------------------------------------
+// psql as the oracle where rustls cannot handshake
+
+/// `tlscheck connect` under libpq's rules decides as psql does even where
+/// its own rustls cannot handshake: a TLS 1.2 server with only suites
+/// OpenSSL 3 has and rustls lacks (psql connects; the verdicts judge that
+/// connection, with the chain read from a probe), and a TLS 1.0/1.1-only
+/// server (psql refuses, like every current client).
+#[test]
+fn psql_and_tlscheck_agree_where_rustls_cannot_handshake() {
+    const OPENSSL_ONLY: &str = "AES256-SHA256:DHE-RSA-AES128-SHA";
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::root("tlscheck psql oracle root");
+    let leaf = ca.leaf_rsa(&LeafSpec::for_names(&["localhost"]).with_cn("localhost"));
+    let root = support::pki::write(dir.path(), "root.pem", &[&ca.cert_pem()]);
+    let servers = [
+        (
+            "TLSv1.2, suites rustls lacks",
+            legacy::postgres(&leaf, "TLSv1.2", "TLSv1.2", Some(OPENSSL_ONLY)),
+        ),
+        (
+            "TLSv1.0/1.1 only",
+            legacy::postgres(&leaf, "TLSv1", "TLSv1.1", Some(LEGACY_CIPHERS)),
+        ),
+    ];
+    let mut disagreements = Vec::new();
+    for (what, pg) in &servers {
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let uri = format!(
+                "postgresql://postgres@localhost:{}/postgres?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={}",
+                pg.port,
+                root.display()
+            );
+            let psql = support::psql()
+                .arg(&uri)
+                .args(["-Atc", "select 1"])
+                .output()
+                .expect("run psql (apt-get install -y postgresql-client)");
+            let (code, j) = support::connect_json(&[&uri]);
+            if psql.status.success() != (code == 0) {
+                disagreements.push(format!(
+                    "{what}, sslmode={mode}: psql {} ({}), tlscheck exit {code}: {}",
+                    if psql.status.success() {
+                        "connects"
+                    } else {
+                        "refuses"
+                    },
+                    String::from_utf8_lossy(&psql.stderr).trim(),
+                    j["summary"]
+                ));
+            }
+            let ids: Vec<&str> = j["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_str().unwrap())
+                .collect();
+            if what.starts_with("TLSv1.2") {
+                assert!(
+                    ids.contains(&"negotiated-by-client-stack"),
+                    "{what} {mode}: {ids:?}"
+                );
+                let rustls = j["clients"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["client"].as_str().unwrap().starts_with("rustls"))
+                    .expect("a rustls row");
+                assert_eq!(rustls["accepts"], false, "{rustls:#}");
+            } else {
+                assert!(ids.contains(&"legacy-tls-only"), "{what} {mode}: {ids:?}");
+            }
+            assert!(
+                !j["facts"]["chain"].as_array().unwrap().is_empty(),
+                "{what} {mode}: the chain is read from a probe"
+            );
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}

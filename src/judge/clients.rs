@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::compat::PolicyNote;
 use super::hostname::{self, NameRules};
+use super::legacy::StackId;
 use super::{TlsState, TrustVerdict};
 use crate::observe::Facts;
 use crate::settings::Plan;
@@ -31,6 +32,9 @@ struct Family {
     default_store: SourceKind,
     names: NameRules,
     stack: Stack,
+    /// Its TLS stack's versions and suites, for a server rustls cannot
+    /// handshake with (`facts.legacy_probe`).
+    tls: StackId,
 }
 
 const FAMILIES: &[Family] = &[
@@ -40,6 +44,7 @@ const FAMILIES: &[Family] = &[
         default_store: SourceKind::Os,
         names: NameRules::Libpq,
         stack: Stack::OpenSsl,
+        tls: StackId::OpenSsl3,
     },
     Family {
         name: "mysql / mariadb client",
@@ -47,6 +52,7 @@ const FAMILIES: &[Family] = &[
         default_store: SourceKind::Os,
         names: NameRules::OpenSsl,
         stack: Stack::OpenSsl,
+        tls: StackId::OpenSsl3,
     },
     Family {
         name: "Python (PyMongo, PyMySQL, psycopg)",
@@ -54,6 +60,7 @@ const FAMILIES: &[Family] = &[
         default_store: SourceKind::Os,
         names: NameRules::OpenSsl,
         stack: Stack::OpenSsl,
+        tls: StackId::Python,
     },
     Family {
         name: "Go (pgx, go-sql-driver, mongo-go)",
@@ -61,6 +68,7 @@ const FAMILIES: &[Family] = &[
         default_store: SourceKind::Os,
         names: NameRules::Strict,
         stack: Stack::Strict,
+        tls: StackId::Go,
     },
     Family {
         name: "Java (JDBC, MongoDB Java)",
@@ -68,6 +76,7 @@ const FAMILIES: &[Family] = &[
         default_store: SourceKind::Mozilla,
         names: NameRules::Strict,
         stack: Stack::Strict,
+        tls: StackId::Java,
     },
     Family {
         name: "Node.js (pg, mysql2, mongodb)",
@@ -75,6 +84,7 @@ const FAMILIES: &[Family] = &[
         default_store: SourceKind::Mozilla,
         names: NameRules::Strict,
         stack: Stack::Strict,
+        tls: StackId::OpenSsl3,
     },
     Family {
         name: "rustls (sqlx, tokio-postgres-rustls)",
@@ -82,6 +92,7 @@ const FAMILIES: &[Family] = &[
         default_store: SourceKind::Mozilla,
         names: NameRules::Strict,
         stack: Stack::Strict,
+        tls: StackId::Rustls,
     },
 ];
 
@@ -93,6 +104,26 @@ pub struct ClientVerdict {
     pub trust: SourceKind,
     pub accepts: bool,
     pub reason: String,
+}
+
+/// Whether the family's TLS stack completes a handshake: as rustls did, or,
+/// where rustls could not, as the probes say its versions and suites allow.
+fn handshakes(f: &Family, facts: &Facts, state: &TlsState) -> Result<(), String> {
+    match (state, &facts.legacy_probe) {
+        (TlsState::Established, _) if facts.tls.as_ref().is_some_and(|t| t.session.is_some()) => {
+            Ok(())
+        }
+        (TlsState::Established | TlsState::HandshakeFailed(_), Some(scan)) => {
+            let v = f.tls.stack().verdict(scan);
+            if v.connects {
+                Ok(())
+            } else {
+                Err(format!("no TLS connection: {}", v.detail))
+            }
+        }
+        (TlsState::Established, None) => Ok(()),
+        _ => Err("no TLS connection could be made".into()),
+    }
 }
 
 pub(crate) fn verdicts(
@@ -124,8 +155,8 @@ pub(crate) fn verdicts(
                 accepts,
                 reason,
             };
-            if !matches!(state, TlsState::Established) {
-                return verdict(false, "no TLS connection could be made".into());
+            if let Err(why) = handshakes(f, facts, state) {
+                return verdict(false, why);
             }
             let openssl_refuses = notes.iter().find(|n| !n.openssl3_accepts);
             let strict_refuses = notes.iter().find(|n| !n.webpki_accepts);

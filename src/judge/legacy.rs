@@ -79,6 +79,7 @@ const OPENSSL_GROUPS: &[u16] = &[
     0x001d, 0x0017, 0x001e, 0x0019, 0x0018, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
 ];
 
+/// In [`StackId`]'s order.
 pub const STACKS: &[Stack] = &[
     Stack {
         name: "OpenSSL 3",
@@ -196,33 +197,52 @@ pub struct StackVerdict {
 
 /// For each stack: can it connect to what the scan found?
 pub fn stack_verdicts(scan: &ScanFacts) -> Vec<StackVerdict> {
-    STACKS
-        .iter()
-        .map(|stack| {
-            let mut best = None;
-            for v in scan.accepted().rev() {
-                let shared_group = v.version != ProbeVersion::Tls13
-                    || scan.groups.is_empty()
-                    || scan.groups.iter().any(|g| stack.groups13.contains(g));
-                if let Some(c) = v.ciphers.iter().find(|c| stack.accepts(v.version, **c)) {
-                    if shared_group {
-                        best = Some(format!("{} {}", v.version.name(), suite_name(*c)));
-                        break;
-                    }
+    STACKS.iter().map(|stack| stack.verdict(scan)).collect()
+}
+
+/// Which stack: the client a set of rules stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackId {
+    OpenSsl3,
+    Python,
+    Java,
+    Go,
+    Rustls,
+}
+
+impl StackId {
+    pub fn stack(self) -> &'static Stack {
+        &STACKS[self as usize]
+    }
+}
+
+impl Stack {
+    /// Whether this stack can connect to what the scan found: the version
+    /// and suite it would get (its best among what the server accepts).
+    pub fn verdict(&self, scan: &ScanFacts) -> StackVerdict {
+        let mut best = None;
+        for v in scan.accepted().rev() {
+            let shared_group = v.version != ProbeVersion::Tls13
+                || scan.groups.is_empty()
+                || scan.groups.iter().any(|g| self.groups13.contains(g));
+            if let Some(c) = v.ciphers.iter().find(|c| self.accepts(v.version, **c)) {
+                if shared_group {
+                    best = Some(format!("{} {}", v.version.name(), suite_name(*c)));
+                    break;
                 }
             }
-            let detail = match &best {
-                Some(b) => b.clone(),
-                None => why_not(stack, scan),
-            };
-            StackVerdict {
-                stack: stack.name,
-                who: stack.who,
-                connects: best.is_some(),
-                detail,
-            }
-        })
-        .collect()
+        }
+        let detail = match &best {
+            Some(b) => b.clone(),
+            None => why_not(self, scan),
+        };
+        StackVerdict {
+            stack: self.name,
+            who: self.who,
+            connects: best.is_some(),
+            detail,
+        }
+    }
 }
 
 fn why_not(stack: &Stack, scan: &ScanFacts) -> String {
@@ -531,8 +551,17 @@ mod tests {
     }
 
     #[test]
+    fn stack_ids_name_their_stacks() {
+        assert_eq!(StackId::OpenSsl3.stack().name, "OpenSSL 3");
+        assert_eq!(StackId::Python.stack().name, "Python 3.10+");
+        assert!(StackId::Java.stack().name.starts_with("Java"));
+        assert!(StackId::Go.stack().name.starts_with("Go"));
+        assert_eq!(StackId::Rustls.stack().name, "rustls");
+    }
+
+    #[test]
     fn rustls_takes_only_ecdhe_aead() {
-        let r = &STACKS[4];
+        let r = StackId::Rustls.stack();
         assert!(r.accepts(ProbeVersion::Tls12, 0xc02f));
         assert!(r.accepts(ProbeVersion::Tls12, 0xcca8));
         assert!(!r.accepts(ProbeVersion::Tls12, 0x009c), "RSA key exchange");

@@ -220,8 +220,67 @@ fn mongo_state(facts: &Facts) -> Option<TlsState> {
     None
 }
 
+/// The client whose TLS stack the rules stand for, where that is not
+/// rustls: its name in words and the stack.
+fn rules_client(plan: &Plan) -> Option<(&'static str, legacy::StackId)> {
+    match (plan.rules, plan.protocol) {
+        (ClientRules::Libpq, _) => Some(("psql/libpq", legacy::StackId::OpenSsl3)),
+        (ClientRules::Pymongo, _) => Some(("PyMongo", legacy::StackId::Python)),
+        (ClientRules::Generic, crate::settings::Protocol::Mysql) => {
+            Some(("the mysql client", legacy::StackId::OpenSsl3))
+        }
+        (ClientRules::Generic, _) => None,
+    }
+}
+
+/// When rustls could not handshake but the rules' own client would (its
+/// versions and suites meet the server's, as the probes found, and the
+/// chain came with a probe): what it would negotiate, in words.
+fn negotiated_by_rules_client(
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+) -> Option<ByRulesClient> {
+    let TlsState::HandshakeFailed(why) = state else {
+        return None;
+    };
+    let scan = facts.legacy_probe.as_ref()?;
+    let (client, id) = rules_client(plan)?;
+    if facts.chain.is_empty() {
+        return None;
+    }
+    let v = id.stack().verdict(scan);
+    v.connects.then(|| ByRulesClient {
+        short: format!("{client} negotiates {}", v.detail),
+        finding: findings::finding(
+            "negotiated-by-client-stack",
+            findings::Severity::Info,
+            format!("{client} connects where tlscheck's rustls cannot"),
+            format!(
+                "rustls failed ({why}), but {client}'s TLS stack ({}) shares a version and suite with the server: {}. \
+                 The verdicts judge that connection, with the chain read from a probe (it travels in clear up to TLS 1.2).",
+                v.stack, v.detail
+            ),
+            None,
+        ),
+    })
+}
+
+/// A connection the rules' client makes where rustls could not.
+struct ByRulesClient {
+    /// For each verdict's reason.
+    short: String,
+    finding: Finding,
+}
+
 pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
-    let state = tls_state(facts);
+    let mut state = tls_state(facts);
+    // The verdicts follow the rules' client: where its TLS stack connects
+    // and rustls does not, judge the connection it would make.
+    let by_rules_client = negotiated_by_rules_client(facts, plan, &state);
+    if by_rules_client.is_some() {
+        state = TlsState::Established;
+    }
     let tls = facts.tls.as_ref();
     let chain_der = tls.map(|t| t.chain_der.as_slice()).unwrap_or(&[]);
     let crl_policy = match plan.rules {
@@ -306,8 +365,17 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         plan,
         signature_ok,
     };
-    let modes: Vec<ModeVerdict> = Mode::ALL.iter().map(|&m| decide(m, &ctx)).collect();
+    let mut modes: Vec<ModeVerdict> = Mode::ALL.iter().map(|&m| decide(m, &ctx)).collect();
     let mut verdict = decide(plan.mode, &ctx);
+    if let Some(by) = &by_rules_client {
+        for v in modes
+            .iter_mut()
+            .chain([&mut verdict])
+            .filter(|v| v.encrypted)
+        {
+            v.reason = format!("{} ({})", v.reason, by.short);
+        }
+    }
 
     // Revocation answers: the staple, then any responder queries.
     let mut ocsp = Vec::new();
@@ -339,7 +407,7 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     // sslcertmode=require: libpq refuses a server that asks for no certificate.
     if plan.require_cert_request
         && matches!(state, TlsState::Established)
-        && tls.is_some_and(|t| t.client_certificate_request.is_none())
+        && tls.is_some_and(|t| t.session.is_some() && t.client_certificate_request.is_none())
         && verdict.result == Outcome::Pass
         && verdict.encrypted
     {
@@ -371,6 +439,9 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         hostname.as_ref(),
         &trust_verdicts,
     );
+    if let Some(by) = by_rules_client {
+        findings.push(by.finding);
+    }
     if matches!(state, TlsState::Established) {
         findings.extend(policy::expiry_findings(&expiry, verifying));
         findings.extend(policy::revocation_findings(
