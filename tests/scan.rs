@@ -840,3 +840,55 @@ fn psql_and_tlscheck_agree_where_rustls_cannot_handshake() {
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+/// The same with the mariadb client as the oracle for `mysql://` targets
+/// (the mysql client's rules: OpenSSL 3).
+#[test]
+fn mariadb_client_and_tlscheck_agree_where_rustls_cannot_handshake() {
+    const OPENSSL_ONLY: &str = "AES256-SHA256:DHE-RSA-AES128-SHA";
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::root("tlscheck mariadb oracle root");
+    let leaf = ca.leaf_rsa(&LeafSpec::for_names(&["localhost"]).with_cn("localhost"));
+    let root = support::pki::write(dir.path(), "root.pem", &[&ca.cert_pem()]);
+    let servers = [
+        (
+            "TLSv1.2, suites rustls lacks",
+            legacy::mariadb(&leaf, "TLSv1.2", Some(OPENSSL_ONLY)),
+            true,
+        ),
+        (
+            "TLSv1.1 only",
+            legacy::mariadb(&leaf, "TLSv1.1", Some(MARIA_CIPHERS)),
+            false,
+        ),
+    ];
+    for (what, db, expect_ok) in &servers {
+        let out = support::mariadb::mariadb_client()
+            .args(["--protocol=tcp", "-h", "localhost", "-P"])
+            .arg(db.port.to_string())
+            .args(["-u", "tlscheck_nobody", "--connect-timeout=10"])
+            .arg(format!("--ssl-ca={}", root.display()))
+            .args(["--ssl-verify-server-cert", "-e", "select 1"])
+            .output()
+            .expect("run mariadb (apt-get install -y mariadb-client)");
+        // Through TLS, the client is refused at login: no such user.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let client_ok = stderr.contains("Access denied");
+        assert_eq!(
+            client_ok, *expect_ok,
+            "{what}: the mariadb client said {stderr}"
+        );
+        let uri = format!(
+            "mysql://app@localhost:{}/x?ssl-mode=VERIFY_IDENTITY&ssl-ca={}",
+            db.port,
+            root.display()
+        );
+        let (code, j) = support::connect_json(&[&uri]);
+        assert_eq!(
+            code == 0,
+            client_ok,
+            "{what}: mariadb {stderr}, tlscheck exit {code}: {:#}",
+            j["summary"]
+        );
+    }
+}
