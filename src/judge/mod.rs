@@ -16,6 +16,7 @@ pub mod revocation;
 use serde::Serialize;
 
 use crate::observe::Facts;
+use crate::probe::hello::ProbeVersion;
 use crate::settings::{CaChoice, ClientRules, Mode, Plan};
 use crate::trust::{Crls, SourceKind, TrustSource};
 use chain::{ChainProblem, ChainVerdict, CrlPolicy};
@@ -249,7 +250,18 @@ fn negotiated_by_rules_client(
     if facts.chain.is_empty() {
         return None;
     }
-    let v = id.stack().verdict(scan);
+    // Only the versions the plan lets the client offer (--tls-min/--tls-max,
+    // ssl_min_protocol_version, tls-version).
+    let to_probe = |v: crate::settings::TlsVersion| match v {
+        crate::settings::TlsVersion::V1_2 => ProbeVersion::Tls12,
+        crate::settings::TlsVersion::V1_3 => ProbeVersion::Tls13,
+    };
+    let (min, max) = (plan.tls_min.map(to_probe), plan.tls_max.map(to_probe));
+    let mut offered = scan.clone();
+    for v in &mut offered.versions {
+        v.accepted &= min.is_none_or(|m| v.version >= m) && max.is_none_or(|m| v.version <= m);
+    }
+    let v = id.stack().verdict(&offered);
     v.connects.then(|| ByRulesClient {
         short: format!("{client} negotiates {}", v.detail),
         finding: findings::finding(
