@@ -40,29 +40,11 @@ else
 fi
 
 # --- 2. PostgreSQL with TLS -------------------------------------------------
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
-  echo "bench: PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin;" \
-    "install them with: apt-get install -y postgresql" >&2
-  exit 1
-fi
-
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  id -u postgres >/dev/null 2>&1 || {
-    echo "bench: running as root, so PostgreSQL must run as the 'postgres' user, which does not exist" \
-      "(apt-get install -y postgresql creates it)" >&2
-    exit 1
-  }
-  as_pg=(runuser -u postgres --)
-fi
+find_postgres
 
 work=$(mktemp -d /tmp/tlscheck-bench.XXXXXX)
-data="$work/data"
 cleanup() {
-  if [ -f "$data/postmaster.pid" ]; then
-    (cd "$work" && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$data" stop -m immediate -w >/dev/null 2>&1) || true
-  fi
+  stop_postgres
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -75,41 +57,8 @@ make_pki "$pki"
 root_pem="$pki/root.pem"
 
 echo "== PostgreSQL ($pgbin)"
-pg() { (cd "$work" && LC_ALL=C "${as_pg[@]}" "$pgbin/$1" "${@:2}"); }
-if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$work"; fi
-pg initdb -D "$data" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$work/initdb.log" 2>&1 ||
-  { cat "$work/initdb.log" >&2; exit 1; }
-cat "$pki/leaf.pem" "$pki/inter.pem" >"$data/server.crt"
-install -m 0600 "$pki/leaf.key" "$data/server.key"
-if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$data/server.crt" "$data/server.key"; fi
-
-port=""
-for attempt in 1 2 3 4 5; do
-  try=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  cat >>"$data/postgresql.conf" <<EOF
-
-# bench/run.sh (attempt $attempt)
-listen_addresses = '127.0.0.1'
-port = $try
-unix_socket_directories = '$data'
-ssl = on
-ssl_cert_file = '$data/server.crt'
-ssl_key_file = '$data/server.key'
-fsync = off
-EOF
-  if pg pg_ctl -D "$data" -l "$work/postgres.log" -w -t 30 start >/dev/null 2>&1; then
-    port=$try
-    break
-  fi
-  if ! grep -qE 'could not bind|already in use' "$work/postgres.log" 2>/dev/null; then break; fi
-  : >"$work/postgres.log"
-done
-if [ -z "$port" ]; then
-  echo "bench: could not start PostgreSQL; tail of its log:" >&2
-  tail -n 30 "$work/postgres.log" >&2 || true
-  exit 1
-fi
-echo "listening on 127.0.0.1:$port ($("$pgbin/postgres" --version))"
+start_postgres "$work" "$pki/server-chain.pem" "$pki/leaf.key"
+port=$pg_port
 
 # --- 3. the two commands ------------------------------------------------------
 # An ephemeral port is no database default (tlscheck would speak plain TLS and
