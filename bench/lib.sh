@@ -1,5 +1,38 @@
 # Shared by the benchmark scripts.
 
+# read_runs DEFAULT: set runs from BENCH_RUNS (DEFAULT when unset); exit 2
+# when it is not a positive integer, before anything is built or started.
+read_runs() {
+  runs=${BENCH_RUNS:-$1}
+  if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
+    echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
+    exit 2
+  fi
+}
+
+# need_tools TOOL...: exit 1 naming the first TOOL that is not on PATH.
+need_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
+  done
+}
+
+# build_tlscheck: set tlscheck to the binary to time, run from the repo
+# root: BENCH_TLSCHECK when set (to compare variants without a build), else
+# target/release/tlscheck after cargo build --release.
+build_tlscheck() {
+  if [ -n "${BENCH_TLSCHECK:-}" ]; then
+    tlscheck=$(realpath "$BENCH_TLSCHECK")
+    [ -x "$tlscheck" ] || { echo "bench: BENCH_TLSCHECK=$BENCH_TLSCHECK is not executable" >&2; exit 1; }
+    echo "== using $tlscheck (BENCH_TLSCHECK; no build)"
+  else
+    echo "== cargo build --release"
+    cargo build --release
+    tlscheck="$PWD/target/release/tlscheck"
+  fi
+}
+
 # A throw-away PKI made with openssl.
 # make_pki DIR: root -> intermediate -> leaf for localhost and 127.0.0.1
 # (EC P-256), with DIR/server-chain.pem = leaf + intermediate.

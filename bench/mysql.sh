@@ -18,14 +18,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 repo=$(pwd)
 
-runs=${BENCH_RUNS:-30}
-if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
-  echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
-  exit 2
-fi
-for tool in cargo openssl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
-done
+read_runs 30
+need_tools cargo openssl python3
 find_mariadb
 
 # --- 1. build ----------------------------------------------------------------

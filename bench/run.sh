@@ -17,27 +17,13 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 repo=$(pwd)
 
-runs=${BENCH_RUNS:-30}
-if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
-  echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
-  exit 2
-fi
-for tool in cargo openssl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
-done
+read_runs 30
+need_tools cargo openssl python3
 # libpq / tlscheck settings from the caller's environment must not leak in.
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
 
 # --- 1. build ----------------------------------------------------------------
-if [ -n "${BENCH_TLSCHECK:-}" ]; then
-  tlscheck=$(realpath "$BENCH_TLSCHECK")
-  [ -x "$tlscheck" ] || { echo "bench: BENCH_TLSCHECK=$BENCH_TLSCHECK is not executable" >&2; exit 1; }
-  echo "== using $tlscheck (BENCH_TLSCHECK; no build)"
-else
-  echo "== cargo build --release"
-  cargo build --release
-  tlscheck="$repo/target/release/tlscheck"
-fi
+build_tlscheck
 
 # --- 2. PostgreSQL with TLS -------------------------------------------------
 find_postgres

@@ -28,16 +28,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-repo=$(pwd)
 
-runs=${BENCH_RUNS:-10}
-if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
-  echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
-  exit 2
-fi
-for tool in cargo openssl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
-done
+read_runs 10
+need_tools cargo openssl python3
 # Debian's package installs testssl.sh as `testssl`.
 testssl=$(command -v testssl.sh || command -v testssl || true)
 if ! command -v sslscan >/dev/null || [ -z "$testssl" ]; then
@@ -51,15 +44,7 @@ find_mariadb
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
 
 # --- 1. build ----------------------------------------------------------------
-if [ -n "${BENCH_TLSCHECK:-}" ]; then
-  tlscheck=$(realpath "$BENCH_TLSCHECK")
-  [ -x "$tlscheck" ] || { echo "bench: BENCH_TLSCHECK=$BENCH_TLSCHECK is not executable" >&2; exit 1; }
-  echo "== using $tlscheck (BENCH_TLSCHECK; no build)"
-else
-  echo "== cargo build --release"
-  cargo build --release
-  tlscheck="$repo/target/release/tlscheck"
-fi
+build_tlscheck
 
 # --- 2. the servers ------------------------------------------------------------
 work=$(mktemp -d /tmp/tlscheck-bench-scan.XXXXXX)
