@@ -57,8 +57,8 @@ subjectAltName = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 EOF
-  ossl() { openssl "$@" 2>"$pki/openssl.err" || { cat "$pki/openssl.err" >&2; return 1; }; }
-  for name in root inter leaf; do
+  local name
+  for name in root inter; do
     ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/$name.key"
   done
   ossl req -new -key "$pki/root.key" -subj "/CN=tlscheck bench root" -out "$pki/root.csr"
@@ -67,11 +67,24 @@ EOF
   ossl req -new -key "$pki/inter.key" -subj "/CN=tlscheck bench intermediate" -out "$pki/inter.csr"
   ossl x509 -req -in "$pki/inter.csr" -CA "$pki/root.pem" -CAkey "$pki/root.key" -sha256 -days 2 \
     -set_serial 2 -extfile "$pki/ext.cnf" -extensions inter -out "$pki/inter.pem"
-  ossl req -new -key "$pki/leaf.key" -subj "/CN=localhost" -out "$pki/leaf.csr"
-  ossl x509 -req -in "$pki/leaf.csr" -CA "$pki/inter.pem" -CAkey "$pki/inter.key" -sha256 -days 2 \
-    -set_serial 3 -extfile "$pki/ext.cnf" -extensions leaf -out "$pki/leaf.pem"
-  ossl verify -CAfile "$pki/root.pem" -untrusted "$pki/inter.pem" "$pki/leaf.pem" >/dev/null
+  issue_leaf "$pki" leaf 3 leaf EC ec_paramgen_curve:P-256
   cat "$pki/leaf.pem" "$pki/inter.pem" >"$pki/server-chain.pem"
+}
+
+# ossl ARGS...: openssl ARGS, its chatter on stderr shown only when it fails
+# (kept in $pki, the calling function's directory).
+ossl() { openssl "$@" 2>"$pki/openssl.err" || { cat "$pki/openssl.err" >&2; return 1; }; }
+
+# issue_leaf DIR NAME SERIAL SECTION KEYALG KEYOPT: DIR/NAME.key (a new
+# KEYALG key, with KEYOPT as -pkeyopt) and DIR/NAME.pem, CN=localhost with
+# ext.cnf's SECTION, signed by DIR's intermediate and verified up to its root.
+issue_leaf() {
+  local pki=$1 name=$2 serial=$3 section=$4
+  ossl genpkey -algorithm "$5" -pkeyopt "$6" -out "$pki/$name.key"
+  ossl req -new -key "$pki/$name.key" -subj "/CN=localhost" -out "$pki/$name.csr"
+  ossl x509 -req -in "$pki/$name.csr" -CA "$pki/inter.pem" -CAkey "$pki/inter.key" -sha256 -days 2 \
+    -set_serial "$serial" -extfile "$pki/ext.cnf" -extensions "$section" -out "$pki/$name.pem"
+  ossl verify -CAfile "$pki/root.pem" -untrusted "$pki/inter.pem" "$pki/$name.pem" >/dev/null
 }
 
 # check_and_time RUNS: run tls_cmd and ossl_cmd (arrays set by the caller)
@@ -112,12 +125,7 @@ subjectAltName = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 EOF2
-  ossl() { openssl "$@" 2>"$pki/openssl.err" || { cat "$pki/openssl.err" >&2; return 1; }; }
-  ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/leaf-rsa.key"
-  ossl req -new -key "$pki/leaf-rsa.key" -subj "/CN=localhost" -out "$pki/leaf-rsa.csr"
-  ossl x509 -req -in "$pki/leaf-rsa.csr" -CA "$pki/inter.pem" -CAkey "$pki/inter.key" -sha256 -days 2 \
-    -set_serial 4 -extfile "$pki/ext.cnf" -extensions leaf_rsa -out "$pki/leaf-rsa.pem"
-  ossl verify -CAfile "$pki/root.pem" -untrusted "$pki/inter.pem" "$pki/leaf-rsa.pem" >/dev/null
+  issue_leaf "$pki" leaf-rsa 4 leaf_rsa RSA rsa_keygen_bits:2048
   cat "$pki/leaf-rsa.pem" "$pki/inter.pem" >"$pki/server-chain-rsa.pem"
 }
 
