@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the benchmark scripts.
 
 # read_runs DEFAULT: set runs from BENCH_RUNS (DEFAULT when unset); exit 2
@@ -90,6 +91,7 @@ issue_leaf() {
 # check_and_time RUNS: run tls_cmd and ossl_cmd (arrays set by the caller)
 # once each and stop if either fails, then time them alternately through
 # bench/timing.py (medians and the median of the per-pair ratios).
+# shellcheck disable=SC2154 # tls_cmd and ossl_cmd are the caller's
 check_and_time() {
   local runs=$1 out
   echo "== checking that both commands succeed"
@@ -142,6 +144,7 @@ free_port() {
 # postgres refuse to run as root; empty when not root). Exits 1, saying what
 # to install, when either is missing.
 find_postgres() {
+  # shellcheck disable=SC2012 # Debian's own paths, and sort -V wants one a line
   pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
     echo "bench: PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin;" \
