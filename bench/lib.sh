@@ -138,6 +138,17 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# make_work PREFIX: set work to a new /tmp/PREFIX.XXXXXX and have it removed
+# on exit, with whatever start_postgres or start_mariadb started in it
+# stopped first; on SIGINT or SIGTERM too, with exit 130 or 143 as a shell
+# would give.
+make_work() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  trap 'stop_postgres; stop_mariadb; rm -rf "$work"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
 # --- a throw-away PostgreSQL ---------------------------------------------------
 # find_postgres: set pgbin to the newest /usr/lib/postgresql/*/bin and as_pg
 # to the command prefix that runs a program as the postgres user (initdb and

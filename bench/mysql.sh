@@ -28,14 +28,7 @@ cargo build --release
 tlscheck="$repo/target/release/tlscheck"
 
 # --- 2. MariaDB with TLS ------------------------------------------------------
-work=$(mktemp -d /tmp/tlscheck-bench-mysql.XXXXXX)
-cleanup() {
-  stop_mariadb
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_work tlscheck-bench-mysql
 
 echo "== certificates (EC P-256: root -> intermediate -> leaf for localhost, 127.0.0.1)"
 pki="$work/pki"

@@ -28,14 +28,7 @@ build_tlscheck
 # --- 2. PostgreSQL with TLS -------------------------------------------------
 find_postgres
 
-work=$(mktemp -d /tmp/tlscheck-bench.XXXXXX)
-cleanup() {
-  stop_postgres
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_work tlscheck-bench
 
 echo "== certificates (EC P-256: root -> intermediate -> leaf for localhost, 127.0.0.1)"
 pki="$work/pki"

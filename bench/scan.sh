@@ -47,15 +47,7 @@ while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
 build_tlscheck
 
 # --- 2. the servers ------------------------------------------------------------
-work=$(mktemp -d /tmp/tlscheck-bench-scan.XXXXXX)
-cleanup() {
-  stop_postgres
-  stop_mariadb
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_work tlscheck-bench-scan
 
 # Both servers: TLS 1.0 to 1.3 and every HIGH suite an RSA key can serve,
 # legacy ones included (security level 0), about 50 suites per version.
