@@ -17,57 +17,18 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 repo=$(pwd)
 
-runs=${BENCH_RUNS:-30}
-if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
-  echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
-  exit 2
-fi
-for tool in cargo openssl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
-done
+read_runs 30
+need_tools cargo openssl python3
 # libpq / tlscheck settings from the caller's environment must not leak in.
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
 
 # --- 1. build ----------------------------------------------------------------
-if [ -n "${BENCH_TLSCHECK:-}" ]; then
-  tlscheck=$(realpath "$BENCH_TLSCHECK")
-  [ -x "$tlscheck" ] || { echo "bench: BENCH_TLSCHECK=$BENCH_TLSCHECK is not executable" >&2; exit 1; }
-  echo "== using $tlscheck (BENCH_TLSCHECK; no build)"
-else
-  echo "== cargo build --release"
-  cargo build --release
-  tlscheck="$repo/target/release/tlscheck"
-fi
+build_tlscheck
 
 # --- 2. PostgreSQL with TLS -------------------------------------------------
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
-  echo "bench: PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin;" \
-    "install them with: apt-get install -y postgresql" >&2
-  exit 1
-fi
+find_postgres
 
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  id -u postgres >/dev/null 2>&1 || {
-    echo "bench: running as root, so PostgreSQL must run as the 'postgres' user, which does not exist" \
-      "(apt-get install -y postgresql creates it)" >&2
-    exit 1
-  }
-  as_pg=(runuser -u postgres --)
-fi
-
-work=$(mktemp -d /tmp/tlscheck-bench.XXXXXX)
-data="$work/data"
-cleanup() {
-  if [ -f "$data/postmaster.pid" ]; then
-    (cd "$work" && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$data" stop -m immediate -w >/dev/null 2>&1) || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_work tlscheck-bench
 
 echo "== certificates (EC P-256: root -> intermediate -> leaf for localhost, 127.0.0.1)"
 pki="$work/pki"
@@ -75,41 +36,8 @@ make_pki "$pki"
 root_pem="$pki/root.pem"
 
 echo "== PostgreSQL ($pgbin)"
-pg() { (cd "$work" && LC_ALL=C "${as_pg[@]}" "$pgbin/$1" "${@:2}"); }
-if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$work"; fi
-pg initdb -D "$data" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$work/initdb.log" 2>&1 ||
-  { cat "$work/initdb.log" >&2; exit 1; }
-cat "$pki/leaf.pem" "$pki/inter.pem" >"$data/server.crt"
-install -m 0600 "$pki/leaf.key" "$data/server.key"
-if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$data/server.crt" "$data/server.key"; fi
-
-port=""
-for attempt in 1 2 3 4 5; do
-  try=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  cat >>"$data/postgresql.conf" <<EOF
-
-# bench/run.sh (attempt $attempt)
-listen_addresses = '127.0.0.1'
-port = $try
-unix_socket_directories = '$data'
-ssl = on
-ssl_cert_file = '$data/server.crt'
-ssl_key_file = '$data/server.key'
-fsync = off
-EOF
-  if pg pg_ctl -D "$data" -l "$work/postgres.log" -w -t 30 start >/dev/null 2>&1; then
-    port=$try
-    break
-  fi
-  if ! grep -qE 'could not bind|already in use' "$work/postgres.log" 2>/dev/null; then break; fi
-  : >"$work/postgres.log"
-done
-if [ -z "$port" ]; then
-  echo "bench: could not start PostgreSQL; tail of its log:" >&2
-  tail -n 30 "$work/postgres.log" >&2 || true
-  exit 1
-fi
-echo "listening on 127.0.0.1:$port ($("$pgbin/postgres" --version))"
+start_postgres "$work" "$pki/server-chain.pem" "$pki/leaf.key"
+port=$pg_port
 
 # --- 3. the two commands ------------------------------------------------------
 # An ephemeral port is no database default (tlscheck would speak plain TLS and

@@ -28,16 +28,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-repo=$(pwd)
 
-runs=${BENCH_RUNS:-10}
-if ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
-  echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
-  exit 2
-fi
-for tool in cargo openssl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
-done
+read_runs 10
+need_tools cargo openssl python3
 # Debian's package installs testssl.sh as `testssl`.
 testssl=$(command -v testssl.sh || command -v testssl || true)
 if ! command -v sslscan >/dev/null || [ -z "$testssl" ]; then
@@ -45,64 +38,16 @@ if ! command -v sslscan >/dev/null || [ -z "$testssl" ]; then
   echo "  apt-get install -y sslscan testssl.sh" >&2
   exit 1
 fi
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
-  echo "bench: PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin;" \
-    "install them with: apt-get install -y postgresql" >&2
-  exit 1
-fi
-mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
-install_db=$(command -v mariadb-install-db || echo /usr/bin/mariadb-install-db)
-if [ ! -x "$mariadbd" ] || [ ! -x "$install_db" ]; then
-  echo "bench: MariaDB server binaries not found (mariadbd, mariadb-install-db);" \
-    "install them with: apt-get install -y mariadb-server" >&2
-  exit 1
-fi
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  id -u postgres >/dev/null 2>&1 || {
-    echo "bench: running as root, so PostgreSQL must run as the 'postgres' user, which does not exist" \
-      "(apt-get install -y postgresql creates it)" >&2
-    exit 1
-  }
-  as_pg=(runuser -u postgres --)
-fi
+find_postgres
+find_mariadb
 # libpq settings from the caller's environment must not leak in.
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
 
 # --- 1. build ----------------------------------------------------------------
-if [ -n "${BENCH_TLSCHECK:-}" ]; then
-  tlscheck=$(realpath "$BENCH_TLSCHECK")
-  [ -x "$tlscheck" ] || { echo "bench: BENCH_TLSCHECK=$BENCH_TLSCHECK is not executable" >&2; exit 1; }
-  echo "== using $tlscheck (BENCH_TLSCHECK; no build)"
-else
-  echo "== cargo build --release"
-  cargo build --release
-  tlscheck="$repo/target/release/tlscheck"
-fi
+build_tlscheck
 
 # --- 2. the servers ------------------------------------------------------------
-work=$(mktemp -d /tmp/tlscheck-bench-scan.XXXXXX)
-pgdata="$work/pg/data"
-mpid=""
-cleanup() {
-  if [ -f "$pgdata/postmaster.pid" ]; then
-    (cd "$work" && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" stop -m immediate -w >/dev/null 2>&1) || true
-  fi
-  if [ -n "$mpid" ] && kill -0 "$mpid" 2>/dev/null; then
-    kill -TERM "$mpid" 2>/dev/null || true
-    for _ in $(seq 1 200); do kill -0 "$mpid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$mpid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+make_work tlscheck-bench-scan
 
 # Both servers: TLS 1.0 to 1.3 and every HIGH suite an RSA key can serve,
 # legacy ones included (security level 0), about 50 suites per version.
@@ -114,101 +59,16 @@ make_pki "$pki"
 make_rsa_leaf "$pki"
 
 echo "== PostgreSQL ($pgbin): TLSv1 .. TLSv1.3, ssl_ciphers '$ciphers'"
-mkdir -p "$work/pg"
-pg() { (cd "$work" && LC_ALL=C "${as_pg[@]}" "$pgbin/$1" "${@:2}"); }
-if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$work" "$work/pg"; fi
-pg initdb -D "$pgdata" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$work/initdb.log" 2>&1 ||
-  { cat "$work/initdb.log" >&2; exit 1; }
-cp "$pki/server-chain-rsa.pem" "$pgdata/server.crt"
-install -m 0600 "$pki/leaf-rsa.key" "$pgdata/server.key"
-if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$pgdata/server.crt" "$pgdata/server.key"; fi
-pg_port=""
-for attempt in 1 2 3 4 5; do
-  try=$(free_port)
-  cat >>"$pgdata/postgresql.conf" <<EOF
-
-# bench/scan.sh (attempt $attempt)
-listen_addresses = '127.0.0.1'
-port = $try
-unix_socket_directories = '$pgdata'
-ssl = on
-ssl_cert_file = '$pgdata/server.crt'
-ssl_key_file = '$pgdata/server.key'
-ssl_min_protocol_version = 'TLSv1'
-ssl_max_protocol_version = ''
-ssl_ciphers = '$ciphers'
-fsync = off
-EOF
-  if pg pg_ctl -D "$pgdata" -l "$work/postgres.log" -w -t 30 start >/dev/null 2>&1; then
-    pg_port=$try
-    break
-  fi
-  if ! grep -qE 'could not bind|already in use' "$work/postgres.log" 2>/dev/null; then break; fi
-  : >"$work/postgres.log"
-done
-if [ -z "$pg_port" ]; then
-  echo "bench: could not start PostgreSQL; tail of its log:" >&2
-  tail -n 30 "$work/postgres.log" >&2 || true
-  exit 1
-fi
-echo "listening on 127.0.0.1:$pg_port ($("$pgbin/postgres" --version))"
+# The postgres user must get through $work to its own $work/pg.
+if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$work"; fi
+start_postgres "$work/pg" "$pki/server-chain-rsa.pem" "$pki/leaf-rsa.key" \
+  "ssl_min_protocol_version = 'TLSv1'" "ssl_max_protocol_version = ''" "ssl_ciphers = '$ciphers'"
 
 echo "== MariaDB ($("$mariadbd" --version | cut -d' ' -f1-4)): TLSv1 .. TLSv1.3, --ssl-cipher '$ciphers'"
-mdata="$work/mariadb/data"
-mkdir -p "$work/mariadb/tmp"
-as_root=()
-if [ "$(id -u)" -eq 0 ]; then as_root=(--user=root); fi
-(cd "$work/mariadb" && LC_ALL=C "$install_db" --no-defaults --datadir="$mdata" --tmpdir="$work/mariadb/tmp" \
-  "${as_root[@]}" --auth-root-authentication-method=normal --skip-test-db >"$work/install.log" 2>&1) ||
-  { cat "$work/install.log" >&2; exit 1; }
-my_port=""
-for attempt in 1 2 3 4 5; do
-  try=$(free_port)
-  : >"$work/mariadb.log"
-  # Every probe is a connection aborted before login: raise
-  # max-connect-errors, or the host is blocked after 100.
-  (cd "$work/mariadb" && exec env LC_ALL=C "$mariadbd" --no-defaults "${as_root[@]}" --datadir="$mdata" \
-    --tmpdir="$work/mariadb/tmp" --socket="$work/mariadb/mysqld.sock" --pid-file="$work/mariadb/mysqld.pid" \
-    --log-error="$work/mariadb.log" --port="$try" --bind-address=127.0.0.1 --skip-networking=0 \
-    --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=16M \
-    --ssl-cert="$pki/server-chain-rsa.pem" --ssl-key="$pki/leaf-rsa.key" \
-    --tls-version=TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3 --ssl-cipher="$ciphers" --max-connect-errors=1000000 \
-    </dev/null >/dev/null 2>&1) &
-  mpid=$!
-  # Ready when it greets.
-  if python3 - "$try" "$mpid" <<'EOF'
-import os, socket, sys, time
-port, pid = int(sys.argv[1]), int(sys.argv[2])
-deadline = time.time() + 60
-while time.time() < deadline:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit(1)
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-            if s.recv(5)[4:5] == b"\x0a":
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.05)
-sys.exit(1)
-EOF
-  then
-    my_port=$try
-    break
-  fi
-  kill -TERM "$mpid" 2>/dev/null || true
-  wait "$mpid" 2>/dev/null || true
-  mpid=""
-  if ! grep -qE 'Bind on TCP/IP port|in use' "$work/mariadb.log" 2>/dev/null; then break; fi
-done
-if [ -z "$my_port" ]; then
-  echo "bench: could not start MariaDB; tail of its log:" >&2
-  tail -n 30 "$work/mariadb.log" >&2 || true
-  exit 1
-fi
-echo "listening on 127.0.0.1:$my_port"
+# Every probe is a connection aborted before login: raise
+# max-connect-errors, or the host is blocked after 100.
+start_mariadb "$work/mariadb" "$pki/server-chain-rsa.pem" "$pki/leaf-rsa.key" --innodb-buffer-pool-size=16M \
+  --tls-version=TLSv1.0,TLSv1.1,TLSv1.2,TLSv1.3 --ssl-cipher="$ciphers" --max-connect-errors=1000000
 
 # OpenSSL's name -> IANA code point, for every suite this OpenSSL knows
 # (TLS 1.3 ones included), to read sslscan's names.
@@ -290,7 +150,7 @@ for server in postgres mariadb; do
     port=$pg_port proto=postgres testssl_proto=postgres
     starttls=(--starttls-psql)
   else
-    port=$my_port proto=mysql testssl_proto=mysql
+    port=$mariadb_port proto=mysql testssl_proto=mysql
     starttls=(--starttls-mysql)
   fi
   echo
