@@ -176,8 +176,12 @@ where
     }
     let mut out: Vec<(usize, T)> = Vec::new();
     while let Some(done) = set.join_next().await {
-        if let Ok(x) = done {
-            out.push(x);
+        match done {
+            Ok(x) => out.push(x),
+            // A panic is a bug, not an answer: dropping the result would
+            // shift every later one onto the wrong question.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => {}
         }
     }
     out.sort_by_key(|(i, _)| *i);
