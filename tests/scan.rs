@@ -457,6 +457,16 @@ fn s_server_tls13_only_with_two_suites_and_two_groups() {
         .find(|g| g["id"] == "0x001D")
         .unwrap();
     assert_eq!(x25519["name"], "x25519", "{}", s.context());
+    // TLS 1.3 sends the certificate encrypted: it comes from a rustls
+    // handshake instead of a probe.
+    let own = &s.json["certificates"][0];
+    assert_eq!(own["how"], "rustls (TLSv1.3)", "{}", s.context());
+    assert_eq!(
+        fingerprint_hex(own),
+        sha256_hex(&p.localhost.cert_der),
+        "{}",
+        s.context()
+    );
     assert_eq!(s.code, 0, "{}", s.context());
 }
 
