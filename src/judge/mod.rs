@@ -222,11 +222,15 @@ fn mongo_state(facts: &Facts) -> Option<TlsState> {
 }
 
 /// The client whose TLS stack the rules stand for, where that is not
-/// rustls: its name in words and the stack.
+/// rustls and its verdicts are checked against the real client (psql, the
+/// mariadb client in `tests/scan.rs`): its name in words and the stack.
 fn rules_client(plan: &Plan) -> Option<(&'static str, legacy::StackId)> {
     match (plan.rules, plan.protocol) {
         (ClientRules::Libpq, _) => Some(("psql/libpq", legacy::StackId::OpenSsl3)),
-        (ClientRules::Pymongo, _) => Some(("PyMongo", legacy::StackId::Python)),
+        // PyMongo would also send its hello over that connection, which the
+        // probes cannot; until that is checked, PyMongo's verdicts stay with
+        // the handshake tlscheck made.
+        (ClientRules::Pymongo, _) => None,
         (ClientRules::Generic, crate::settings::Protocol::Mysql) => {
             Some(("the mysql client", legacy::StackId::OpenSsl3))
         }
