@@ -259,8 +259,15 @@ async fn versions(prober: &Prober, sni: Option<&str>, facts: &mut ScanFacts) -> 
     };
     for (v, answer) in ProbeVersion::ALL.into_iter().zip(&firsts) {
         let (accepted, text) = match answer {
+            Ok(Answer::Hello(f)) if f.version != v.wire() => (
+                false,
+                format!(
+                    "ServerHello choosing {} instead",
+                    super::hello::version_name(f.version)
+                ),
+            ),
             Ok(Answer::Hello(f)) => (
-                f.version == v.wire() && suites_for(v).contains(&f.cipher),
+                suites_for(v).contains(&f.cipher),
                 Answer::Hello(f.clone()).describe(),
             ),
             Ok(other) => (false, other.describe()),
