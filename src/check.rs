@@ -216,12 +216,17 @@ pub async fn run(plan: &Plan) -> Report {
     Report::new(plan, facts, judgement)
 }
 
-/// Run a check on a fresh single-threaded runtime.
-pub fn run_blocking(plan: &Plan) -> std::io::Result<Report> {
+/// Run `work` to completion on a fresh single-threaded runtime.
+fn block_on<F: std::future::Future>(work: F) -> std::io::Result<F::Output> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(rt.block_on(run(plan)))
+    Ok(rt.block_on(work))
+}
+
+/// Run a check on a fresh single-threaded runtime.
+pub fn run_blocking(plan: &Plan) -> std::io::Result<Report> {
+    block_on(run(plan))
 }
 
 /// Run `tlscheck connect`: one check, or for MongoDB one per host — the
@@ -340,10 +345,7 @@ fn split_member(m: &str) -> Option<(String, u16)> {
 
 /// [`run_target`] on a fresh single-threaded runtime (what `main` uses).
 pub fn run_target_blocking(plan: &Plan) -> std::io::Result<Checked> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    Ok(rt.block_on(run_target(plan)))
+    block_on(run_target(plan))
 }
 
 /// Run `tlscheck scan`: probe the plan's host (a seed list's first host) for
@@ -356,8 +358,5 @@ pub async fn scan(plan: &Plan, concurrency: usize, strict: bool) -> ScanReport {
 
 /// [`scan`] on a fresh single-threaded runtime.
 pub fn scan_blocking(plan: &Plan, concurrency: usize, strict: bool) -> std::io::Result<ScanReport> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    Ok(rt.block_on(scan(plan, concurrency, strict)))
+    block_on(scan(plan, concurrency, strict))
 }

@@ -296,20 +296,10 @@ fn demo_shows_a_pass_and_a_diagnosed_failure() {
 }
 
 fn scan_json(args: &[&str]) -> (i32, Value) {
-    let out = tlscheck()
-        .arg("scan")
-        .args(args)
-        .arg("--json")
-        .output()
-        .expect("run tlscheck scan");
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "scan JSON: {e}\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), json)
+    let mut cmd = tlscheck();
+    cmd.arg("scan").args(args);
+    let run = support::json_run(cmd);
+    (run.code, run.json)
 }
 
 fn ids(list: &Value) -> std::collections::BTreeSet<String> {
