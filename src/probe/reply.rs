@@ -1,14 +1,13 @@
 //! Read and parse a server's answer to a probe ClientHello: its
-//! ServerHello (or HelloRetryRequest), and in TLS ≤ 1.2 the Certificate,
-//! ServerKeyExchange and CertificateRequest that travel in clear, or the
-//! alert that refused the hello.
+//! ServerHello (or HelloRetryRequest), and in TLS ≤ 1.2 the Certificate and
+//! ServerKeyExchange that travel in clear, or the alert that refused the
+//! hello. Other messages of the flight are passed over.
 //!
 //! Every read is bounded: a record is at most 2^14 + 2048 bytes, the whole
 //! answer at most [`MAX_ANSWER`], and the caller's deadline ends the wait.
 
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::io::AsyncRead;
 
 use crate::protocol::{read_exact_within, sniff};
@@ -72,7 +71,7 @@ impl Answer {
 }
 
 /// The server's first flight, as far as it was read.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ServerFlight {
     /// The negotiated version: supported_versions' when present, else the
     /// ServerHello's own.
@@ -84,19 +83,12 @@ pub struct ServerFlight {
     pub group: Option<u16>,
     /// The server answered renegotiation_info (RFC 5746 secure renegotiation).
     pub secure_renegotiation: bool,
-    pub compression: u8,
-    pub alpn: Option<String>,
     /// TLS ≤ 1.2 with [`ReadUntil::HelloDone`]: the Certificate message, DER.
-    #[serde(skip)]
     pub certificates: Vec<Vec<u8>>,
     /// ECDHE: the curve in ServerKeyExchange.
     pub kx_group: Option<u16>,
     /// DHE: the size of the prime in ServerKeyExchange, in bits.
     pub dh_bits: Option<u32>,
-    pub certificate_request: bool,
-    /// Stapled OCSP (CertificateStatus), DER.
-    #[serde(skip)]
-    pub ocsp: Vec<u8>,
 }
 
 /// Read the server's answer from `stream` until `until`, the deadline or
@@ -220,10 +212,7 @@ fn take_messages(
             (_, None) => return Err(format!("handshake message {kind} before ServerHello")),
             (11, Some(f)) => f.certificates = parse_certificate(msg)?,
             (12, Some(f)) => parse_key_exchange(msg, f),
-            (13, Some(f)) => f.certificate_request = true,
             (14, Some(_)) => break true,
-            // CertificateStatus: status_type ocsp(1), u24 length, response.
-            (22, Some(f)) if msg.len() > 4 && msg[0] == 1 => f.ocsp = msg[4..].to_vec(),
             _ => {}
         }
     };
@@ -263,12 +252,11 @@ fn parse_server_hello(msg: &[u8]) -> Result<ServerFlight, String> {
     let sid_len = r.u8()?;
     r.take(usize::from(sid_len))?;
     let cipher = r.u16()?;
-    let compression = r.u8()?;
+    let _compression = r.u8()?;
     let mut f = ServerFlight {
         version: legacy_version,
         cipher,
         hello_retry: random == HRR_RANDOM,
-        compression,
         ..ServerFlight::default()
     };
     if r.0.is_empty() {
@@ -286,12 +274,6 @@ fn parse_server_hello(msg: &[u8]) -> Result<ServerFlight, String> {
             // ServerHello: KeyShareEntry (group, key); HRR: the group alone.
             0x0033 => f.group = Some(d.u16()?),
             0xff01 => f.secure_renegotiation = true,
-            0x0010 => {
-                let _list_len = d.u16()?;
-                let n = d.u8()?;
-                let proto = d.take(usize::from(n))?;
-                f.alpn = Some(String::from_utf8_lossy(proto).into_owned());
-            }
             _ => {}
         }
     }
