@@ -95,14 +95,12 @@ pub async fn gather(plan: &Plan) -> Facts {
         // chain, which travels in clear up to TLS 1.2, to judge it anyway.
         let prober = Prober::new(plan, EXPLAIN_CONCURRENCY);
         let scan = probe::scan::scan(&prober, Depth::Explain).await;
-        if tls.chain_der.is_empty() {
-            if let Some(served) = scan.chain_for_name() {
-                tls.chain_der = served
-                    .chain
-                    .iter()
-                    .map(|c| rustls::pki_types::CertificateDer::from(c.clone()))
-                    .collect();
-            }
+        if let Some(served) = scan.chain_for_name() {
+            tls.chain_der = served
+                .chain
+                .iter()
+                .map(|c| rustls::pki_types::CertificateDer::from(c.clone()))
+                .collect();
         }
         facts.legacy_probe = Some(scan);
     }
