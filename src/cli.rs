@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::settings::{Mode, OcspScope, PgNegotiation, ProtocolChoice, TlsVersion};
+use crate::request::{Mode, OcspScope, PgNegotiation, ProtocolChoice, Request, TlsVersion};
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -91,13 +91,21 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// What to check: host, host:port, [v6addr]:port, tls://host:port, or a
-    /// postgres:// / postgresql:// / mysql:// / mongodb:// / mongodb+srv:// connection string
+    /// What to check: host, host:port, [v6addr]:port, tls://host:port, or a connection string
+    /// in any dialect: postgres:// / mysql:// / mongodb:// / mongodb+srv:// URIs, libpq's
+    /// "host=… sslmode=…", JDBC URLs, Go MySQL DSNs, ADO.NET strings
     pub target: String,
 
-    /// Wire protocol spoken before TLS [default: auto: from the URI scheme, else the port]
+    /// Wire protocol spoken before TLS [default: auto: from the URI scheme, else the client, else the port]
     #[arg(long, value_enum, value_name = "PROTOCOL")]
     pub protocol: Option<ProtocolChoice>,
+
+    /// Judge as this client would (libpq, pgjdbc, node-postgres, pgx, asyncpg, npgsql, sqlx, mysql,
+    /// mariadb, mysql-connector-j, mariadb-connector-j, mysql2, go-mysql, pymysql, mysqlconnector,
+    /// pymongo, node-mongodb, mongodb-java, mongo-go, mongosh, generic); `--client list` lists them
+    /// [default: the client the connection string's dialect implies, else tlscheck's own rules]
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
 
     /// Client mode to judge under [default: verify-full; a connection string's own sslmode/ssl-mode, else prefer].
     /// MySQL's names are accepted too, in any case: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
@@ -209,6 +217,40 @@ pub struct ConnectArgs {
     pub color: ColorArg,
 }
 
+impl ConnectArgs {
+    /// What these arguments ask for, as a plain request.
+    pub fn request(&self) -> Request {
+        Request {
+            target: self.target.clone(),
+            protocol: self.protocol,
+            client: self.client.clone(),
+            mode: self.mode,
+            tls_allow_invalid_hostnames: self.tls_allow_invalid_hostnames,
+            tls_allow_invalid_certificates: self.tls_allow_invalid_certificates,
+            tls_insecure: self.tls_insecure,
+            all_members: self.all_members,
+            dns_server: self.dns_server,
+            ca_file: self.ca_file.clone(),
+            crl_file: self.crl_file.clone(),
+            crl_fetch: self.crl_fetch,
+            ocsp: self.ocsp,
+            warn_days: self.warn_days,
+            fail_days: self.fail_days,
+            strict: self.strict,
+            sni: self.sni.clone(),
+            no_sni: self.no_sni,
+            tls_min: self.tls_min,
+            tls_max: self.tls_max,
+            pg_negotiation: self.pg_negotiation,
+            timeout: self.timeout,
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            key_password_file: self.key_password_file.clone(),
+            user: self.user.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// What to scan: host:port, tls://host:port, or a postgres:// / mysql:// / mongodb:// connection string
@@ -253,21 +295,17 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
-    /// The `connect` arguments that describe the same endpoint, every other
-    /// flag at its default, so that the target is resolved by the same code.
-    pub fn as_connect(&self) -> ConnectArgs {
-        use clap::FromArgMatches;
-        let cmd = <ConnectArgs as Args>::augment_args(clap::Command::new("scan"));
-        let matches = cmd
-            .try_get_matches_from(["scan", self.target.as_str()])
-            .expect("a bare target parses");
-        let mut args = ConnectArgs::from_arg_matches(&matches).expect("defaults are valid");
-        args.protocol = self.protocol;
-        args.pg_negotiation = self.pg_negotiation;
-        args.sni = self.sni.clone();
-        args.no_sni = self.no_sni;
-        args.timeout = self.timeout;
-        args
+    /// The request that describes the same endpoint, every other option at
+    /// its default, so that the target is resolved by the same code.
+    pub fn request(&self) -> Request {
+        Request {
+            protocol: self.protocol,
+            pg_negotiation: self.pg_negotiation,
+            sni: self.sni.clone(),
+            no_sni: self.no_sni,
+            timeout: self.timeout,
+            ..Request::new(self.target.clone())
+        }
     }
 }
 

@@ -92,7 +92,8 @@ async fn run_async(json: bool, color: bool) -> Result<()> {
             unreachable!("the demo builds connect commands")
         };
         // The demo ignores PG* variables so it shows the same on every machine.
-        let plan = settings::resolve(&connect, &FixedEnv(&[])).context("demo settings")?;
+        let plan =
+            settings::resolve(&connect.request(), &FixedEnv(&[])).context("demo settings")?;
         let report = crate::check::run(&plan).await;
         if json {
             crate::print_stdout(&(serde_json::to_string(&report)? + "\n"));

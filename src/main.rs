@@ -13,8 +13,17 @@ const USAGE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Connect(args) if args.client.as_deref() == Some("list") => {
+            let list = tlscheck::report::clients::list();
+            if args.json {
+                tlscheck::print_stdout(&(to_json(&list) + "\n"));
+            } else {
+                tlscheck::print_stdout(&tlscheck::report::clients::render_list(&list));
+            }
+            ExitCode::SUCCESS
+        }
         Command::Connect(args) => {
-            let plan = match resolve(&args) {
+            let plan = match resolve(&args.request()) {
                 Ok(p) => p,
                 Err(code) => return code,
             };
@@ -66,7 +75,7 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
         Command::Scan(args) => {
-            let plan = match resolve(&args.as_connect()) {
+            let plan = match resolve(&args.request()) {
                 Ok(p) => p,
                 Err(code) => return code,
             };
@@ -160,9 +169,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The plan for `connect`'s (or `scan`'s) arguments, or exit 2 with why not.
-fn resolve(args: &tlscheck::cli::ConnectArgs) -> Result<settings::Plan, ExitCode> {
-    settings::resolve(args, &ProcessEnv).map_err(|e| {
+/// The plan for `connect`'s (or `scan`'s) request, or exit 2 with why not.
+fn resolve(request: &settings::Request) -> Result<settings::Plan, ExitCode> {
+    settings::resolve(request, &ProcessEnv).map_err(|e| {
         eprintln!("tlscheck: {e}");
         ExitCode::from(USAGE)
     })

@@ -184,7 +184,7 @@ mod tests {
         let Command::Connect(args) = cli.command else {
             unreachable!()
         };
-        let plan = settings::resolve(&args, &FixedEnv(&[])).unwrap();
+        let plan = settings::resolve(&args.request(), &FixedEnv(&[])).unwrap();
         let now = observe::now_unix();
         let mut facts = Facts::new(now);
         facts.chain = observe::describe_chain(&chain, now);

@@ -1,0 +1,54 @@
+//! asyncpg (Python, its own protocol code on Python's `ssl`): libpq-style
+//! connection strings and environment; `prefer` (the default) and `allow`
+//! retry without TLS; verify-ca/verify-full read `sslrootcert`, else
+//! ~/.postgresql/root.crt, else Python's default store.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "asyncpg",
+    aliases: &[],
+    name: "asyncpg",
+    version: "asyncpg 0.30",
+    protocol: Protocol::Postgres,
+    verified: None,
+    reads: "postgres:// URIs with sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslcrl, ssl_min_protocol_version, ssl_max_protocol_version; PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGSSLCRL",
+    stack: StackId::Python,
+    trust: DefaultTrust::Os,
+    names: NameRules::OpenSsl,
+    certs: CertPolicy::OPENSSL3,
+    crl: CrlPolicy::LeafStrict,
+    ocsp: OcspRules::Ignores,
+    modes: ModeRules {
+        default: Mode::Prefer,
+        default_with_ca: None,
+        spellings: super::libpq::PROFILE.modes.spellings,
+        require_verifies_with_root: false,
+        root_file_checks_in_prefer: false,
+        system_root_needs_verify_full: false,
+        plaintext_is_separate_connection: false,
+    },
+    usual: Usual {
+        config: "sslmode=verify-full&sslrootcert=<CA file>",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: Words {
+        ca: "sslrootcert=/path/ca.pem in the DSN (or ssl=ssl.create_default_context(cafile=…))",
+        os_store: "sslmode=verify-full without sslrootcert",
+        cert: "sslcert=… and sslkey=…",
+    },
+    errors: &[
+        ErrorText { needle: "[ssl: certificate_verify_failed]", cause: "F01" },
+        ErrorText { needle: "rejected ssl upgrade", cause: "F08" },
+    ],
+};
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
+    let mut known = options::LIBPQ_READ.to_vec();
+    known.extend(options::LIBPQ_IGNORED);
+    options::note_unknown(input.target, &known, o);
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! tlscheck's own rules, for a `host:port` or `tls://` target without
+//! `--client`: verify-full against `--ca-file` or the OS store, host names
+//! as RFC 6125 (no CN fallback), CRLs checked for the leaf. For PostgreSQL
+//! targets libpq's environment (`PGSSLMODE`, …) is honoured, as documented.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "generic",
+    aliases: &["tlscheck"],
+    name: "tlscheck's own rules",
+    version: "tlscheck",
+    protocol: Protocol::Tls,
+    verified: None,
+    reads: "host:port and tls://host:port; for PostgreSQL, libpq's PGSSL* environment",
+    stack: StackId::Rustls,
+    trust: DefaultTrust::Os,
+    names: NameRules::Strict,
+    certs: CertPolicy::WEBPKI,
+    crl: CrlPolicy::LeafLenient,
+    ocsp: OcspRules::RevokedStapleFails,
+    modes: ModeRules {
+        default: Mode::VerifyFull,
+        default_with_ca: None,
+        spellings: &[],
+        require_verifies_with_root: false,
+        root_file_checks_in_prefer: false,
+        system_root_needs_verify_full: false,
+        plaintext_is_separate_connection: false,
+    },
+    usual: Usual {
+        config: "--mode verify-full",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: Words {
+        ca: "--ca-file /path/ca.pem (your client's CA-file option)",
+        os_store: "--ca-file system",
+        cert: "--cert FILE --key FILE",
+    },
+    errors: &[],
+};
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    if input.protocol == Protocol::Postgres {
+        options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! MariaDB Connector/J 2.7 (Debian 12's libmariadb-java): `useSsl=true`
+//! (alias `useSSL`) verifies the chain and the host name against
+//! `serverSslCert` (a file, or the PEM itself) or the JVM's trust store;
+//! `trustServerCertificate=true` checks nothing;
+//! `disableSslHostnameVerification=true` skips the name. 3.x spells the
+//! same as `sslMode=disable|trust|verify-ca|verify-full`, read too.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "mariadb-connector-j",
+    aliases: &["mariadb-java", "mariadb-jdbc"],
+    name: "MariaDB Connector/J",
+    version: "MariaDB Connector/J 2.7",
+    protocol: Protocol::Mysql,
+    verified: None,
+    reads: "jdbc:mariadb:// (and jdbc:mysql://) URLs with useSsl/useSSL, trustServerCertificate, serverSslCert, disableSslHostnameVerification, enabledSslProtocolSuites; 3.x's sslMode",
+    stack: StackId::Java,
+    trust: DefaultTrust::JavaCacerts,
+    names: NameRules::Java,
+    certs: CertPolicy {
+        x509_v1: true,
+        ca_without_basic_constraints: false,
+        min_rsa_bits: 1024,
+        sha1: true,
+    },
+    crl: CrlPolicy::LeafLenient,
+    ocsp: OcspRules::Ignores,
+    modes: ModeRules {
+        default: Mode::Disable,
+        default_with_ca: None,
+        spellings: &[
+            (Mode::Disable, "useSsl=false"),
+            (Mode::Require, "useSsl=true&trustServerCertificate=true"),
+            (Mode::VerifyCa, "useSsl=true&disableSslHostnameVerification=true"),
+            (Mode::VerifyFull, "useSsl=true"),
+        ],
+        require_verifies_with_root: false,
+        root_file_checks_in_prefer: false,
+        system_root_needs_verify_full: false,
+        plaintext_is_separate_connection: false,
+    },
+    usual: Usual {
+        config: "useSsl=true&serverSslCert=<CA file>",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: Words {
+        ca: "serverSslCert=/path/ca.pem in the JDBC URL",
+        os_store: "useSsl=true without serverSslCert (the JVM's trust store)",
+        cert: "keyStore=… and keyStorePassword=…",
+    },
+    errors: &[
+        ErrorText { needle: "ssl hostname verification failed", cause: "F04" },
+        ErrorText { needle: "pkix path building failed", cause: "F01" },
+        ErrorText { needle: "could not connect to address", cause: "F01" },
+    ],
+};
+
+const MODES3: &[(&str, Mode)] = &[
+    ("disable", Mode::Disable),
+    ("trust", Mode::Require),
+    ("verify-ca", Mode::VerifyCa),
+    ("verify-full", Mode::VerifyFull),
+];
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    let t = input.target;
+    let flag = |name: &str| -> Result<Option<(bool, Origin)>, UsageError> {
+        options::param(t, &[name]).map(|v| Ok((options::boolean(&v)?, v.1))).transpose()
+    };
+    if let Some(v) = options::param(t, &["sslMode"]) {
+        o.mode = Some(options::mode_from(&v, MODES3)?);
+    } else if let Some((on, origin)) = flag("useSsl")?.or(flag("useSSL")?) {
+        o.mode = Some(if !on {
+            (Mode::Disable, origin)
+        } else if let Some((true, o2)) = flag("trustServerCertificate")? {
+            (Mode::Require, o2)
+        } else if let Some((true, o2)) = flag("disableSslHostnameVerification")? {
+            (Mode::VerifyCa, o2)
+        } else {
+            (Mode::VerifyFull, origin)
+        });
+    }
+    o.ca = options::param(t, &["serverSslCert"]);
+    if let Some(v) = options::param(t, &["enabledSslProtocolSuites"]) {
+        options::version_list(&v, o)?;
+    }
+    o.timeout = options::param(t, &["connectTimeout"]).map(|(ms, origin)| {
+        (ms.parse::<f64>().map(|m| (m / 1000.0).to_string()).unwrap_or(ms), origin)
+    });
+    let mut known = options::MYSQL_IGNORED.to_vec();
+    known.extend([
+        "sslmode", "usessl", "trustservercertificate", "disablesslhostnameverification",
+        "serversslcert", "enabledsslprotocolsuites", "connecttimeout", "sockettimeout", "keystore",
+        "keystorepassword", "truststore", "truststorepassword",
+    ]);
+    options::note_unknown(t, &known, o);
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! The MongoDB Go driver (mongo-go-driver 1.8, as Debian 12 ships it): the
+//! URI options, Go's crypto/tls (system roots, no CN fallback), and OCSP:
+//! it checks a stapled answer and asks responders unless
+//! `tlsDisableOCSPEndpointCheck`.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "mongo-go",
+    aliases: &["mongo-go-driver", "go-mongodb"],
+    name: "MongoDB Go driver",
+    version: "mongo-go-driver 1.8",
+    protocol: Protocol::Mongo,
+    verified: None,
+    reads: "mongodb:// and mongodb+srv:// URIs: tls/ssl, tlsCAFile, tlsCertificateKeyFile, tlsInsecure, tlsAllowInvalidCertificates, tlsAllowInvalidHostnames, tlsDisableOCSPEndpointCheck",
+    stack: StackId::Go,
+    trust: DefaultTrust::Os,
+    names: NameRules::Strict,
+    certs: CertPolicy {
+        x509_v1: false,
+        ca_without_basic_constraints: false,
+        min_rsa_bits: 1024,
+        sha1: false,
+    },
+    crl: CrlPolicy::LeafLenient,
+    ocsp: OcspRules::RevokedStapleFails,
+    modes: super::pymongo::MONGO_MODES,
+    usual: Usual {
+        config: "tls=true&tlsCAFile=<CA file>",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: super::pymongo::MONGO_WORDS,
+    errors: &[
+        ErrorText { needle: "x509: certificate signed by unknown authority", cause: "F01" },
+        ErrorText { needle: "ocsp", cause: "F14" },
+    ],
+};
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    options::mongo_tls(input, "the MongoDB Go driver", o)
+}

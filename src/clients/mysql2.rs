@@ -1,0 +1,63 @@
+//! mysql2 (Node.js): TLS is set in code, `ssl: { ca, rejectUnauthorized }`
+//! (a profile name such as `ssl: 'Amazon RDS'` picks bundled CAs); a
+//! `mysql://` URL's `ssl` parameter is JSON. Node.js's `tls` with its
+//! bundled roots plus NODE_EXTRA_CA_CERTS.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "mysql2",
+    aliases: &["node-mysql2"],
+    name: "mysql2 (Node.js)",
+    version: "mysql2 3",
+    protocol: Protocol::Mysql,
+    verified: None,
+    reads: "mysql:// URLs whose ssl parameter is JSON ({\"rejectUnauthorized\":true}); in code ssl: { ca, rejectUnauthorized }; NODE_EXTRA_CA_CERTS",
+    stack: StackId::OpenSsl3,
+    trust: DefaultTrust::NodeBundled,
+    names: NameRules::Node,
+    certs: CertPolicy::OPENSSL3,
+    crl: CrlPolicy::LeafLenient,
+    ocsp: OcspRules::Ignores,
+    modes: ModeRules {
+        default: Mode::Disable,
+        default_with_ca: None,
+        spellings: &[
+            (Mode::Disable, "no ssl option"),
+            (Mode::Insecure, "ssl: { rejectUnauthorized: false }"),
+            (Mode::VerifyFull, "ssl: { ca, rejectUnauthorized: true }"),
+        ],
+        require_verifies_with_root: false,
+        root_file_checks_in_prefer: false,
+        system_root_needs_verify_full: false,
+        plaintext_is_separate_connection: false,
+    },
+    usual: Usual {
+        config: "ssl: { ca: fs.readFileSync(<CA file>), rejectUnauthorized: true }",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: Words {
+        ca: "ssl: { ca: fs.readFileSync('/path/ca.pem') }",
+        os_store: "NODE_EXTRA_CA_CERTS=/path/ca.pem (or node --use-openssl-ca)",
+        cert: "ssl: { cert, key }",
+    },
+    errors: &[
+        ErrorText { needle: "hands_off_handshake", cause: "F10" },
+        ErrorText { needle: "self_signed_cert_in_chain", cause: "F02" },
+        ErrorText { needle: "err_tls_cert_altname_invalid", cause: "F04" },
+    ],
+};
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    let t = input.target;
+    if let Some((v, origin)) = options::param(t, &["ssl"]) {
+        let reject = !v.replace(' ', "").contains("\"rejectUnauthorized\":false");
+        o.mode = Some((if reject { Mode::VerifyFull } else { Mode::Insecure }, origin));
+    }
+    let mut known = options::MYSQL_IGNORED.to_vec();
+    known.push("ssl");
+    options::note_unknown(t, &known, o);
+    Ok(())
+}

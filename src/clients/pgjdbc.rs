@@ -1,0 +1,100 @@
+//! pgjdbc 42.5 (Debian 12's libpostgresql-jdbc-java), the PostgreSQL JDBC
+//! driver: JDBC URL properties `sslmode`, `ssl`, `sslrootcert`, `sslcert`,
+//! `sslkey`, `sslpassword`, `sslfactory`; its LibPQFactory reads the root
+//! file (default ~/.postgresql/root.crt) for verify-ca/verify-full and
+//! checks nothing under require/prefer; names by PGjdbcHostnameVerifier.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "pgjdbc",
+    aliases: &["postgresql-jdbc", "jdbc-postgresql"],
+    name: "pgjdbc",
+    version: "pgjdbc 42.5",
+    protocol: Protocol::Postgres,
+    verified: None,
+    reads: "jdbc:postgresql:// URLs with sslmode, ssl, sslrootcert, sslcert, sslkey, sslpassword, sslfactory, sslhostnameverifier, connectTimeout; ~/.postgresql/root.crt, postgresql.crt, postgresql.pk8",
+    stack: StackId::Java,
+    trust: DefaultTrust::RootFileOnly,
+    names: NameRules::Java,
+    certs: CertPolicy {
+        x509_v1: true,
+        ca_without_basic_constraints: false,
+        min_rsa_bits: 1024,
+        sha1: true,
+    },
+    crl: CrlPolicy::LeafLenient,
+    ocsp: OcspRules::Ignores,
+    modes: ModeRules {
+        default: Mode::Prefer,
+        default_with_ca: None,
+        spellings: &[
+            (Mode::Disable, "sslmode=disable"),
+            (Mode::Allow, "sslmode=allow"),
+            (Mode::Prefer, "sslmode=prefer"),
+            (Mode::Require, "sslmode=require"),
+            (Mode::VerifyCa, "sslmode=verify-ca"),
+            (Mode::VerifyFull, "sslmode=verify-full"),
+        ],
+        require_verifies_with_root: false,
+        root_file_checks_in_prefer: false,
+        system_root_needs_verify_full: false,
+        plaintext_is_separate_connection: false,
+    },
+    usual: Usual {
+        config: "sslmode=verify-full&sslrootcert=<CA file>",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: Words {
+        ca: "sslrootcert=/path/ca.pem in the JDBC URL",
+        os_store: "sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory (the JVM's trust store)",
+        cert: "sslcert=… and sslkey=… (the key as PKCS#8 DER, .pk8)",
+    },
+    errors: &[
+        ErrorText { needle: "pkix path building failed", cause: "F01" },
+        ErrorText { needle: "could not open ssl root certificate file", cause: "F01" },
+        ErrorText { needle: "the hostname", cause: "F04" },
+        ErrorText { needle: "could not be verified by hostnameverifier", cause: "F04" },
+        ErrorText { needle: "the server does not support ssl", cause: "F08" },
+    ],
+};
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    let t = input.target;
+    let get = |name: &'static str| options::exact(t, name);
+    if let Some(v) = get("sslmode") {
+        o.mode = Some(options::mode_from(&v, options::LIBPQ_MODES)?);
+    } else if let Some(v) = get("ssl") {
+        // ssl=true without sslmode means verify-full since 42.2.5.
+        if options::boolean(&v)? {
+            o.mode = Some((Mode::VerifyFull, v.1));
+        }
+    }
+    if let Some((f, origin)) = get("sslfactory") {
+        if f.ends_with("NonValidatingFactory") && o.mode.as_ref().is_none_or(|(m, _)| *m >= Mode::VerifyCa) {
+            o.notes.push(format!("sslfactory={f}: pgjdbc checks no certificate"));
+            o.mode = Some((Mode::Require, origin));
+        } else if f.ends_with("DefaultJavaSSLFactory") {
+            o.ca = Some(("system".into(), origin));
+        }
+    }
+    o.ca = o.ca.take().or_else(|| get("sslrootcert"));
+    o.cert = get("sslcert");
+    o.key = get("sslkey");
+    o.key_password = get("sslpassword");
+    o.timeout = get("connectTimeout");
+    super::libpq::home_files(input.env, o);
+    options::note_unknown(
+        t,
+        &[
+            "sslmode", "ssl", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory",
+            "sslhostnameverifier", "connectTimeout", "user", "password", "loginTimeout",
+            "socketTimeout", "ApplicationName", "currentSchema", "tcpKeepAlive", "prepareThreshold",
+            "targetServerType", "loadBalanceHosts", "reWriteBatchedInserts", "options",
+        ],
+        o,
+    );
+    Ok(())
+}

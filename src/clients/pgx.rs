@@ -1,0 +1,62 @@
+//! pgx 4.15 (pgconn; Debian 12's golang-github-jackc-pgx-v4-dev), the Go
+//! driver: libpq's connection strings and environment, Go's crypto/tls.
+//! `require` with `sslrootcert` checks the chain (as libpq); `prefer` and
+//! `allow` fall back to plaintext; names never by the CN.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "pgx",
+    aliases: &["pgconn", "lib/pq", "libpq-go"],
+    name: "pgx (Go)",
+    version: "pgx 4.15",
+    protocol: Protocol::Postgres,
+    verified: None,
+    reads: "postgres:// URIs and keyword/value strings with sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslsni; PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGHOST, PGPORT, PGCONNECT_TIMEOUT",
+    stack: StackId::Go,
+    trust: DefaultTrust::Os,
+    names: NameRules::Strict,
+    certs: CertPolicy {
+        x509_v1: false,
+        ca_without_basic_constraints: false,
+        min_rsa_bits: 1024,
+        sha1: false,
+    },
+    crl: CrlPolicy::LeafLenient,
+    ocsp: OcspRules::Ignores,
+    modes: ModeRules {
+        default: Mode::Prefer,
+        default_with_ca: None,
+        spellings: super::libpq::PROFILE.modes.spellings,
+        require_verifies_with_root: true,
+        root_file_checks_in_prefer: false,
+        system_root_needs_verify_full: false,
+        plaintext_is_separate_connection: false,
+    },
+    usual: Usual {
+        config: "sslmode=verify-full&sslrootcert=<CA file>",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: Words {
+        ca: "sslrootcert=/path/ca.pem in the connection string",
+        os_store: "sslmode=verify-full without sslrootcert (Go's system roots)",
+        cert: "sslcert=… and sslkey=…",
+    },
+    errors: &[
+        ErrorText { needle: "x509: certificate signed by unknown authority", cause: "F01" },
+        ErrorText { needle: "x509: certificate is valid for", cause: "F04" },
+        ErrorText { needle: "x509: certificate relies on legacy common name field", cause: "F05" },
+        ErrorText { needle: "failed to connect to", cause: "F01" },
+    ],
+};
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
+    let mut known = options::LIBPQ_READ.to_vec();
+    known.extend(options::LIBPQ_IGNORED);
+    known.extend(["pool_max_conns", "pool_min_conns", "statement_cache_capacity", "prefer_simple_protocol"]);
+    options::note_unknown(input.target, &known, o);
+    Ok(())
+}

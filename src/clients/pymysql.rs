@@ -1,0 +1,77 @@
+//! PyMySQL 1.1 (pure Python, Python's `ssl`): `ssl_ca`, `ssl_cert`,
+//! `ssl_key`, `ssl_verify_cert`, `ssl_verify_identity`, `ssl_disabled`, or
+//! the `ssl={…}` dict. Python's default store and OpenSSL's host-name rules.
+
+use super::options::{self, Options};
+use super::*;
+
+pub static PROFILE: Profile = Profile {
+    id: "pymysql",
+    aliases: &["aiomysql"],
+    name: "PyMySQL",
+    version: "PyMySQL 1.1",
+    protocol: Protocol::Mysql,
+    verified: None,
+    reads: "mysql:// URLs and keyword arguments: ssl_ca, ssl_cert, ssl_key, ssl_verify_cert, ssl_verify_identity, ssl_disabled",
+    stack: StackId::Python,
+    trust: DefaultTrust::Os,
+    names: NameRules::OpenSsl,
+    certs: CertPolicy::OPENSSL3,
+    crl: CrlPolicy::LeafLenient,
+    ocsp: OcspRules::Ignores,
+    modes: ModeRules {
+        default: Mode::Disable,
+        default_with_ca: Some(Mode::VerifyFull),
+        spellings: &[
+            (Mode::Disable, "ssl_disabled=True"),
+            (Mode::Require, "ssl_verify_cert=False"),
+            (Mode::VerifyCa, "ssl_verify_cert=True, ssl_verify_identity=False"),
+            (Mode::VerifyFull, "ssl_verify_cert=True, ssl_verify_identity=True"),
+        ],
+        require_verifies_with_root: false,
+        root_file_checks_in_prefer: false,
+        system_root_needs_verify_full: false,
+        plaintext_is_separate_connection: false,
+    },
+    usual: Usual {
+        config: "ssl_ca=<CA file>, ssl_verify_cert=True, ssl_verify_identity=True",
+        mode: Mode::VerifyFull,
+    },
+    read,
+    words: Words {
+        ca: "ssl_ca='/path/ca.pem'",
+        os_store: "ssl={} with ssl_verify_cert=True (Python's default store)",
+        cert: "ssl_cert=… and ssl_key=…",
+    },
+    errors: &[
+        ErrorText { needle: "[ssl: certificate_verify_failed]", cause: "F01" },
+        ErrorText { needle: "hostname mismatch", cause: "F04" },
+    ],
+};
+
+fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    let t = input.target;
+    let get = |n: &'static str| t.params.iter().rev().find(|(k, _)| k == n).map(|(_, v)| (v.clone(), Origin::Uri(n)));
+    o.ca = get("ssl_ca");
+    o.cert = get("ssl_cert");
+    o.key = get("ssl_key");
+    let verify_cert = get("ssl_verify_cert").map(|v| options::boolean(&v).map(|b| (b, v.1))).transpose()?;
+    let verify_name = get("ssl_verify_identity").map(|v| options::boolean(&v).map(|b| (b, v.1))).transpose()?;
+    if let Some(v) = get("ssl_disabled") {
+        if options::boolean(&v)? {
+            o.mode = Some((Mode::Disable, v.1));
+            return Ok(());
+        }
+    }
+    o.mode = match (verify_cert, verify_name) {
+        (Some((false, origin)), _) => Some((Mode::Require, origin)),
+        (_, Some((true, origin))) => Some((Mode::VerifyFull, origin)),
+        (Some((true, origin)), _) => Some((Mode::VerifyCa, origin)),
+        (None, Some((false, origin))) if o.ca.is_some() => Some((Mode::VerifyCa, origin)),
+        _ => None,
+    };
+    let mut known = options::MYSQL_IGNORED.to_vec();
+    known.extend(["ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert", "ssl_verify_identity", "ssl_disabled"]);
+    options::note_unknown(t, &known, o);
+    Ok(())
+}
