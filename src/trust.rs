@@ -1,9 +1,17 @@
-//! Trust sources: the OS store, the Mozilla bundle, a CA file, and CRLs.
+//! Trust sources: the OS store, the Mozilla bundle, a CA file, the default
+//! stores of Java ([`java`]) and Node.js ([`node`]), and CRLs.
 //!
 //! Loading is separate from judging so that the stores can be read while the
 //! network work is under way, and so one load serves every mode's verdict.
 
-use std::path::Path;
+pub mod java;
+pub mod node;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use java::{java_cacerts, java_cacerts_located, JavaLocation};
+pub use node::{node_default, node_default_located, NodeLocation};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor};
@@ -19,6 +27,69 @@ pub enum SourceKind {
     Mozilla,
     /// A CA file the user gave.
     CaFile,
+    /// Java's default trust store: the JDK's `cacerts` (JKS or PKCS#12).
+    JavaCacerts,
+    /// Node.js's default trust store: its compiled-in Mozilla list (here
+    /// webpki-roots) plus NODE_EXTRA_CA_CERTS, or the OS store under
+    /// `--use-openssl-ca`.
+    NodeBundled,
+}
+
+/// The environment variables a client's default store depends on, read
+/// once, so that tests can give their own.
+#[derive(Debug, Clone, Default)]
+pub struct StoreEnv {
+    vars: BTreeMap<String, String>,
+}
+
+impl StoreEnv {
+    /// The variables that decide Java's and Node's stores, from this process.
+    pub fn current() -> StoreEnv {
+        StoreEnv::from_vars(
+            [
+                "JAVA_HOME",
+                "JAVA_TOOL_OPTIONS",
+                "JDK_JAVA_OPTIONS",
+                "PATH",
+                "NODE_OPTIONS",
+                "NODE_EXTRA_CA_CERTS",
+            ]
+            .iter()
+            .filter_map(|name| {
+                std::env::var_os(name).map(|v| (*name, v.to_string_lossy().into_owned()))
+            }),
+        )
+    }
+
+    /// Exactly these variables (what tests use).
+    pub fn from_vars<I, K, V>(vars: I) -> StoreEnv
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        StoreEnv {
+            vars: vars
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// A variable's value; an empty one counts as unset.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The first executable `name` in PATH.
+    pub fn find_on_path(&self, name: &str) -> Option<PathBuf> {
+        std::env::split_paths(self.get("PATH")?)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    }
 }
 
 /// A set of trust anchors with a name a person recognises.
@@ -285,7 +356,11 @@ pub fn ca_file(path: &Path) -> TrustSource {
     source
 }
 
-fn from_certs(kind: SourceKind, label: &str, certs: Vec<CertificateDer<'static>>) -> TrustSource {
+pub(crate) fn from_certs(
+    kind: SourceKind,
+    label: &str,
+    certs: Vec<CertificateDer<'static>>,
+) -> TrustSource {
     let mut errors = Vec::new();
     let mut anchors = Vec::new();
     let mut anchor_certs = Vec::new();

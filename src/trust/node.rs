@@ -1,0 +1,236 @@
+//! Node.js's default trust store.
+//!
+//! Node verifies against the root list compiled into its binary (Mozilla's,
+//! `tls.rootCertificates`), plus the PEM certificates in the file named by
+//! `NODE_EXTRA_CA_CERTS` (an unreadable file draws a warning, and Node goes
+//! on without it). `--use-openssl-ca` (on the command line or in
+//! `NODE_OPTIONS`) swaps the compiled-in list for OpenSSL's default store,
+//! the OS store; the extra file is still added. Giving both
+//! `--use-openssl-ca` and `--use-bundled-ca` stops Node at start-up.
+//!
+//! tlscheck stands in for the compiled-in list with webpki-roots, which is
+//! made from the same Mozilla list (the two are compared in
+//! tests/trust_stores.rs).
+
+use std::path::Path;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+
+use super::{SourceKind, StoreEnv, TrustSource};
+
+/// What decided Node's store.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeLocation {
+    /// How the store was chosen, in words.
+    pub how: String,
+    /// `bundled` (compiled-in Mozilla list) or `openssl` (the OS store).
+    pub base: &'static str,
+    /// `NODE_OPTIONS` as set.
+    pub node_options: Option<String>,
+    /// `NODE_EXTRA_CA_CERTS` as set.
+    pub extra_ca_certs: Option<String>,
+    /// Certificates read from the `NODE_EXTRA_CA_CERTS` file.
+    pub extra_certificates: usize,
+}
+
+/// Node's default trust store as a trust source.
+pub fn node_default(env: &StoreEnv) -> TrustSource {
+    node_default_located(env).0
+}
+
+/// Node's default trust store, and what decided it.
+///
+/// With `--use-openssl-ca` the OS store is read as [`super::os_store`] reads
+/// it (from this process's SSL_CERT_FILE and SSL_CERT_DIR).
+pub fn node_default_located(env: &StoreEnv) -> (TrustSource, NodeLocation) {
+    let node_options = env.get("NODE_OPTIONS").map(str::to_string);
+    let words: Vec<&str> = node_options
+        .as_deref()
+        .map(|o| o.split_whitespace().collect())
+        .unwrap_or_default();
+    let openssl = words.contains(&"--use-openssl-ca");
+    let bundled_flag = words.contains(&"--use-bundled-ca");
+    let extra_ca_certs = env.get("NODE_EXTRA_CA_CERTS").map(str::to_string);
+
+    let mut errors = Vec::new();
+    let (extra, extra_errors) = match &extra_ca_certs {
+        Some(file) => read_pem(Path::new(file)),
+        None => (Vec::new(), Vec::new()),
+    };
+    errors.extend(extra_errors);
+    if openssl && bundled_flag {
+        errors.push(
+            "NODE_OPTIONS holds both --use-openssl-ca and --use-bundled-ca: node refuses to start (\"either --use-openssl-ca or --use-bundled-ca can be used, not both\")".into(),
+        );
+    }
+
+    let extra_note = match &extra_ca_certs {
+        Some(f) => format!(" + NODE_EXTRA_CA_CERTS ({f})"),
+        None => String::new(),
+    };
+    let mut source;
+    let (how, base);
+    if openssl {
+        let os = super::os_store();
+        base = "openssl";
+        how =
+            "--use-openssl-ca in NODE_OPTIONS: OpenSSL's default store (the OS store)".to_string();
+        let label = format!("Node.js store (OS store, --use-openssl-ca){extra_note}");
+        // The extra certificates first, so each anchor made from a
+        // certificate keeps its index into `certs`.
+        let mut certs = extra.clone();
+        certs.extend(os.certs.iter().cloned());
+        source = super::from_certs(SourceKind::NodeBundled, &label, certs);
+        source.location = Some(join_location(os.location.as_deref(), &extra_ca_certs));
+        // The OS store's own reading problems, but not per-certificate
+        // complaints from_certs made again.
+        errors.extend(os.errors.iter().cloned());
+        source.errors.retain(|e| !e.starts_with("certificate #"));
+    } else {
+        base = "bundled";
+        how = "the root list compiled into node (Mozilla's, here as webpki-roots ships it)".into();
+        let label = format!("Node.js bundled roots (Mozilla's list){extra_note}");
+        source = super::from_certs(SourceKind::NodeBundled, &label, extra.clone());
+        source
+            .anchors
+            .extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        source.location = Some(join_location(
+            Some("compiled into node (webpki-roots)"),
+            &extra_ca_certs,
+        ));
+    }
+    source.errors.extend(errors);
+    let location = NodeLocation {
+        how,
+        base,
+        node_options,
+        extra_ca_certs,
+        extra_certificates: extra.len(),
+    };
+    (source, location)
+}
+
+fn join_location(base: Option<&str>, extra: &Option<String>) -> String {
+    let base = base.unwrap_or("the OS store");
+    match extra {
+        Some(f) => format!("{base}, and {f}"),
+        None => base.to_string(),
+    }
+}
+
+/// The certificates of a PEM file, as Node reads NODE_EXTRA_CA_CERTS: a
+/// problem is recorded, and Node goes on without the file ("Warning:
+/// Ignoring extra certs from …").
+fn read_pem(path: &Path) -> (Vec<CertificateDer<'static>>, Vec<String>) {
+    const MAX: u64 = 16 << 20;
+    let warn = |why: String| {
+        format!(
+            "NODE_EXTRA_CA_CERTS: {why}; node warns \"Ignoring extra certs from `{}`\" and goes on without them",
+            path.display()
+        )
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX => {
+            return (
+                Vec::new(),
+                vec![warn(format!("{} is larger than 16 MiB", path.display()))],
+            )
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![warn(format!("cannot read {}: {e}", path.display()))],
+            )
+        }
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![warn(format!("cannot read {}: {e}", path.display()))],
+            )
+        }
+    };
+    let mut certs = Vec::new();
+    let mut errors = Vec::new();
+    for item in CertificateDer::pem_slice_iter(&bytes) {
+        match item {
+            Ok(c) => certs.push(c),
+            Err(e) => errors.push(warn(format!("{}: {e}", path.display()))),
+        }
+    }
+    if certs.is_empty() && errors.is_empty() {
+        errors.push(warn(format!(
+            "{} holds no PEM certificate (node reads PEM only)",
+            path.display()
+        )));
+    }
+    (certs, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pem(cn: &str) -> String {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn bundled_roots_plus_the_extra_file() {
+        let s = node_default(&StoreEnv::from_vars::<_, String, String>([]));
+        assert_eq!(s.kind, SourceKind::NodeBundled);
+        assert_eq!(s.anchors.len(), webpki_roots::TLS_SERVER_ROOTS.len());
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("extra.pem");
+        std::fs::write(&file, pem("extra one") + &pem("extra two")).unwrap();
+        let env = StoreEnv::from_vars([("NODE_EXTRA_CA_CERTS", file.display().to_string())]);
+        let (s, loc) = node_default_located(&env);
+        assert_eq!(s.anchors.len(), webpki_roots::TLS_SERVER_ROOTS.len() + 2);
+        assert_eq!(loc.extra_certificates, 2);
+        assert_eq!(loc.base, "bundled");
+        // The extra roots are exportable as certificates.
+        assert!(s.anchor_cert(&s.anchors[0]).is_some());
+        assert!(s.label.contains("NODE_EXTRA_CA_CERTS"), "{}", s.label);
+    }
+
+    #[test]
+    fn an_unreadable_extra_file_is_an_error_and_the_bundle_stays() {
+        let env = StoreEnv::from_vars([("NODE_EXTRA_CA_CERTS", "/nonexistent/extra.pem")]);
+        let s = node_default(&env);
+        assert_eq!(s.anchors.len(), webpki_roots::TLS_SERVER_ROOTS.len());
+        assert_eq!(s.errors.len(), 1);
+        assert!(
+            s.errors[0].contains("Ignoring extra certs"),
+            "{:?}",
+            s.errors
+        );
+    }
+
+    #[test]
+    fn use_openssl_ca_switches_to_the_os_store() {
+        let env =
+            StoreEnv::from_vars([("NODE_OPTIONS", "--max-old-space-size=100 --use-openssl-ca")]);
+        let (s, loc) = node_default_located(&env);
+        assert_eq!(loc.base, "openssl");
+        assert!(s.label.contains("--use-openssl-ca"), "{}", s.label);
+        let os = crate::trust::os_store();
+        assert_eq!(s.anchors.len(), os.anchors.len());
+
+        let env = StoreEnv::from_vars([("NODE_OPTIONS", "--use-openssl-ca --use-bundled-ca")]);
+        let s = node_default(&env);
+        assert!(s.errors.iter().any(|e| e.contains("refuses to start")));
+    }
+}
