@@ -135,10 +135,10 @@ fn probes_may_explain(e: &handshake::HandshakeError) -> bool {
 
 /// Load the trust sources a plan's judgement needs.
 pub fn load_trust(plan: &Plan) -> Trust {
-    load_trust_with(plan, trust::os_store())
+    load_trust_with(plan, trust::os_store(), ClientStores::load(plan))
 }
 
-fn load_trust_with(plan: &Plan, os: trust::TrustSource) -> Trust {
+fn load_trust_with(plan: &Plan, os: trust::TrustSource, defaults: ClientStores) -> Trust {
     let mut crls = trust::Crls::default();
     for path in &plan.crls {
         crls.add_file(path);
@@ -146,11 +146,34 @@ fn load_trust_with(plan: &Plan, os: trust::TrustSource) -> Trust {
     Trust {
         os,
         mozilla: trust::mozilla(),
+        node: defaults.node,
+        java: defaults.java,
         ca_file: match &plan.ca {
             Some(CaChoice::File(p)) => Some(trust::ca_file(p)),
             _ => None,
         },
         crls,
+    }
+}
+
+/// The default stores of Node.js and Java clients, which the clients table
+/// (and a Node.js or Java client's verdict) reads when no CA file is given.
+#[derive(Default)]
+struct ClientStores {
+    node: Option<trust::TrustSource>,
+    java: Option<trust::TrustSource>,
+}
+
+impl ClientStores {
+    fn load(plan: &Plan) -> ClientStores {
+        if matches!(plan.ca, Some(CaChoice::File(_))) {
+            return ClientStores::default();
+        }
+        let env = trust::StoreEnv::current();
+        ClientStores {
+            node: Some(trust::node_default(&env)),
+            java: Some(trust::java_cacerts(&env)),
+        }
     }
 }
 
@@ -200,9 +223,12 @@ pub async fn run(plan: &Plan) -> Report {
     // Reading the OS store means reading files; do it while the network
     // work is under way rather than after.
     let os_loader = std::thread::spawn(trust::os_store);
+    let stores_plan = plan.clone();
+    let stores_loader = std::thread::spawn(move || ClientStores::load(&stores_plan));
     let mut facts = gather(plan).await;
     let os = os_loader.join().unwrap_or_else(|_| trust::os_store());
-    let mut trust = load_trust_with(plan, os);
+    let stores = stores_loader.join().unwrap_or_default();
+    let mut trust = load_trust_with(plan, os, stores);
     if (plan.ocsp.is_some() || plan.crl_fetch) && !facts.chain.is_empty() {
         fetch_revocation(plan, &mut facts, &trust).await;
         for d in facts.crl_downloads.iter().filter(|d| d.error.is_none()) {
@@ -312,7 +338,7 @@ pub async fn run_target(plan: &Plan) -> Checked {
     }
     Checked::Many(Box::new(MultiReport::new(
         plan.display.clone(),
-        plan.rules,
+        plan.client.id,
         srv_facts,
         reports,
     )))

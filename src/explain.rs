@@ -4,6 +4,11 @@
 //! The substrings are the catalogue's quick index
 //! (`shared/research/db-tls-failures.md`, section 7): match on the reason
 //! text, never on OpenSSL's error codes, which change between versions.
+//! Each client profile adds the texts that client prints
+//! (`clients::Profile::errors`), so a pasted error also names the client
+//! and the fix comes in its option names; the bare tokens people search
+//! for (`CERTIFICATE_VERIFY_FAILED`, `PKIX path building failed`, …) get
+//! their candidate causes in order, and the one run that tells them apart.
 
 use serde::Serialize;
 
@@ -268,7 +273,28 @@ const CAUSES: &[Cause] = &[
     },
 ];
 
-/// Who printed the error, from its wording.
+/// Bare tokens that stand for several causes: the candidates, most
+/// frequent first (the catalogue's ranking), which one `tlscheck connect`
+/// run tells apart.
+const TOKENS: &[(&str, &[&str])] = &[
+    ("certificate verify failed", &["F01", "F03", "F02", "F06", "F04"]),
+    ("self signed cert in chain", &["F02", "F01"]),
+    ("self-signed certificate in certificate chain", &["F02", "F01"]),
+    ("depth zero self signed cert", &["F02"]),
+    ("unable to verify leaf signature", &["F03", "F01"]),
+    ("unable to get issuer cert locally", &["F01", "F03"]),
+    ("err tls cert altname invalid", &["F04", "F05"]),
+    ("pkix path building failed", &["F01", "F03", "F02", "F06"]),
+    ("signed by unknown authority", &["F01", "F03", "F02"]),
+    ("ssl syscall error: eof detected", &["F21", "F10", "F18", "F07"]),
+    ("unexpected eof while reading", &["F21", "F10"]),
+    ("no pg hba.conf entry", &["F07", "F13"]),
+    ("access denied for user", &["F19", "F13"]),
+    ("ssl connection error", &["F01", "F09", "F02", "F03"]),
+];
+
+/// Who printed the error, from its wording, where no profile's own text
+/// matched: a family, not a client.
 const CLIENTS: &[(&str, &[&str])] = &[
     (
         "psql / libpq",
@@ -369,10 +395,23 @@ pub struct Explanation {
     pub input: String,
     /// The endpoint the error names, when it names one (HOST:PORT).
     pub endpoint: Option<String>,
-    /// The client family the wording points to, if any.
+    /// The client (or client family) the wording points to, if any.
     pub client: Option<&'static str>,
+    /// The client profiles whose own error texts match, best first.
+    pub clients: Vec<ClientMatch>,
     /// Likely causes, most specific first.
     pub causes: Vec<ExplainedCause>,
+    /// The one `tlscheck connect` run that tells the candidates apart.
+    pub distinguish: Option<String>,
+}
+
+/// A client profile whose error text matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientMatch {
+    /// `--client` name.
+    pub id: &'static str,
+    pub name: &'static str,
+    pub matched: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -389,39 +428,90 @@ pub struct ExplainedCause {
 }
 
 pub fn explain(text: &str) -> Explanation {
+    // Node's and OpenSSL's codes spell words with `_`: read them as words too.
     let lower = text.to_lowercase();
+    let spaced = lower.replace('_', " ");
+    let has = |needle: &str| lower.contains(needle) || spaced.contains(needle);
     let mut causes: Vec<ExplainedCause> = Vec::new();
+    let mut add = |id: &str, matched: &'static str, causes: &mut Vec<ExplainedCause>| {
+        if !causes.iter().any(|c| c.id == id) {
+            if let Some(c) = CAUSES.iter().find(|c| c.id == id) {
+                causes.push(c.explained(matched));
+            }
+        }
+    };
     for c in CAUSES {
         // The longest matching needle is the most specific evidence.
-        if let Some(needle) = c
-            .needles
-            .iter()
-            .filter(|n| lower.contains(**n))
-            .max_by_key(|n| n.len())
-        {
-            causes.push(c.explained(needle));
+        if let Some(needle) = c.needles.iter().filter(|n| has(n)).max_by_key(|n| n.len()) {
+            add(c.id, needle, &mut causes);
         }
     }
-    // A bare "certificate verify failed" is libpq's and OpenSSL's word for
-    // every chain problem: name the usual suspects in order of frequency.
-    if causes.is_empty() && lower.contains("certificate verify failed") {
-        for id in ["F01", "F03", "F02", "F06", "F04"] {
-            let c = CAUSES.iter().find(|c| c.id == id).expect("known id");
-            causes.push(c.explained("certificate verify failed"));
+    let clients = client_matches(&has);
+    for m in &clients {
+        let profile = crate::clients::find(m.id).expect("a matched profile exists");
+        for e in profile.errors.iter().filter(|e| e.needle == m.matched) {
+            add(e.cause, e.needle, &mut causes);
         }
     }
     // More specific matches first: a longer matched phrase says more.
     causes.sort_by_key(|c| std::cmp::Reverse(c.matched.len()));
-    let client = CLIENTS
-        .iter()
-        .find(|(_, needles)| needles.iter().any(|n| lower.contains(n)))
-        .map(|(name, _)| *name);
+    // A bare token stands for several causes: list every candidate, in the
+    // order they are met in practice, after what matched more precisely.
+    let mut ranked = false;
+    for (token, ids) in TOKENS.iter().filter(|(t, _)| has(t)) {
+        for id in *ids {
+            add(id, token, &mut causes);
+        }
+        ranked |= ids.len() > 1;
+    }
+    let client = clients.first().map(|m| m.name).or_else(|| {
+        CLIENTS
+            .iter()
+            .find(|(_, needles)| needles.iter().any(|n| has(n)))
+            .map(|(name, _)| *name)
+    });
+    let endpoint = endpoint(text);
+    let distinguish = (ranked || causes.len() > 1).then(|| {
+        let mut run = format!(
+            "tlscheck connect {}",
+            endpoint.as_deref().unwrap_or("HOST:PORT")
+        );
+        if let Some(m) = clients.first() {
+            run.push_str(&format!(" --client {}", m.id));
+        }
+        if causes.iter().any(|c| ["F01", "F02", "F03"].contains(&c.id)) {
+            run.push_str(" --ca-file THE-CA-FILE-YOUR-CLIENT-USES");
+        }
+        run
+    });
     Explanation {
         input: text.to_string(),
-        endpoint: endpoint(text),
+        endpoint,
         client,
+        clients,
         causes,
+        distinguish,
     }
+}
+
+/// The profiles whose own error texts appear in the input, longest match first.
+fn client_matches(has: &dyn Fn(&str) -> bool) -> Vec<ClientMatch> {
+    let mut out: Vec<ClientMatch> = crate::clients::ALL
+        .iter()
+        .filter_map(|p| {
+            p.errors
+                .iter()
+                .filter(|e| has(e.needle))
+                .max_by_key(|e| e.needle.len())
+                .map(|e| ClientMatch {
+                    id: p.id,
+                    name: p.name,
+                    matched: e.needle,
+                })
+        })
+        .collect();
+    out.sort_by_key(|m| std::cmp::Reverse(m.matched.len()));
+    out
 }
 
 pub fn render(e: &Explanation) -> String {
@@ -432,8 +522,19 @@ pub fn render(e: &Explanation) -> String {
         let _ = writeln!(out, "Run `tlscheck connect HOST:PORT` against the endpoint: it names the cause from what the server does.");
         return out;
     }
-    if let Some(c) = e.client {
-        let _ = writeln!(out, "This reads like an error from {c}.\n");
+    match e.clients.as_slice() {
+        [] => {
+            if let Some(c) = e.client {
+                let _ = writeln!(out, "This reads like an error from {c}.\n");
+            }
+        }
+        [one] => {
+            let _ = writeln!(out, "This reads like an error from {} (--client {}).\n", one.name, one.id);
+        }
+        many => {
+            let names: Vec<String> = many.iter().map(|m| format!("{} (--client {})", m.name, m.id)).collect();
+            let _ = writeln!(out, "This reads like an error from one of: {}.\n", names.join(", "));
+        }
     }
     let _ = writeln!(
         out,
@@ -457,6 +558,9 @@ pub fn render(e: &Explanation) -> String {
         };
         let _ = writeln!(out, "  prove it:      {prove}");
         let _ = writeln!(out, "  fix:           {}", c.fix);
+    }
+    if let Some(run) = &e.distinguish {
+        let _ = writeln!(out, "\nOne run tells them apart: {run}");
     }
     out
 }
@@ -531,6 +635,47 @@ mod tests {
         assert_eq!(e.endpoint.as_deref(), Some("db.internal:3306"));
         let e = explain("dial tcp 10.1.2.3:5432: x509: certificate signed by unknown authority");
         assert_eq!(e.endpoint.as_deref(), Some("10.1.2.3:5432"));
+    }
+
+    #[test]
+    fn bare_tokens_get_ranked_candidates_and_the_run_that_decides() {
+        for token in [
+            "CERTIFICATE_VERIFY_FAILED",
+            "SELF_SIGNED_CERT_IN_CHAIN",
+            "DEPTH_ZERO_SELF_SIGNED_CERT",
+            "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+            "ERR_TLS_CERT_ALTNAME_INVALID",
+            "PKIX path building failed",
+            "x509: certificate signed by unknown authority",
+            "SSL SYSCALL error: EOF detected",
+        ] {
+            let e = explain(token);
+            assert!(!e.causes.is_empty(), "{token}");
+            assert!(
+                e.distinguish.is_some() || e.causes.len() == 1,
+                "{token}: {e:?}"
+            );
+        }
+        assert_eq!(ids("CERTIFICATE_VERIFY_FAILED"), vec!["F01", "F03", "F02", "F06", "F04"]);
+        assert_eq!(ids("PKIX path building failed")[0], "F01");
+        assert_eq!(ids("SSL SYSCALL error: EOF detected")[0], "F21");
+    }
+
+    #[test]
+    fn a_clients_own_text_names_it() {
+        let e = explain("Error: Hostname/IP does not match certificate's altnames: ERR_TLS_CERT_ALTNAME_INVALID");
+        assert!(e.clients.iter().any(|m| m.id == "node-postgres" || m.id == "mysql2"), "{e:?}");
+        assert_eq!(e.causes[0].id, "F04");
+        let e = explain("org.postgresql.util.PSQLException: Could not open SSL root certificate file /root/.postgresql/root.crt.");
+        assert_eq!(e.clients[0].id, "pgjdbc");
+        assert!(e.distinguish.as_deref().is_some_and(|d| d.contains("--client pgjdbc")) || e.causes.len() == 1);
+    }
+
+    #[test]
+    fn non_tls_messages_with_a_tls_cause() {
+        assert!(ids("FATAL: no pg_hba.conf entry for host \"10.0.0.1\", user \"app\", database \"app\", no encryption").contains(&"F07"));
+        assert!(ids("ERROR 1045 (28000): Access denied for user 'app'@'10.0.0.1' (using password: YES)").contains(&"F19"));
+        assert!(ids("invalid sslmode value: \"verify\"").contains(&"F20"));
     }
 
     #[test]

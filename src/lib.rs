@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod clients;
 pub mod connect;
 pub mod demo;
 pub mod explain;
@@ -19,6 +20,7 @@ pub mod observe;
 pub mod probe;
 pub mod protocol;
 pub mod report;
+pub mod request;
 pub mod settings;
 pub mod srv;
 pub mod target;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::clients::options::{CertMode, SniRead};
 use crate::clients::{self, Input, Options, Profile};
-use crate::target::{Dialect, Host, Scheme, Target, TargetError};
+use crate::target::{AdoKind, Dialect, Host, JdbcKind, Scheme, Target, TargetError};
 
 pub mod mongo;
 pub use crate::request::{
@@ -111,7 +111,7 @@ impl Shown {
 
 /// Build the plan for `tlscheck connect`.
 pub fn resolve(req: &Request, env: &dyn Env) -> Result<Plan, UsageError> {
-    let target = Target::parse(&req.target)?;
+    let target = Target::parse_with_client(&req.target, ado_kind(req))?;
     let (protocol, protocol_reason) = choose_protocol(req, &target)?;
     check_protocol_flags(req, &target, protocol)?;
     let (client, client_reason) = choose_client(req, &target, protocol)?;
@@ -245,23 +245,29 @@ fn choose_client(
             why.to_string(),
         )
     };
+    let why = format!("the connection string is a {}", target.dialect.name());
     Ok(match (target.dialect, target.scheme, protocol) {
-        (Dialect::LibpqKeywords, ..) => by_dialect("libpq", "a libpq keyword/value string"),
-        (Dialect::Jdbc(k), ..) => by_dialect(k.client(), "a JDBC URL"),
-        (Dialect::GoMysql, ..) => by_dialect("go-mysql", "a Go MySQL DSN"),
-        (Dialect::AdoNet(k), ..) => match k.client() {
-            Some(id) => by_dialect(id, "an ADO.NET connection string"),
-            None => {
-                return Err(UsageError::Invalid(
-                    "an ADO.NET connection string that names neither PostgreSQL's nor MySQL's options: say --client npgsql or --client mysqlconnector".into(),
-                ))
-            }
-        },
+        (Dialect::LibpqKeywords, ..) => by_dialect("libpq", &why),
+        (Dialect::Jdbc(JdbcKind::Postgres), ..) => by_dialect("pgjdbc", &why),
+        (Dialect::Jdbc(JdbcKind::Mysql), ..) => by_dialect("mysql-connector-j", &why),
+        (Dialect::Jdbc(JdbcKind::Mariadb), ..) => by_dialect("mariadb-connector-j", &why),
+        (Dialect::GoMysql, ..) => by_dialect("go-mysql", &why),
+        (Dialect::AdoNet(AdoKind::Npgsql), ..) => by_dialect("npgsql", &why),
+        (Dialect::AdoNet(_), ..) => by_dialect("mysqlconnector", &why),
         (_, Some(Scheme::Postgres), _) => by_dialect("libpq", "a postgres:// URI"),
         (_, Some(Scheme::Mysql), _) => by_dialect("mysql", "a mysql:// URI"),
         (_, _, Protocol::Mongo) => by_dialect("pymongo", "a MongoDB target"),
         _ => (clients::GENERIC, "no connection string names a client".into()),
     })
+}
+
+/// The ADO.NET driver `--client` names, for a string whose keys do not tell.
+fn ado_kind(req: &Request) -> Option<AdoKind> {
+    match req.client.as_deref().and_then(clients::find).map(|p| p.id) {
+        Some("npgsql") => Some(AdoKind::Npgsql),
+        Some("mysqlconnector") => Some(AdoKind::MySqlConnector),
+        _ => None,
+    }
 }
 
 /// Host, port and where to connect.

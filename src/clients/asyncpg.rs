@@ -20,6 +20,7 @@ pub static PROFILE: Profile = Profile {
     certs: CertPolicy::OPENSSL3,
     crl: CrlPolicy::LeafStrict,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Prefer,
         default_with_ca: None,
@@ -27,7 +28,6 @@ pub static PROFILE: Profile = Profile {
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
         config: "sslmode=verify-full&sslrootcert=<CA file>",

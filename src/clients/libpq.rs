@@ -24,6 +24,7 @@ pub static PROFILE: Profile = Profile {
     certs: CertPolicy::OPENSSL3,
     crl: CrlPolicy::WholeChainStrict,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: true,
     modes: ModeRules {
         default: Mode::Prefer,
         default_with_ca: None,
@@ -38,7 +39,6 @@ pub static PROFILE: Profile = Profile {
         require_verifies_with_root: true,
         root_file_checks_in_prefer: true,
         system_root_needs_verify_full: true,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
         config: "sslmode=verify-full, sslrootcert=<CA file> or system",

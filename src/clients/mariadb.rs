@@ -22,6 +22,7 @@ pub static PROFILE: Profile = Profile {
     certs: CertPolicy::OPENSSL3,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Disable,
         default_with_ca: Some(Mode::VerifyCa),
@@ -34,7 +35,6 @@ pub static PROFILE: Profile = Profile {
         require_verifies_with_root: true,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
         config: "--ssl-verify-server-cert --ssl-ca=<CA file>",

@@ -27,6 +27,7 @@ pub static PROFILE: Profile = Profile {
     },
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Disable,
         default_with_ca: None,
@@ -39,7 +40,6 @@ pub static PROFILE: Profile = Profile {
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
         config: "useSsl=true&serverSslCert=<CA file>",

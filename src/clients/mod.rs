@@ -112,6 +112,8 @@ pub struct Profile {
     pub crl: CrlPolicy,
     /// What a revoked stapled OCSP answer does to it.
     pub ocsp: OcspRules,
+    /// It refuses a private key file others can read (libpq's rule).
+    pub key_file_must_be_private: bool,
     /// What its modes mean.
     pub modes: ModeRules,
     /// Its strictest usual configuration, for the clients table.
@@ -243,6 +245,14 @@ impl CertPolicy {
         min_rsa_bits: 2048,
         sha1: false,
     };
+    /// Node.js 20's bundled OpenSSL 3 at its own default level: RSA-1024
+    /// accepted, SHA-1 refused.
+    pub const NODE: CertPolicy = CertPolicy {
+        x509_v1: true,
+        ca_without_basic_constraints: true,
+        min_rsa_bits: 1024,
+        sha1: false,
+    };
     /// rustls-webpki.
     pub const WEBPKI: CertPolicy = CertPolicy {
         x509_v1: false,
@@ -277,9 +287,6 @@ pub struct ModeRules {
     /// `system` as the root file means the OS store, and any mode but
     /// verify-full is refused (libpq 16+).
     pub system_root_needs_verify_full: bool,
-    /// Without TLS the client speaks in clear on the same connection only as
-    /// a separate connection (MongoDB drivers: `tls=false` is its own check).
-    pub plaintext_is_separate_connection: bool,
 }
 
 /// A client's strictest usual configuration, shown in the clients table.

@@ -25,6 +25,7 @@ pub static PROFILE: Profile = Profile {
     },
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::RevokedStapleFails,
+    key_file_must_be_private: false,
     modes: super::pymongo::MONGO_MODES,
     usual: Usual {
         config: "tls=true&tlsCAFile=<CA file>",
@@ -39,5 +40,5 @@ pub static PROFILE: Profile = Profile {
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
-    options::mongo_tls(input, "the MongoDB Go driver", o)
+    options::mongo_tls(input, "the MongoDB Go driver", true, o)
 }

@@ -25,6 +25,7 @@ pub static PROFILE: Profile = Profile {
     },
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Disable,
         default_with_ca: None,
@@ -36,7 +37,6 @@ pub static PROFILE: Profile = Profile {
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: true,
     },
     usual: Usual {
         config: "ssl=true, the CA in -Djavax.net.ssl.trustStore",

@@ -15,9 +15,10 @@ pub static PROFILE: Profile = Profile {
     stack: StackId::OpenSsl3,
     trust: DefaultTrust::NodeBundled,
     names: NameRules::Node,
-    certs: CertPolicy::OPENSSL3,
+    certs: CertPolicy::NODE,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: super::pymongo::MONGO_MODES,
     usual: Usual {
         config: "--tls --tlsCAFile <CA file>",
@@ -33,5 +34,5 @@ pub static PROFILE: Profile = Profile {
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
-    options::mongo_tls(input, "mongosh", o)
+    options::mongo_tls(input, "mongosh", false, o)
 }

@@ -23,6 +23,7 @@ pub static PROFILE: Profile = Profile {
     certs: CertPolicy::OPENSSL3,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: MYSQL_MODES,
     usual: Usual {
         config: "--ssl-mode=VERIFY_IDENTITY --ssl-ca=<CA file>",
@@ -56,7 +57,6 @@ pub(super) const MYSQL_MODES: ModeRules = ModeRules {
     require_verifies_with_root: false,
     root_file_checks_in_prefer: false,
     system_root_needs_verify_full: false,
-    plaintext_is_separate_connection: false,
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {

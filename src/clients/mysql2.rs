@@ -1,7 +1,12 @@
 //! mysql2 (Node.js): TLS is set in code, `ssl: { ca, rejectUnauthorized }`
 //! (a profile name such as `ssl: 'Amazon RDS'` picks bundled CAs); a
 //! `mysql://` URL's `ssl` parameter is JSON. Node.js's `tls` with its
-//! bundled roots plus NODE_EXTRA_CA_CERTS.
+//! bundled roots plus NODE_EXTRA_CA_CERTS (a `ca` replaces both).
+//!
+//! Its usual verifying configuration checks the chain and NOT the host
+//! name: mysql2 replaces Node's name check with one that does nothing
+//! unless `verifyIdentity: true`. With `verifyIdentity` and an IP host it
+//! checks the name `localhost` (it passes Node neither host nor servername).
 
 use super::options::{self, Options};
 use super::*;
@@ -12,30 +17,31 @@ pub static PROFILE: Profile = Profile {
     name: "mysql2 (Node.js)",
     version: "mysql2 3",
     protocol: Protocol::Mysql,
-    verified: None,
+    verified: Some("tests/drivers.rs (node runner)"),
     reads: "mysql:// URLs whose ssl parameter is JSON ({\"rejectUnauthorized\":true}); in code ssl: { ca, rejectUnauthorized }; NODE_EXTRA_CA_CERTS",
     stack: StackId::OpenSsl3,
     trust: DefaultTrust::NodeBundled,
     names: NameRules::Node,
-    certs: CertPolicy::OPENSSL3,
+    certs: CertPolicy::NODE,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Disable,
         default_with_ca: None,
         spellings: &[
             (Mode::Disable, "no ssl option"),
-            (Mode::Insecure, "ssl: { rejectUnauthorized: false }"),
-            (Mode::VerifyFull, "ssl: { ca, rejectUnauthorized: true }"),
+            (Mode::Require, "ssl: { rejectUnauthorized: false }"),
+            (Mode::VerifyCa, "ssl: { ca }"),
+            (Mode::VerifyFull, "ssl: { ca, verifyIdentity: true }"),
         ],
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
-        config: "ssl: { ca: fs.readFileSync(<CA file>), rejectUnauthorized: true }",
-        mode: Mode::VerifyFull,
+        config: "ssl: { ca: fs.readFileSync(<CA file>) } (the name is not checked)",
+        mode: Mode::VerifyCa,
     },
     read,
     words: Words {
@@ -53,8 +59,15 @@ pub static PROFILE: Profile = Profile {
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     let t = input.target;
     if let Some((v, origin)) = options::param(t, &["ssl"]) {
-        let reject = !v.replace(' ', "").contains("\"rejectUnauthorized\":false");
-        o.mode = Some((if reject { Mode::VerifyFull } else { Mode::Insecure }, origin));
+        let v = v.replace(' ', "");
+        let mode = if v.contains("\"rejectUnauthorized\":false") {
+            Mode::Require
+        } else if v.contains("\"verifyIdentity\":true") {
+            Mode::VerifyFull
+        } else {
+            Mode::VerifyCa
+        };
+        o.mode = Some((mode, origin));
     }
     let mut known = options::MYSQL_IGNORED.to_vec();
     known.push("ssl");

@@ -11,14 +11,15 @@ pub static PROFILE: Profile = Profile {
     name: "Node.js MongoDB driver",
     version: "mongodb (Node.js) 6",
     protocol: Protocol::Mongo,
-    verified: None,
+    verified: Some("tests/drivers.rs (node runner)"),
     reads: "mongodb:// and mongodb+srv:// URIs: tls/ssl, tlsCAFile, tlsCRLFile, tlsCertificateKeyFile, tlsInsecure, tlsAllowInvalidCertificates, tlsAllowInvalidHostnames; NODE_EXTRA_CA_CERTS",
     stack: StackId::OpenSsl3,
     trust: DefaultTrust::NodeBundled,
     names: NameRules::Node,
-    certs: CertPolicy::OPENSSL3,
+    certs: CertPolicy::NODE,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: super::pymongo::MONGO_MODES,
     usual: Usual {
         config: "tls=true&tlsCAFile=<CA file>",
@@ -33,5 +34,5 @@ pub static PROFILE: Profile = Profile {
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
-    options::mongo_tls(input, "the Node.js MongoDB driver", o)
+    options::mongo_tls(input, "the Node.js MongoDB driver", false, o)
 }

@@ -13,26 +13,27 @@ pub static PROFILE: Profile = Profile {
     name: "node-postgres (pg)",
     version: "pg 8 (pg-connection-string 2)",
     protocol: Protocol::Postgres,
-    verified: None,
+    verified: Some("tests/drivers.rs (node runner)"),
     reads: "postgres:// URIs with sslmode (disable, no-verify, prefer, require, verify-ca, verify-full), uselibpqcompat, sslrootcert, sslcert, sslkey; PGSSLMODE; NODE_EXTRA_CA_CERTS",
     stack: StackId::OpenSsl3,
     trust: DefaultTrust::NodeBundled,
     names: NameRules::Node,
-    certs: CertPolicy::OPENSSL3,
+    certs: CertPolicy::NODE,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Disable,
         default_with_ca: None,
         spellings: &[
             (Mode::Disable, "sslmode=disable"),
-            (Mode::Insecure, "sslmode=no-verify"),
+            (Mode::Require, "sslmode=no-verify"),
+            (Mode::VerifyCa, "sslmode=require&uselibpqcompat=true (with sslrootcert)"),
             (Mode::VerifyFull, "sslmode=verify-full"),
         ],
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
         config: "sslmode=verify-full&sslrootcert=<CA file> (or ssl: { ca, rejectUnauthorized: true })",
@@ -56,7 +57,7 @@ pub static PROFILE: Profile = Profile {
 /// pg-connection-string's sslmode values.
 const MODES: &[(&str, Mode)] = &[
     ("disable", Mode::Disable),
-    ("no-verify", Mode::Insecure),
+    ("no-verify", Mode::Require),
     ("prefer", Mode::VerifyFull),
     ("require", Mode::VerifyFull),
     ("verify-ca", Mode::VerifyFull),
@@ -71,7 +72,14 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         .unwrap_or(false);
     if compat {
         options::libpq_keywords(t, input.env, options::LIBPQ_MODES, o)?;
-        o.notes.push("uselibpqcompat=true: sslmode has libpq's meanings".into());
+        o.notes.push("uselibpqcompat=true: sslmode has libpq's meanings, but node-postgres never falls back to plaintext".into());
+        // libpq's require-with-a-root-file quirk, and a prefer that encrypts
+        // without checking and never retries in clear.
+        o.mode = match o.mode.take() {
+            Some((Mode::Require, origin)) if o.ca.is_some() => Some((Mode::VerifyCa, origin)),
+            Some((Mode::Prefer | Mode::Allow, origin)) => Some((Mode::Require, origin)),
+            m => m,
+        };
     } else {
         options::libpq_keywords(t, input.env, MODES, o)?;
         if let Some((m, origin)) = &o.mode {

@@ -522,8 +522,15 @@ pub const MONGO_IGNORED: &[&str] = &[
 /// `tlsCertificateKeyFile` (+ password), `tlsInsecure`,
 /// `tlsAllowInvalidCertificates`, `tlsAllowInvalidHostnames`,
 /// `tlsDisableOCSPEndpointCheck`. The conflicts the specification forbids
-/// are usage errors, worded as `who` refuses them.
-pub fn mongo_tls(input: &super::Input<'_>, who: &str, opts: &mut Options) -> Result<(), UsageError> {
+/// are usage errors, worded as `who` refuses them. `files_imply_tls`: a CA
+/// or certificate file alone turns TLS on (PyMongo), or does not (the
+/// Node.js driver, which then connects in clear).
+pub fn mongo_tls(
+    input: &super::Input<'_>,
+    who: &str,
+    files_imply_tls: bool,
+    opts: &mut Options,
+) -> Result<(), UsageError> {
     let t = input.target;
     let is_uri = matches!(
         t.scheme,
@@ -572,7 +579,7 @@ pub fn mongo_tls(input: &super::Input<'_>, who: &str, opts: &mut Options) -> Res
     // Options that switch TLS on by being set (files), or set to false.
     let mut implies_tls = Vec::new();
     for name in ["tlsCertificateKeyFile", "tlsCertificateKeyFilePassword", "tlsCAFile", "tlsCRLFile"] {
-        if param(t, &[name]).is_some_and(|(v, _)| !v.is_empty()) {
+        if files_imply_tls && param(t, &[name]).is_some_and(|(v, _)| !v.is_empty()) {
             implies_tls.push(name);
         }
     }

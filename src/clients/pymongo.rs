@@ -21,6 +21,7 @@ pub static PROFILE: Profile = Profile {
     certs: CertPolicy::OPENSSL3,
     crl: CrlPolicy::LeafStrict,
     ocsp: OcspRules::RevokedStapleFails,
+    key_file_must_be_private: false,
     modes: MONGO_MODES,
     usual: Usual {
         config: "tls=true&tlsCAFile=<CA file>",
@@ -48,7 +49,6 @@ pub(super) const MONGO_MODES: ModeRules = ModeRules {
     require_verifies_with_root: false,
     root_file_checks_in_prefer: false,
     system_root_needs_verify_full: false,
-    plaintext_is_separate_connection: true,
 };
 
 pub(super) const MONGO_WORDS: Words = Words {
@@ -58,5 +58,5 @@ pub(super) const MONGO_WORDS: Words = Words {
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
-    options::mongo_tls(input, "PyMongo", o)
+    options::mongo_tls(input, "PyMongo", true, o)
 }

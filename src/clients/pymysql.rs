@@ -19,6 +19,7 @@ pub static PROFILE: Profile = Profile {
     certs: CertPolicy::OPENSSL3,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Disable,
         default_with_ca: Some(Mode::VerifyFull),
@@ -31,7 +32,6 @@ pub static PROFILE: Profile = Profile {
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
         config: "ssl_ca=<CA file>, ssl_verify_cert=True, ssl_verify_identity=True",

@@ -23,6 +23,7 @@ pub static PROFILE: Profile = Profile {
     certs: CertPolicy::WEBPKI,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
+    key_file_must_be_private: false,
     modes: ModeRules {
         default: Mode::Prefer,
         default_with_ca: None,
@@ -30,7 +31,6 @@ pub static PROFILE: Profile = Profile {
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
-        plaintext_is_separate_connection: false,
     },
     usual: Usual {
         config: "sslmode=verify-full&sslrootcert=<CA file>",

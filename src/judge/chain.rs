@@ -3,7 +3,7 @@
 //! of the chain as served (a leaf alone is a missing intermediate, not an
 //! unknown root).
 
-use rustls_pki_types::{CertificateDer, UnixTime};
+use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use serde::Serialize;
 use webpki::{
     EndEntityCert, KeyUsage, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
@@ -75,16 +75,16 @@ impl ChainVerdict {
     }
 }
 
-/// How CRLs are applied.
-#[derive(Debug, Clone, Copy)]
-pub enum CrlPolicy {
-    /// libpq: every certificate must be covered by a CRL.
-    WholeChainStrict,
-    /// The leaf only; certificates no CRL covers pass.
-    LeafLenient,
-    /// The leaf only, and a CRL must cover it (OpenSSL's
-    /// X509_V_FLAG_CRL_CHECK, as Python's VERIFY_CRL_CHECK_LEAF sets it).
-    LeafStrict,
+pub use crate::clients::CrlPolicy;
+
+/// Which signature algorithms a verification accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithms {
+    /// What rustls accepts: RSA ≥ 2048 bits with SHA-2, ECDSA, Ed25519.
+    Current,
+    /// Also RSA keys from 1024 bits and SHA-1 RSA signatures, as stacks with
+    /// lower floors (Java with a private root, Go before 1.24) verify them.
+    WithLegacy,
 }
 
 pub fn verify(
@@ -94,6 +94,19 @@ pub fn verify(
     crls: Option<&Crls>,
     policy: CrlPolicy,
     now_unix: i64,
+) -> ChainVerdict {
+    verify_with(chain, facts, source, crls, policy, now_unix, Algorithms::Current)
+}
+
+/// [`verify`], accepting the given [`Algorithms`].
+pub fn verify_with(
+    chain: &[CertificateDer<'static>],
+    facts: &[CertFacts],
+    source: &TrustSource,
+    crls: Option<&Crls>,
+    policy: CrlPolicy,
+    now_unix: i64,
+    accepted: Algorithms,
 ) -> ChainVerdict {
     let Some(leaf_der) = chain.first() else {
         return ChainVerdict::invalid(
@@ -173,9 +186,15 @@ pub fn verify(
         })
     };
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now_unix.max(0) as u64));
-    let algorithms = rustls::crypto::aws_lc_rs::default_provider()
+    let current = rustls::crypto::aws_lc_rs::default_provider()
         .signature_verification_algorithms
         .all;
+    let with_legacy: Vec<&dyn SignatureVerificationAlgorithm> =
+        legacy_rsa::ALL.iter().copied().chain(current.iter().copied()).collect();
+    let algorithms: &[&dyn SignatureVerificationAlgorithm] = match accepted {
+        Algorithms::Current => current,
+        Algorithms::WithLegacy => &with_legacy,
+    };
     let verify = |revocation| {
         leaf.verify_for_usage(
             algorithms,
@@ -311,4 +330,58 @@ fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdic
         other => (ChainProblem::Other, format!("{other:?}")),
     };
     ChainVerdict::invalid(problem, detail)
+}
+
+/// RSA PKCS#1 signatures with keys from 1024 bits and SHA-1 or SHA-2, which
+/// rustls does not accept and older or differently configured stacks do.
+mod legacy_rsa {
+    use aws_lc_rs::signature::{self, RsaParameters, UnparsedPublicKey};
+    use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature};
+    use rustls_pki_types::SignatureVerificationAlgorithm;
+
+    #[derive(Debug)]
+    struct LegacyRsa {
+        params: &'static RsaParameters,
+        signature: AlgorithmIdentifier,
+    }
+
+    impl SignatureVerificationAlgorithm for LegacyRsa {
+        fn verify_signature(
+            &self,
+            public_key: &[u8],
+            message: &[u8],
+            signature: &[u8],
+        ) -> Result<(), InvalidSignature> {
+            UnparsedPublicKey::new(self.params, public_key)
+                .verify(message, signature)
+                .map_err(|_| InvalidSignature)
+        }
+        fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+            alg_id::RSA_ENCRYPTION
+        }
+        fn signature_alg_id(&self) -> AlgorithmIdentifier {
+            self.signature
+        }
+    }
+
+    /// sha1WithRSAEncryption (1.2.840.113549.1.1.5) with NULL parameters,
+    /// as the contents of an AlgorithmIdentifier.
+    const RSA_PKCS1_SHA1: AlgorithmIdentifier = AlgorithmIdentifier::from_slice(&[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00,
+    ]);
+
+    static SHA1: LegacyRsa = LegacyRsa {
+        params: &signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+        signature: RSA_PKCS1_SHA1,
+    };
+    static SHA256: LegacyRsa = LegacyRsa {
+        params: &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+        signature: alg_id::RSA_PKCS1_SHA256,
+    };
+    static SHA512: LegacyRsa = LegacyRsa {
+        params: &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+        signature: alg_id::RSA_PKCS1_SHA512,
+    };
+
+    pub static ALL: &[&dyn SignatureVerificationAlgorithm] = &[&SHA1, &SHA256, &SHA512];
 }

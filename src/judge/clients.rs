@@ -1,120 +1,165 @@
-//! What each client family would decide for the same endpoint, in its
-//! strictest usual configuration (the server's certificate and name
-//! checked): the answer to "works in psql, fails in my Go service".
+//! What each client would decide for the same endpoint, in its usual
+//! verifying configuration: the answer to "works in psql, fails in my Go
+//! service". One row per client profile of the check's protocol (every
+//! profile for plain TLS), all from the one handshake.
 //!
-//! Each family differs in three ways that the facts already hold: which
-//! trust store it reads when no CA file is given, how it matches host
-//! names, and whether it is OpenSSL (lenient about X.509 v1) or a strict
-//! verifier. Everything else — the TLS session, the chain against each
-//! store — comes from the one handshake.
+//! Each row applies its profile's facts: the store it reads when no CA file
+//! is given, how it matches host names, which weak or old certificates its
+//! stack accepts, whether a revoked staple stops it, and whether its TLS
+//! stack could handshake at all (the probes, when rustls could not).
 
 use serde::Serialize;
 
+use super::chain::{self, Algorithms, ChainProblem, ChainVerdict};
 use super::compat::PolicyNote;
-use super::hostname::{self, NameRules};
-use super::legacy::StackId;
-use super::{TlsState, TrustVerdict};
+use super::hostname;
+use super::revocation::OcspVerdict;
+use super::{default_source, Trust, TlsState, TrustVerdict};
+use crate::clients::{self, OcspRules, Profile};
 use crate::observe::Facts;
-use crate::settings::Plan;
+use crate::settings::{CaChoice, Mode, Plan, Protocol};
 use crate::trust::SourceKind;
-
-#[derive(Debug, Clone, Copy)]
-enum Stack {
-    OpenSsl,
-    Strict,
-}
-
-struct Family {
-    name: &'static str,
-    /// The option that makes it verify the certificate and the name.
-    config: &'static str,
-    /// The store it reads when no CA file is given.
-    default_store: SourceKind,
-    names: NameRules,
-    stack: Stack,
-    /// Its TLS stack's versions and suites, for a server rustls cannot
-    /// handshake with (`facts.legacy_probe`).
-    tls: StackId,
-}
-
-const FAMILIES: &[Family] = &[
-    Family {
-        name: "psql / libpq 16+",
-        config: "sslmode=verify-full, sslrootcert=<CA file> or system",
-        default_store: SourceKind::Os,
-        names: NameRules::Libpq,
-        stack: Stack::OpenSsl,
-        tls: StackId::OpenSsl3,
-    },
-    Family {
-        name: "mysql / mariadb client",
-        config: "--ssl-mode=VERIFY_IDENTITY / --ssl-verify-server-cert",
-        default_store: SourceKind::Os,
-        names: NameRules::OpenSsl,
-        stack: Stack::OpenSsl,
-        tls: StackId::OpenSsl3,
-    },
-    Family {
-        name: "Python (PyMongo, PyMySQL, psycopg)",
-        config: "tls=true / ssl_verify_identity / verify-full",
-        default_store: SourceKind::Os,
-        names: NameRules::OpenSsl,
-        stack: Stack::OpenSsl,
-        tls: StackId::Python,
-    },
-    Family {
-        name: "Go (pgx, go-sql-driver, mongo-go)",
-        config: "tls=true / sslmode=verify-full",
-        default_store: SourceKind::Os,
-        names: NameRules::Strict,
-        stack: Stack::Strict,
-        tls: StackId::Go,
-    },
-    Family {
-        name: "Java (JDBC, MongoDB Java)",
-        config: "sslMode=VERIFY_IDENTITY / sslmode=verify-full",
-        default_store: SourceKind::Mozilla,
-        names: NameRules::Strict,
-        stack: Stack::Strict,
-        tls: StackId::Java,
-    },
-    Family {
-        name: "Node.js (pg, mysql2, mongodb)",
-        config: "ssl: { rejectUnauthorized: true } / tls=true",
-        default_store: SourceKind::Mozilla,
-        names: NameRules::Strict,
-        stack: Stack::Strict,
-        tls: StackId::OpenSsl3,
-    },
-    Family {
-        name: "rustls (sqlx, tokio-postgres-rustls)",
-        config: "verify-full with webpki-roots",
-        default_store: SourceKind::Mozilla,
-        names: NameRules::Strict,
-        stack: Stack::Strict,
-        tls: StackId::Rustls,
-    },
-];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClientVerdict {
+    /// The profile's id (`--client` name).
+    pub id: &'static str,
+    /// The client in words.
     pub client: &'static str,
+    /// The version its rules describe.
+    pub version: &'static str,
+    pub protocol: Protocol,
+    /// Whether the tests check these rules against the real client.
+    pub verified: bool,
+    /// Its usual verifying configuration, in its own words.
     pub configuration: &'static str,
-    /// `os`, `mozilla` or `ca-file`: the store this family reads here.
+    /// The store it reads here: the CA file when given, else its default.
     pub trust: SourceKind,
     pub accepts: bool,
     pub reason: String,
 }
 
-/// Whether the family's TLS stack completes a handshake: as rustls did, or,
+/// The chain as judged against each source, and what is weak about it.
+pub(crate) struct ChainView<'a> {
+    pub facts: &'a Facts,
+    pub trust: &'a Trust,
+    pub verdicts: &'a [TrustVerdict],
+    pub notes: &'a [PolicyNote],
+}
+
+/// Everything a row needs from the judgement so far.
+pub(crate) struct Inputs<'a> {
+    pub chain: ChainView<'a>,
+    pub plan: &'a Plan,
+    pub state: &'a TlsState,
+    pub ocsp: &'a [OcspVerdict],
+}
+
+/// The chain against `store` as client `p`'s stack decides it, when that
+/// differs from webpki's verdict (it accepts what webpki refuses): a valid
+/// verdict saying what was allowed.
+pub(crate) fn as_client_sees(p: &Profile, store: SourceKind, view: &ChainView<'_>) -> Option<ChainVerdict> {
+    let tv = view.verdicts.iter().find(|t| t.source == store)?;
+    if tv.verdict.valid || refused_note(p, view.notes).is_some() {
+        return None;
+    }
+    let why = chain_for(p, store, view).ok()?;
+    Some(ChainVerdict {
+        valid: true,
+        problem: None,
+        detail: Some(why),
+        ..tv.verdict.clone()
+    })
+}
+
+/// The profiles the table shows for a check.
+pub fn profiles_for(protocol: Protocol) -> Vec<&'static Profile> {
+    match protocol {
+        Protocol::Tls => clients::ALL
+            .iter()
+            .copied()
+            .filter(|p| p.id != clients::GENERIC.id)
+            .collect(),
+        p => clients::for_protocol(p).collect(),
+    }
+}
+
+pub(crate) fn verdicts(inp: &Inputs<'_>) -> Vec<ClientVerdict> {
+    if inp.chain.facts.chain.first().is_none_or(|l| l.parse_error.is_some()) {
+        return Vec::new();
+    }
+    profiles_for(inp.plan.protocol)
+        .into_iter()
+        .map(|p| row(p, inp))
+        .collect()
+}
+
+/// The store a client reads here: the CA file (or `system`) when the check
+/// was given one, as a user of that client would configure it; else its
+/// default (libpq's usual verifying set-up then uses `sslrootcert=system`).
+fn store_for(p: &Profile, plan: &Plan) -> SourceKind {
+    match &plan.ca {
+        Some(CaChoice::File(_)) => SourceKind::CaFile,
+        Some(CaChoice::System) => SourceKind::Os,
+        None => default_source(p.trust).unwrap_or(SourceKind::Os),
+    }
+}
+
+fn row(p: &'static Profile, inp: &Inputs<'_>) -> ClientVerdict {
+    let store = store_for(p, inp.plan);
+    let verdict = |accepts, reason: String| ClientVerdict {
+        id: p.id,
+        client: p.name,
+        version: p.version,
+        protocol: p.protocol,
+        verified: p.verified.is_some(),
+        configuration: p.usual.config,
+        trust: store,
+        accepts,
+        reason,
+    };
+    if let Err(why) = handshakes(p, inp.chain.facts, inp.state) {
+        return verdict(false, why);
+    }
+    if let Some(n) = refused_note(p, inp.chain.notes) {
+        return verdict(
+            false,
+            format!("refuses {} ({})", n.id, super::findings::short_name(&n.subject)),
+        );
+    }
+    let chain = match chain_for(p, store, &inp.chain) {
+        Ok(how) => how,
+        Err(why) => return verdict(false, why),
+    };
+    if p.ocsp == OcspRules::RevokedStapleFails && staple_revoked(inp.ocsp) {
+        return verdict(false, "the stapled OCSP answer says revoked".into());
+    }
+    if p.usual.mode != Mode::VerifyFull {
+        return verdict(true, format!("{chain}; the host name is not checked"));
+    }
+    let leaf = &inp.chain.facts.chain[0];
+    let name = hostname::check(&inp.plan.verify_name(), leaf, p.names);
+    if !name.matched {
+        let why = if leaf.common_name.is_some() && name.other_rules_decide == Some(true) {
+            "the name is only in the subject CN, which it ignores".to_string()
+        } else {
+            format!("the certificate is not valid for {}", name.name)
+        };
+        return verdict(false, why);
+    }
+    let how = name.matched_by.unwrap_or_default();
+    verdict(true, format!("{chain}; name matched by {how}"))
+}
+
+/// Whether the client's TLS stack completes a handshake: as rustls did, or,
 /// where rustls could not, as the probes say its versions and suites allow.
-fn handshakes(f: &Family, facts: &Facts, state: &TlsState) -> Result<(), String> {
+fn handshakes(p: &Profile, facts: &Facts, state: &TlsState) -> Result<(), String> {
     match (state, &facts.legacy_probe) {
         (TlsState::Established, _) if facts.tls.as_ref().is_some_and(|t| t.session.is_some()) => {
             Ok(())
         }
         (TlsState::Established | TlsState::HandshakeFailed(_), Some(scan)) => {
-            let v = f.tls.stack().verdict(scan);
+            let v = p.stack.stack().verdict(scan);
             if v.connects {
                 Ok(())
             } else {
@@ -126,94 +171,86 @@ fn handshakes(f: &Family, facts: &Facts, state: &TlsState) -> Result<(), String>
     }
 }
 
-pub(crate) fn verdicts(
-    facts: &Facts,
-    plan: &Plan,
-    state: &TlsState,
-    trust: &[TrustVerdict],
-    notes: &[PolicyNote],
-) -> Vec<ClientVerdict> {
-    let Some(leaf) = facts.chain.first().filter(|l| l.parse_error.is_none()) else {
-        return Vec::new();
-    };
-    let has_ca_file = trust.iter().any(|t| t.source == SourceKind::CaFile);
-    FAMILIES
-        .iter()
-        .map(|f| {
-            // Java approximates Mozilla's list with its own cacerts, Node
-            // ships Mozilla's; both take a CA file when given one.
-            let store = if has_ca_file {
-                SourceKind::CaFile
-            } else {
-                f.default_store
-            };
-            let chain = trust.iter().find(|t| t.source == store);
-            let verdict = |accepts, reason: String| ClientVerdict {
-                client: f.name,
-                configuration: f.config,
-                trust: store,
-                accepts,
-                reason,
-            };
-            if let Err(why) = handshakes(f, facts, state) {
-                return verdict(false, why);
-            }
-            let openssl_refuses = notes.iter().find(|n| !n.openssl3_accepts);
-            let strict_refuses = notes.iter().find(|n| !n.webpki_accepts);
-            match (f.stack, openssl_refuses, strict_refuses) {
-                (Stack::OpenSsl, Some(n), _) | (Stack::Strict, _, Some(n)) => {
-                    return verdict(
-                        false,
-                        format!(
-                            "refuses {} ({})",
-                            n.id,
-                            super::findings::short_name(&n.subject)
-                        ),
-                    );
-                }
-                _ => {}
-            }
-            let Some(chain) = chain else {
-                return verdict(false, "no certificate was served".into());
-            };
-            // OpenSSL accepts X.509 v1 certificates that webpki refuses; the
-            // chain verdict is webpki's, so only that refusal is set aside.
-            let v1_only = matches!(f.stack, Stack::OpenSsl)
-                && chain.verdict.problem == Some(super::chain::ChainProblem::UnsupportedVersion)
-                && notes.iter().all(|n| n.id == "x509-v1");
-            if !chain.verdict.valid && !v1_only {
-                return verdict(
-                    false,
-                    chain
-                        .verdict
-                        .detail
-                        .clone()
-                        .unwrap_or_else(|| "the chain is not valid".into()),
-                );
-            }
-            let name = hostname::check(&plan.verify_name(), leaf, f.names);
-            if !name.matched {
-                let why = if leaf.common_name.is_some() && name.other_rules_decide == Some(true) {
-                    "the name is only in the subject CN, which it ignores".to_string()
-                } else {
-                    format!("the certificate is not valid for {}", name.name)
-                };
-                return verdict(false, why);
-            }
-            let how = name.matched_by.unwrap_or_default();
-            verdict(
-                true,
-                if v1_only {
-                    format!("X.509 v1 allowed; name matched by {how}")
-                } else {
-                    format!("name matched by {how}")
-                },
-            )
-        })
-        .collect()
+/// A weak or old-fashioned certificate the client's stack refuses.
+fn refused_note<'a>(p: &Profile, notes: &'a [PolicyNote]) -> Option<&'a PolicyNote> {
+    notes.iter().find(|n| !accepts_note(p, n))
 }
 
-/// One line naming who accepts and who refuses, when the families split.
+fn accepts_note(p: &Profile, n: &PolicyNote) -> bool {
+    match n.id {
+        "rsa-key-under-2048" => n.key_bits.is_some_and(|b| b >= p.certs.min_rsa_bits),
+        "sha1-signature" => p.certs.sha1,
+        "x509-v1" => p.certs.x509_v1,
+        "ca-without-basic-constraints" => p.certs.ca_without_basic_constraints && n.openssl3_accepts,
+        _ => true,
+    }
+}
+
+/// The chain against the client's store, under its stack's rules: webpki's
+/// verdict, except where the stack accepts what webpki refuses (RSA keys
+/// from 1024 bits and SHA-1, verified again with those algorithms; an
+/// X.509 v1 or basicConstraints-less CA that OpenSSL takes).
+fn chain_for(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> Result<String, String> {
+    let Some(tv) = inp.verdicts.iter().find(|t| t.source == store) else {
+        return Err(format!("its trust store ({}) was not loaded", p.trust.describe()));
+    };
+    let v = &tv.verdict;
+    if v.valid {
+        return Ok(format!("chain valid against {}", tv.label));
+    }
+    let only = |ids: &[&str]| !inp.notes.is_empty() && inp.notes.iter().all(|n| ids.contains(&n.id));
+    match v.problem {
+        Some(ChainProblem::UnsupportedAlgorithm)
+            if only(&["rsa-key-under-2048", "sha1-signature"]) =>
+        {
+            let again = legacy_verdict(p, store, inp);
+            if again.valid {
+                Ok(format!("chain valid against {} (weak algorithms allowed)", tv.label))
+            } else {
+                Err(again.detail.unwrap_or_else(|| "the chain is not valid".into()))
+            }
+        }
+        Some(ChainProblem::UnsupportedVersion | ChainProblem::WrongCertificateRole)
+            if only(&["x509-v1", "ca-without-basic-constraints"]) =>
+        {
+            Ok(format!(
+                "{} allowed against {}",
+                inp.notes.iter().map(|n| n.id).collect::<Vec<_>>().join(", "),
+                tv.label
+            ))
+        }
+        _ => Err(v.detail.clone().unwrap_or_else(|| "the chain is not valid".into())),
+    }
+}
+
+/// The chain verified again with legacy RSA algorithms.
+fn legacy_verdict(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> ChainVerdict {
+    let Some(source) = inp.trust.sources().into_iter().find(|s| s.kind == store) else {
+        return ChainVerdict::invalid(ChainProblem::SourceUnusable, "the store was not loaded");
+    };
+    let der = inp
+        .facts
+        .tls
+        .as_ref()
+        .map(|t| t.chain_der.as_slice())
+        .unwrap_or(&[]);
+    chain::verify_with(
+        der,
+        &inp.facts.chain,
+        source,
+        (!inp.trust.crls.is_empty()).then_some(&inp.trust.crls),
+        p.crl,
+        inp.facts.observed_unix,
+        Algorithms::WithLegacy,
+    )
+}
+
+fn staple_revoked(ocsp: &[OcspVerdict]) -> bool {
+    ocsp.iter()
+        .any(|o| o.source == "stapled" && o.position == 0 && o.status == Some("revoked") && o.trustworthy)
+}
+
+/// One line naming who accepts and who refuses, when the clients split.
 pub fn split_summary(verdicts: &[ClientVerdict]) -> Option<String> {
     let (yes, no): (Vec<_>, Vec<_>) = verdicts.iter().partition(|v| v.accepts);
     if yes.is_empty() || no.is_empty() {

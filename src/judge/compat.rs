@@ -17,6 +17,9 @@ pub struct PolicyNote {
     /// Position of the certificate in the served chain.
     pub position: usize,
     pub subject: String,
+    /// The certificate's RSA key size, for stacks with other floors.
+    #[serde(skip)]
+    pub key_bits: Option<usize>,
     /// Debian's OpenSSL 3 at security level 2 accepts it.
     pub openssl3_accepts: bool,
     /// webpki (rustls) accepts it.
@@ -47,6 +50,7 @@ pub fn notes(chain: &[CertFacts]) -> Vec<PolicyNote> {
             id,
             position: c.position,
             subject: c.subject.clone(),
+            key_bits: c.key_bits,
             openssl3_accepts,
             webpki_accepts,
             others,

@@ -13,7 +13,7 @@ use crate::handshake::{AfterHandshake, HandshakeError};
 use crate::observe::Facts;
 use crate::probe::scan::ScanFacts;
 use crate::protocol::UpgradeError;
-use crate::settings::{CaChoice, ClientRules, Mode, PgNegotiation, Plan, Protocol};
+use crate::settings::{CaChoice, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -243,15 +243,16 @@ pub(crate) fn collect(
             }),
         ));
     }
-    if plan.rules == ClientRules::Libpq
+    if plan.client.modes.require_verifies_with_root
         && plan.mode == Mode::Require
         && matches!(plan.ca, Some(CaChoice::File(_)))
     {
+        let who = plan.client.name;
         out.push(finding(
             "require-acts-as-verify-ca",
             Severity::Info,
-            "libpq checks the chain under require because a root file exists",
-            "with sslrootcert (or ~/.postgresql/root.crt) present, libpq's require behaves as verify-ca",
+            format!("{who} checks the chain under require because a root file exists"),
+            format!("with a root file present ({}), {who}'s require behaves as verify-ca", plan.client.words.ca),
             None,
         ));
     }
@@ -351,7 +352,7 @@ fn mongo_findings(
 pub(crate) fn effective_verifies(plan: &Plan) -> bool {
     plan.mode == Mode::VerifyCa
         || plan.mode == Mode::VerifyFull
-        || (plan.rules == ClientRules::Libpq
+        || (plan.client.modes.require_verifies_with_root
             && plan.mode == Mode::Require
             && matches!(plan.ca, Some(CaChoice::File(_))))
 }
@@ -478,8 +479,12 @@ fn mysql_error_meaning(code: u16) -> (&'static str, &'static str) {
     }
 }
 
-/// The client option that selects `mode`, in the target's own client's words.
+/// The client option that selects `mode`, in the target's own client's
+/// words; for tlscheck's own rules, in the protocol's usual spelling.
 pub(crate) fn mode_option(plan: &Plan, mode: Mode) -> String {
+    if let Some(s) = plan.client.mode_option(mode) {
+        return s.to_string();
+    }
     match (plan.protocol, mode.mysql_name()) {
         (Protocol::Mysql, Some(name)) => format!("ssl-mode={name}"),
         // PyMongo's spelling of the modes it has.
@@ -751,10 +756,10 @@ fn identity_findings(id: &crate::identity::IdentityFacts, plan: &Plan) -> Vec<Fi
     }
     if let Some(problem) = &id.key_permission_problem {
         if plan.protocol == Protocol::Postgres {
-            let libpq = plan.rules == ClientRules::Libpq;
+            let refuses = plan.client.key_file_must_be_private;
             out.push(finding(
                 "client-key-permissions",
-                if libpq { Severity::Error } else { Severity::Warning },
+                if refuses { Severity::Error } else { Severity::Warning },
                 "libpq refuses this client key file's permissions",
                 format!("{problem}. libpq (psql and every driver built on it) stops with \"private key file has group or world access\" before connecting"),
                 Some(format!("chmod 0600 {}", id.key_file)),
@@ -890,6 +895,12 @@ fn login_refusal_meaning(
 
 /// The client's option for a client certificate, in the protocol's spelling.
 fn client_cert_option(plan: &Plan) -> String {
+    if plan.client.id != crate::clients::GENERIC.id {
+        return format!(
+            "present a client certificate issued by a CA the server trusts ({}: {}; tlscheck --cert/--key)",
+            plan.client.name, plan.client.words.cert
+        );
+    }
     match plan.protocol {
         Protocol::Mysql => "present a client certificate issued by a CA the server trusts (--ssl-cert/--ssl-key; tlscheck --cert/--key)".into(),
         Protocol::Postgres => "present a client certificate issued by a CA the server trusts (libpq sslcert/sslkey; tlscheck --cert/--key)".into(),
@@ -983,27 +994,13 @@ fn chain_finding(
     let detail = chain.detail.clone().unwrap_or_default();
     let leaf = &facts.chain[0];
     let top = facts.chain.last().unwrap_or(leaf);
-    let ca_option = match plan.rules {
-        ClientRules::Libpq => "sslrootcert=/path/ca.pem in the connection string",
-        ClientRules::Generic if plan.protocol == Protocol::Mysql => {
-            "--ssl-ca=/path/ca.pem (ssl-ca= in a mysql:// URI, --ca-file for tlscheck)"
-        }
-        ClientRules::Generic => "--ca-file /path/ca.pem (your client's CA-file option)",
-        ClientRules::Pymongo => "tlsCAFile=/path/ca.pem in the connection string",
-    };
-    let pymongo = plan.rules == ClientRules::Pymongo;
+    let ca_option = plan.client.words.ca;
     let cert_file = match plan.protocol {
         Protocol::Mysql => "MySQL/MariaDB: ssl_cert",
         Protocol::Mongo => "MongoDB: the PEM file of net.tls.certificateKeyFile",
         _ => "PostgreSQL: ssl_cert_file",
     };
-    let use_os_store = if plan.protocol == Protocol::Mysql {
-        "and use ssl-mode=VERIFY_IDENTITY without --ssl-ca"
-    } else if pymongo {
-        "and leave tlsCAFile out (PyMongo then uses the OS store)"
-    } else {
-        "and use sslrootcert=system"
-    };
+    let use_os_store = format!("and use {}", plan.client.words.os_store);
     let encrypt_only = mode_option(plan, Mode::Require);
     let in_source = |kind: SourceKind| {
         trust
@@ -1094,9 +1091,12 @@ fn chain_finding(
         ChainProblem::NoRootFile => finding(
             "no-root-file",
             severity,
-            "libpq has no root certificate to verify against",
-            format!("{detail}. psql fails under verify-ca and verify-full without one."),
-            Some("add sslrootcert=/path/ca.pem to the connection string, or sslrootcert=system to use the OS store (libpq 16+), or put the CA in ~/.postgresql/root.crt".into()),
+            format!("{} has no root certificate to verify against", plan.client.name),
+            format!("{detail}. It fails under verify-ca and verify-full without one."),
+            Some(format!(
+                "add {}, or {}, or put the CA in ~/.postgresql/root.crt",
+                plan.client.words.ca, plan.client.words.os_store
+            )),
         ),
         ChainProblem::Revoked => finding("revoked", severity, "a certificate in the chain is revoked", detail, Some("the server needs a new certificate".into())),
         ChainProblem::RevocationUnknown => finding(

@@ -1,26 +1,50 @@
-//! Does the leaf certificate name the host? Under libpq's rules (CN fallback
-//! when no subjectAltName of the host's type) or strict RFC 6125 (webpki,
-//! Go ≥ 1.15, Java: subjectAltName only).
+//! Does the leaf certificate name the host, under a client's rules? The
+//! rules ([`NameRules`], named by each client profile) differ in when the
+//! subject CN counts, whether a partial wildcard (`db*.example.com`)
+//! matches, and whether an IP address may match a name written as text.
 
 use std::net::IpAddr;
 
 use serde::Serialize;
 
+pub use crate::clients::NameRules;
 use crate::observe::CertFacts;
 use crate::target::Host;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NameRules {
-    /// libpq ≥ 14: SAN DNS and IP; CN only when no SAN of the host's type.
-    Libpq,
-    /// RFC 6125 as webpki applies it: SAN only, never CN.
-    Strict,
-    /// OpenSSL's X509_check_host / X509_check_ip as Python's `ssl` (and so
-    /// PyMongo) uses them: a DNS name against SAN DNS, the CN only when the
-    /// certificate has no DNS SAN; an IP address against SAN IP only.
-    #[serde(rename = "openssl")]
-    OpenSsl,
+/// When a client falls back to the subject CN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CnFallback {
+    Never,
+    /// The certificate has no DNS subjectAltName (X509_check_host, Node.js, Java).
+    NoDnsSan,
+    /// No subjectAltName of the host's type: DNS for a name, IP for an address (libpq).
+    NoSanOfHostType,
+}
+
+/// What a set of rules does, knob by knob.
+struct Knobs {
+    cn: CnFallback,
+    /// `db*.example.com` matches `db1.example.com`.
+    partial_wildcards: bool,
+    /// An IP host also matches a DNS SAN or CN that spells the address
+    /// (libpq; X509_check_host, which the MySQL clients call for IPs too).
+    ip_as_text: bool,
+}
+
+fn knobs(rules: NameRules) -> Knobs {
+    let k = |cn, partial_wildcards, ip_as_text| Knobs {
+        cn,
+        partial_wildcards,
+        ip_as_text,
+    };
+    match rules {
+        NameRules::Libpq => k(CnFallback::NoSanOfHostType, false, true),
+        NameRules::Strict => k(CnFallback::Never, false, false),
+        NameRules::OpenSsl => k(CnFallback::NoDnsSan, false, false),
+        NameRules::OpenSslPartial => k(CnFallback::NoDnsSan, true, true),
+        NameRules::Java => k(CnFallback::NoDnsSan, true, false),
+        NameRules::Node => k(CnFallback::NoDnsSan, true, false),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,8 +66,8 @@ pub struct NameCheck {
 pub fn check(name: &Host, leaf: &CertFacts, rules: NameRules) -> NameCheck {
     let (matched, matched_by) = matches(name, leaf, rules);
     let other = match rules {
-        NameRules::Libpq | NameRules::OpenSsl => NameRules::Strict,
         NameRules::Strict => NameRules::Libpq,
+        _ => NameRules::Strict,
     };
     let (other_matched, _) = matches(name, leaf, other);
     let mut certificate_names: Vec<String> = leaf
@@ -67,52 +91,67 @@ pub fn check(name: &Host, leaf: &CertFacts, rules: NameRules) -> NameCheck {
 }
 
 fn matches(name: &Host, leaf: &CertFacts, rules: NameRules) -> (bool, Option<String>) {
-    let mut same_type_san = false;
+    let k = knobs(rules);
+    let dns = |pattern: &str, host: &str| {
+        dns_matches(pattern, host) || (k.partial_wildcards && partial_wildcard_matches(pattern, host))
+    };
+    let same_type_san = match name {
+        Host::Name(_) => !leaf.san_dns.is_empty(),
+        Host::Ip(_) => !leaf.san_ip.is_empty(),
+    };
     match name {
         Host::Name(host) => {
-            for pattern in &leaf.san_dns {
-                same_type_san = true;
-                if dns_matches(pattern, host) {
-                    return (true, Some(format!("DNS:{pattern}")));
-                }
+            if let Some(p) = leaf.san_dns.iter().find(|p| dns(p, host)) {
+                return (true, Some(format!("DNS:{p}")));
             }
         }
         Host::Ip(ip) => {
-            for text in &leaf.san_ip {
-                same_type_san = true;
-                if text.parse::<IpAddr>().ok() == Some(*ip) {
-                    return (true, Some(format!("IP:{text}")));
-                }
+            if let Some(t) = leaf.san_ip.iter().find(|t| t.parse::<IpAddr>().ok() == Some(*ip)) {
+                return (true, Some(format!("IP:{t}")));
             }
-            // libpq also compares the address, as text, with DNS names.
-            if rules == NameRules::Libpq {
-                for d in &leaf.san_dns {
-                    if d.parse::<IpAddr>().ok() == Some(*ip) {
-                        return (true, Some(format!("DNS:{d}")));
-                    }
+            if k.ip_as_text {
+                if let Some(d) = leaf.san_dns.iter().find(|d| d.parse::<IpAddr>().ok() == Some(*ip)) {
+                    return (true, Some(format!("DNS:{d}")));
                 }
             }
         }
     }
-    if rules == NameRules::OpenSsl && !same_type_san {
-        if let (Host::Name(host), Some(cn)) = (name, &leaf.common_name) {
-            if dns_matches(cn, host) {
-                return (true, Some(format!("CN:{cn}")));
-            }
-        }
-    }
-    if rules == NameRules::Libpq && !same_type_san {
-        if let Some(cn) = &leaf.common_name {
-            let ok = match name {
-                Host::Name(host) => dns_matches(cn, host),
-                Host::Ip(ip) => cn.parse::<IpAddr>().ok() == Some(*ip),
-            };
-            if ok {
-                return (true, Some(format!("CN:{cn}")));
-            }
+    let cn_allowed = match k.cn {
+        CnFallback::Never => false,
+        CnFallback::NoDnsSan => leaf.san_dns.is_empty(),
+        CnFallback::NoSanOfHostType => !same_type_san,
+    };
+    if let (true, Some(cn)) = (cn_allowed, &leaf.common_name) {
+        let ok = match name {
+            Host::Name(host) => dns(cn, host),
+            Host::Ip(ip) => k.ip_as_text && cn.parse::<IpAddr>().ok() == Some(*ip),
+        };
+        if ok {
+            return (true, Some(format!("CN:{cn}")));
         }
     }
     (false, None)
+}
+
+/// A wildcard inside the left-most label (`db*.example.com`,
+/// `*db.example.com`), as OpenSSL without NO_PARTIAL_WILDCARDS and Node.js
+/// accept it: one `*`, at least three labels, the rest equal.
+fn partial_wildcard_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let (Some((p_first, p_rest)), Some((h_first, h_rest))) =
+        (pattern.split_once('.'), host.split_once('.'))
+    else {
+        return false;
+    };
+    if p_rest != h_rest || !p_rest.contains('.') || p_first.matches('*').count() != 1 {
+        return false;
+    }
+    let (prefix, suffix) = p_first.split_once('*').unwrap_or((p_first, ""));
+    h_first.len() >= prefix.len() + suffix.len()
+        && h_first.starts_with(prefix)
+        && h_first.ends_with(suffix)
+        && !h_first.is_empty()
 }
 
 /// A DNS pattern against a host: case-insensitive, a trailing dot ignored,
@@ -158,6 +197,10 @@ mod tests {
         assert!(!dns_matches("*.example.com", "a.b.example.com"));
         assert!(!dns_matches("*.com", "example.com"));
         assert!(!dns_matches("db*.example.com", "db1.example.com"));
+        assert!(partial_wildcard_matches("db*.example.com", "db1.example.com"));
+        assert!(partial_wildcard_matches("*db.example.com", "mydb.example.com"));
+        assert!(!partial_wildcard_matches("db*.example.com", "x.example.com"));
+        assert!(!partial_wildcard_matches("d*.com", "db.com"));
     }
 
     #[test]

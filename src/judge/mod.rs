@@ -17,16 +17,23 @@ use serde::Serialize;
 
 use crate::observe::Facts;
 use crate::probe::hello::ProbeVersion;
-use crate::settings::{CaChoice, ClientRules, Mode, Plan};
+use crate::clients::DefaultTrust;
+use crate::settings::{CaChoice, Mode, Plan};
 use crate::trust::{Crls, SourceKind, TrustSource};
-use chain::{ChainProblem, ChainVerdict, CrlPolicy};
+use crate::clients::StackId;
+use chain::{ChainProblem, ChainVerdict};
 pub use findings::{Finding, Severity};
-use hostname::{NameCheck, NameRules};
+use hostname::NameCheck;
 
 /// The trust sources loaded for a check.
 pub struct Trust {
     pub os: TrustSource,
     pub mozilla: TrustSource,
+    /// Node.js's default store (its bundled roots + NODE_EXTRA_CA_CERTS),
+    /// loaded when a client that reads it is judged without a CA file.
+    pub node: Option<TrustSource>,
+    /// The JDK's cacerts, likewise.
+    pub java: Option<TrustSource>,
     pub ca_file: Option<TrustSource>,
     pub crls: Crls,
 }
@@ -34,10 +41,27 @@ pub struct Trust {
 impl Trust {
     /// Every trust source, in the order reports list them.
     pub fn sources(&self) -> Vec<&TrustSource> {
-        [Some(&self.os), Some(&self.mozilla), self.ca_file.as_ref()]
-            .into_iter()
-            .flatten()
-            .collect()
+        [
+            Some(&self.os),
+            Some(&self.mozilla),
+            self.node.as_ref(),
+            self.java.as_ref(),
+            self.ca_file.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// The source a client reads when given no CA, as loaded for a check.
+pub fn default_source(trust: DefaultTrust) -> Option<SourceKind> {
+    match trust {
+        DefaultTrust::Os => Some(SourceKind::Os),
+        DefaultTrust::RootFileOnly => None,
+        DefaultTrust::Mozilla => Some(SourceKind::Mozilla),
+        DefaultTrust::NodeBundled => Some(SourceKind::NodeBundled),
+        DefaultTrust::JavaCacerts => Some(SourceKind::JavaCacerts),
     }
 }
 
@@ -222,20 +246,13 @@ fn mongo_state(facts: &Facts) -> Option<TlsState> {
 }
 
 /// The client whose TLS stack the rules stand for, where that is not
-/// rustls and its verdicts are checked against the real client (psql, the
-/// mariadb client in `tests/scan.rs`): its name in words and the stack.
-fn rules_client(plan: &Plan) -> Option<(&'static str, legacy::StackId)> {
-    match (plan.rules, plan.protocol) {
-        (ClientRules::Libpq, _) => Some(("psql/libpq", legacy::StackId::OpenSsl3)),
-        // PyMongo would also send its hello over that connection, which the
-        // probes cannot; until that is checked, PyMongo's verdicts stay with
-        // the handshake tlscheck made.
-        (ClientRules::Pymongo, _) => None,
-        (ClientRules::Generic, crate::settings::Protocol::Mysql) => {
-            Some(("the mysql client", legacy::StackId::OpenSsl3))
-        }
-        (ClientRules::Generic, _) => None,
-    }
+/// rustls: its name and stack. MongoDB clients are left out: they would
+/// also send their hello over that connection, which a probe cannot show,
+/// so their verdicts stay with the handshake tlscheck made.
+fn rules_client(plan: &Plan) -> Option<(&'static str, StackId)> {
+    let c = plan.client;
+    (c.stack != StackId::Rustls && plan.protocol != crate::settings::Protocol::Mongo)
+        .then_some((c.name, c.stack))
 }
 
 /// When rustls could not handshake but the rules' own client would (its
@@ -299,23 +316,11 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     }
     let tls = facts.tls.as_ref();
     let chain_der = tls.map(|t| t.chain_der.as_slice()).unwrap_or(&[]);
-    let crl_policy = match plan.rules {
-        ClientRules::Libpq => CrlPolicy::WholeChainStrict,
-        ClientRules::Generic => CrlPolicy::LeafLenient,
-        // tlsCRLFile: Python's VERIFY_CRL_CHECK_LEAF, the leaf must be covered.
-        ClientRules::Pymongo => CrlPolicy::LeafStrict,
-    };
+    let crl_policy = plan.client.crl;
 
     // The chain against every source, once.
     let mut trust_verdicts = Vec::new();
-    let sources: Vec<&TrustSource> = [
-        Some(&trust.os),
-        Some(&trust.mozilla),
-        trust.ca_file.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let sources = trust.sources();
     let verdict_kind = verdict_source(plan);
     if !chain_der.is_empty() {
         for s in &sources {
@@ -346,27 +351,27 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             ChainProblem::NoRootFile,
             match &plan.missing_root_file {
                 Some(p) => format!("root certificate file \"{}\" does not exist", p.display()),
-                None => "root certificate file ~/.postgresql/root.crt does not exist, and no sslrootcert was given".into(),
+                None => format!(
+                    "{} verifies only against a root file, and none was given ({})",
+                    plan.client.name, plan.client.words.ca
+                ),
             },
         ),
     };
-    let verdict_trust = match (verdict_kind, &plan.ca) {
-        (Some(SourceKind::CaFile), Some(CaChoice::File(p))) => format!("CA file {}", p.display()),
-        (Some(SourceKind::Os), Some(CaChoice::System)) => {
-            "the OS store (sslrootcert=system / --ca-file system)".into()
-        }
-        (Some(_), _) if plan.rules == ClientRules::Pymongo => {
-            "the OS store (no tlsCAFile: PyMongo uses Python's default store)".into()
-        }
-        (Some(_), _) => "the OS store (no CA file given)".into(),
-        (None, _) => "none: libpq verifies only against a root file".into(),
+    // The chosen client's stack may accept what webpki refuses (an X.509 v1
+    // root under OpenSSL, an RSA-1024 leaf under Java or Go).
+    let policy_notes = compat::notes(&facts.chain);
+    let view = clients::ChainView {
+        facts,
+        trust,
+        verdicts: &trust_verdicts,
+        notes: &policy_notes,
     };
-
-    let name_rules = match plan.rules {
-        ClientRules::Libpq => NameRules::Libpq,
-        ClientRules::Generic => NameRules::Strict,
-        ClientRules::Pymongo => NameRules::OpenSsl,
-    };
+    let chain_verdict = verdict_kind
+        .and_then(|k| clients::as_client_sees(plan.client, k, &view))
+        .unwrap_or(chain_verdict);
+    let verdict_trust = verdict_trust(plan, verdict_kind, &sources);
+    let name_rules = plan.client.names;
     let hostname = facts
         .chain
         .first()
@@ -428,13 +433,15 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         && verdict.encrypted
     {
         verdict.result = Outcome::Fail;
-        verdict.reason =
-            "sslcertmode=require: the server did not ask for a client certificate, and libpq refuses that".into();
+        verdict.reason = format!(
+            "sslcertmode=require: the server did not ask for a client certificate, and {} refuses that",
+            plan.client.name
+        );
     }
     // libpq refuses a client key file that others can read, before it
-    // connects: under libpq's rules no mode gets that far.
-    if let (ClientRules::Libpq, Some(problem)) = (
-        plan.rules,
+    // connects: under its rules no mode gets that far.
+    if let (true, Some(problem)) = (
+        plan.client.key_file_must_be_private,
         facts
             .client_identity
             .as_ref()
@@ -442,7 +449,7 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
     ) {
         if verdict.result == Outcome::Pass {
             verdict.result = Outcome::Fail;
-            verdict.reason = format!("libpq refuses the client key: {problem}");
+            verdict.reason = format!("{} refuses the client key: {problem}", plan.client.name);
         }
     }
 
@@ -468,9 +475,18 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             verifying,
         ));
     }
-    let policy_notes = compat::notes(&facts.chain);
     findings.extend(policy_notes.iter().map(findings::policy_note_finding));
-    let clients = clients::verdicts(facts, plan, &state, &trust_verdicts, &policy_notes);
+    let clients = clients::verdicts(&clients::Inputs {
+        chain: clients::ChainView {
+            facts,
+            trust,
+            verdicts: &trust_verdicts,
+            notes: &policy_notes,
+        },
+        plan,
+        state: &state,
+        ocsp: &ocsp,
+    });
     if let Some(split) = clients::split_summary(&clients) {
         findings.push(findings::finding(
             "clients-disagree",
@@ -499,14 +515,37 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
 }
 
 /// Which source decides verify-ca/verify-full: the CA file when one is
-/// given; the OS store for `system`; with no CA, the OS store under the
-/// tool's own rules and nothing at all under libpq's.
+/// given; the OS store for `system`; with no CA, the store the client reads
+/// by default (none at all for libpq, which needs a root file).
 fn verdict_source(plan: &Plan) -> Option<SourceKind> {
-    match (&plan.ca, plan.rules) {
-        (Some(CaChoice::File(_)), _) => Some(SourceKind::CaFile),
-        (Some(CaChoice::System), _) => Some(SourceKind::Os),
-        (None, ClientRules::Generic | ClientRules::Pymongo) => Some(SourceKind::Os),
-        (None, ClientRules::Libpq) => None,
+    match &plan.ca {
+        Some(CaChoice::File(_)) => Some(SourceKind::CaFile),
+        Some(CaChoice::System) => Some(SourceKind::Os),
+        None => default_source(plan.client.trust),
+    }
+}
+
+/// The source that decides, in words.
+fn verdict_trust(plan: &Plan, kind: Option<SourceKind>, sources: &[&TrustSource]) -> String {
+    let c = plan.client;
+    match (kind, &plan.ca) {
+        (Some(SourceKind::CaFile), Some(CaChoice::File(p))) => format!("CA file {}", p.display()),
+        (Some(SourceKind::Os), Some(CaChoice::System)) => {
+            "the OS store (sslrootcert=system / --ca-file system)".into()
+        }
+        (Some(k), _) => {
+            let label = sources
+                .iter()
+                .find(|s| s.kind == k)
+                .map(|s| s.label.clone())
+                .unwrap_or_else(|| c.trust.describe().to_string());
+            if c.id == crate::clients::GENERIC.id {
+                format!("{label} (no CA file given)")
+            } else {
+                format!("{label} (no CA given: {} reads {})", c.name, c.trust.describe())
+            }
+        }
+        (None, _) => format!("none: {} verifies only against a root file", c.name),
     }
 }
 
@@ -580,8 +619,10 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
         }
         _ => {}
     }
-    let libpq = ctx.plan.rules == ClientRules::Libpq;
-    if libpq
+    let rules = &ctx.plan.client.modes;
+    let who = ctx.plan.client.name;
+    let root_file = matches!(ctx.plan.ca, Some(CaChoice::File(_)));
+    if rules.system_root_needs_verify_full
         && ctx.plan.ca == Some(CaChoice::System)
         && mode != Mode::VerifyFull
         && mode != Mode::Insecure
@@ -589,22 +630,21 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
         return v(
             Outcome::Fail,
             false,
-            format!("libpq 16+ refuses sslmode={mode} with sslrootcert=system (use verify-full)"),
+            format!("{who} refuses sslmode={mode} with sslrootcert=system (use verify-full)"),
         );
     }
-    // libpq's quirk: require with a root file behaves as verify-ca.
-    let effective =
-        if libpq && mode == Mode::Require && matches!(ctx.plan.ca, Some(CaChoice::File(_))) {
-            Mode::VerifyCa
-        } else {
-            mode
-        };
-    // libpq checks the chain on every TLS connection when a root file exists.
-    let root_file_checks = libpq && matches!(ctx.plan.ca, Some(CaChoice::File(_)));
-    let quirk = if effective != mode {
-        " (libpq treats require as verify-ca when a root file exists)"
+    // libpq's (and pgx's) quirk: require with a root file behaves as verify-ca.
+    let effective = if rules.require_verifies_with_root && mode == Mode::Require && root_file {
+        Mode::VerifyCa
     } else {
-        ""
+        mode
+    };
+    // libpq checks the chain on every TLS connection when a root file exists.
+    let root_file_checks = rules.root_file_checks_in_prefer && root_file;
+    let quirk = if effective != mode {
+        format!(" ({who} treats require as verify-ca when a root file exists)")
+    } else {
+        String::new()
     };
 
     match (effective, ctx.state) {
@@ -619,14 +659,14 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
                 v(
                     Outcome::Pass,
                     true,
-                    "encrypted; the chain is valid (libpq checks it because a root file exists)".into(),
+                    format!("encrypted; the chain is valid ({who} checks it because a root file exists)"),
                 )
             } else {
                 let detail = ctx.chain.detail.clone().unwrap_or_else(|| "the handshake signature did not verify".into());
                 v(
                     Outcome::Pass,
                     false,
-                    format!("libpq checks the chain because a root file exists, and it is not valid ({detail}); prefer then retries without TLS, unencrypted"),
+                    format!("{who} checks the chain because a root file exists, and it is not valid ({detail}); prefer then retries without TLS, unencrypted"),
                 )
             }
         }

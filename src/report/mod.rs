@@ -3,6 +3,7 @@
 //! The JSON field names are a contract (documented in README.md): add
 //! fields, do not rename them.
 
+pub mod clients;
 pub mod human;
 pub mod scan;
 pub mod tools;
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 use crate::judge::{Judgement, Outcome};
 use crate::observe::Facts;
-use crate::settings::{ClientRules, Plan, Protocol, SettingReport};
+use crate::settings::{Plan, Protocol, SettingReport};
 use crate::srv::SrvFacts;
 
 /// Bumped only for incompatible changes to the JSON.
@@ -49,10 +50,45 @@ pub struct TargetReport {
     pub protocol_reason: String,
     /// The name the certificate was checked against.
     pub verify_name: String,
-    /// Whose rules the verdicts follow: `libpq`, `generic` or `pymongo`.
-    pub rules: ClientRules,
-    /// The same in words: "as libpq 16+ would decide (…)".
+    /// Whose rules the verdicts follow: the client profile's id (`libpq`,
+    /// `pgjdbc`, `pymongo`, …, or `generic` for tlscheck's own rules).
+    pub rules: &'static str,
+    /// The same in words: "as pgjdbc 42.5 would decide (…)".
     pub rules_applied: String,
+    /// The client profile that decides.
+    pub client: ClientReport,
+}
+
+/// The client whose rules decide, as the report names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientReport {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// The version its rules describe.
+    pub version: &'static str,
+    /// Why this client: `--client`, or the connection string's dialect.
+    pub chosen_by: String,
+    /// Whether the tests check its rules against the real client.
+    pub verified: bool,
+    /// Where, or "rules from documentation, not verified".
+    pub verified_by: String,
+}
+
+impl ClientReport {
+    pub fn new(plan: &Plan) -> ClientReport {
+        let c = plan.client;
+        ClientReport {
+            id: c.id,
+            name: c.name,
+            version: c.version,
+            chosen_by: plan.client_reason.clone(),
+            verified: c.verified.is_some(),
+            verified_by: c
+                .verified
+                .unwrap_or("rules from documentation, not verified")
+                .to_string(),
+        }
+    }
 }
 
 impl Report {
@@ -83,8 +119,9 @@ impl Report {
                 protocol: plan.protocol,
                 protocol_reason: plan.protocol_reason.clone(),
                 verify_name: plan.verify_name().to_string(),
-                rules: plan.rules,
+                rules: plan.client.id,
                 rules_applied: rules_applied(plan),
+                client: ClientReport::new(plan),
             },
             settings: plan.settings.clone(),
             notes: plan.notes.clone(),
@@ -110,8 +147,8 @@ pub struct MultiReport {
     pub tlscheck_version: &'static str,
     /// The target as typed, any password masked.
     pub input: String,
-    /// Whose rules the verdicts follow (`pymongo`).
-    pub rules: ClientRules,
+    /// Whose rules the verdicts follow (`pymongo`, …).
+    pub rules: &'static str,
     /// `mongodb+srv://`: what DNS answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub srv: Option<SrvFacts>,
@@ -134,7 +171,7 @@ pub struct MultiSummary {
 impl MultiReport {
     pub fn new(
         input: String,
-        rules: ClientRules,
+        rules: &'static str,
         srv: Option<SrvFacts>,
         hosts: Vec<Report>,
     ) -> MultiReport {
@@ -230,10 +267,27 @@ impl Checked {
 
 /// Whose rules a plan's verdicts follow, in words.
 pub fn rules_applied(plan: &Plan) -> String {
-    match (plan.rules, plan.protocol) {
-        (ClientRules::Libpq, _) => "as libpq 16+ would decide (sslrootcert or ~/.postgresql/root.crt, libpq's host-name rules)".into(),
-        (ClientRules::Pymongo, _) => "as PyMongo would decide (Python ssl/OpenSSL: tlsCAFile or the OS store, OpenSSL host names)".into(),
-        (ClientRules::Generic, Protocol::Mysql) => "as MySQL's client would decide (ssl-mode; ssl-ca or the OS store; host names as RFC 6125)".into(),
-        (ClientRules::Generic, _) => "by tlscheck's own rules (--ca-file or the OS store; host names as RFC 6125, no CN fallback)".into(),
+    let c = plan.client;
+    if c.id == crate::clients::GENERIC.id {
+        return c.as_would_decide();
     }
+    let trust = match &plan.ca {
+        Some(crate::settings::CaChoice::File(_)) => "the CA file given".to_string(),
+        Some(crate::settings::CaChoice::System) => "the OS store".to_string(),
+        None => c.trust.describe().to_string(),
+    };
+    let checked = if c.verified.is_some() {
+        "checked against the real client"
+    } else {
+        "rules from documentation, not verified"
+    };
+    format!(
+        "{} ({}; trust: {trust}; host names: {}; {checked})",
+        c.as_would_decide(),
+        c.name,
+        serde_json::to_value(c.names)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    )
 }
