@@ -11,6 +11,7 @@ pub mod cli;
 pub mod connect;
 pub mod demo;
 pub mod explain;
+pub mod facts;
 pub mod fetch;
 pub mod handshake;
 pub mod identity;

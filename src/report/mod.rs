@@ -5,14 +5,13 @@
 
 pub mod human;
 pub mod scan;
-pub mod tools;
 
 use serde::Serialize;
 
+use crate::facts::srv::SrvFacts;
 use crate::judge::{Judgement, Outcome};
 use crate::observe::Facts;
 use crate::settings::{ClientRules, Plan, Protocol, SettingReport};
-use crate::srv::SrvFacts;
 
 /// Bumped only for incompatible changes to the JSON.
 pub const SCHEMA_VERSION: u32 = 1;
