@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::connect;
+use crate::facts::tls::HandshakeError;
 use crate::fetch;
 use crate::handshake::{self, AfterTls, Offer};
 use crate::judge::{self, Trust};
@@ -118,8 +119,8 @@ const EXPLAIN_CONCURRENCY: usize = 4;
 /// Handshake failures that a version or suite rustls lacks can cause: an
 /// alert refusing the hello, no common version or suite, or a server that
 /// hangs up on the hello without a word.
-fn probes_may_explain(e: &handshake::HandshakeError) -> bool {
-    use handshake::HandshakeError as E;
+fn probes_may_explain(e: &HandshakeError) -> bool {
+    use HandshakeError as E;
     match e {
         E::Alert { alert } => matches!(
             alert.as_str(),
@@ -320,7 +321,7 @@ pub async fn run_target(plan: &Plan) -> Checked {
                 .mongo
                 .iter()
                 .filter(|m| m.answered)
-                .flat_map(mongo::members)
+                .flat_map(crate::facts::upgrade::members)
             {
                 let Some((h, p)) = split_member(&m) else {
                     continue;

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod connect;
 pub mod demo;
 pub mod explain;
+pub mod facts;
 pub mod fetch;
 pub mod handshake;
 pub mod identity;

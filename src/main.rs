@@ -3,8 +3,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use tlscheck::cli::{Cli, Command};
 use tlscheck::report::human::{self, Painter};
-use tlscheck::report::tools;
 use tlscheck::settings::{self, ProcessEnv};
+use tlscheck::tools::human::{render_cert, render_roots};
 use tlscheck::tools::{cert, export, files, roots};
 
 /// Exit code for usage errors (clap uses 2 as well).
@@ -112,7 +112,7 @@ fn main() -> ExitCode {
                 let painter = Painter {
                     color: tlscheck::use_color(args.color),
                 };
-                tlscheck::print_stdout(&tools::render_roots(&report, painter));
+                tlscheck::print_stdout(&render_roots(&report, painter));
             }
             ExitCode::from(report.exit_code as u8)
         }
@@ -139,7 +139,7 @@ fn main() -> ExitCode {
                 let painter = Painter {
                     color: tlscheck::use_color(args.color),
                 };
-                tlscheck::print_stdout(&tools::render_cert(&report, now, painter));
+                tlscheck::print_stdout(&render_cert(&report, now, painter));
             }
             ExitCode::from(report.exit_code as u8)
         }

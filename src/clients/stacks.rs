@@ -7,7 +7,7 @@
 use tls_parser::{TlsCipherAu as Au, TlsCipherEnc as Enc, TlsCipherEncMode as Mode};
 use tls_parser::{TlsCipherKx as Kx, TlsCipherMac as Mac, TlsCipherSuite};
 
-use crate::probe::hello::ProbeVersion;
+use crate::facts::scan::ProbeVersion;
 
 /// A client TLS stack, as shipped.
 pub struct Stack {

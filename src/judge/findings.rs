@@ -8,11 +8,11 @@ use serde::Serialize;
 use super::chain::{ChainProblem, ChainVerdict};
 use super::hostname::NameCheck;
 use super::{list_or_nothing, ModeVerdict, Outcome, TlsState, TrustVerdict};
-use crate::connect::ConnectError;
-use crate::handshake::{AfterHandshake, HandshakeError};
+use crate::facts::connect::ConnectError;
+use crate::facts::scan::ScanFacts;
+use crate::facts::tls::{AfterHandshake, HandshakeError};
+use crate::facts::upgrade::UpgradeError;
 use crate::observe::Facts;
-use crate::probe::scan::ScanFacts;
-use crate::protocol::UpgradeError;
 use crate::settings::{CaChoice, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
 
@@ -527,7 +527,7 @@ fn suggest_protocol(p: &str) -> &str {
 fn legacy_findings(
     scan: &ScanFacts,
     plan: &Plan,
-    greeting: Option<&crate::protocol::mysql::Greeting>,
+    greeting: Option<&crate::facts::upgrade::Greeting>,
     severity: Severity,
 ) -> Vec<Finding> {
     let mut found = super::legacy::findings(scan, plan.protocol);
@@ -552,8 +552,8 @@ fn legacy_findings(
 }
 
 /// MySQL 5.6, or 5.7 before 5.7.28: community builds linked yaSSL.
-fn yassl_era(flavour: crate::protocol::mysql::Flavour, server_version: &str) -> bool {
-    if flavour != crate::protocol::mysql::Flavour::Mysql {
+fn yassl_era(flavour: crate::facts::upgrade::Flavour, server_version: &str) -> bool {
+    if flavour != crate::facts::upgrade::Flavour::Mysql {
         return false;
     }
     let mut parts = server_version.split(['.', '-']);
@@ -641,7 +641,7 @@ fn offered_versions(plan: &Plan) -> String {
 
 /// The server's CertificateRequest against what was configured and sent.
 fn client_certificate_findings(
-    req: &crate::handshake::CertificateRequest,
+    req: &crate::facts::tls::CertificateRequest,
     presented: bool,
     facts: &Facts,
     plan: &Plan,
@@ -770,7 +770,7 @@ fn identity_findings(id: &crate::identity::IdentityFacts, plan: &Plan) -> Vec<Fi
 }
 
 /// `--user`: what the server answered the login opening, in terms of what to change.
-fn login_finding(login: &crate::protocol::LoginFacts, facts: &Facts, plan: &Plan) -> Finding {
+fn login_finding(login: &crate::facts::upgrade::LoginFacts, facts: &Facts, plan: &Plan) -> Finding {
     let user = &login.user;
     let cert = facts.client_identity.as_ref();
     let presented = facts
@@ -1205,7 +1205,7 @@ pub(crate) fn policy_note_finding(n: &super::compat::PolicyNote) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::yassl_era;
-    use crate::protocol::mysql::Flavour;
+    use crate::facts::upgrade::Flavour;
 
     #[test]
     fn yassl_era_is_mysql_56_and_57_before_28() {

@@ -9,8 +9,9 @@ use tls_parser::{TlsCipherAu as Au, TlsCipherEnc as Enc, TlsCipherEncMode as Mod
 use tls_parser::{TlsCipherKx as Kx, TlsCipherMac as Mac, TlsCipherSuite};
 
 use super::findings::{finding, Finding, Severity};
-use crate::probe::hello::{group_name, suite_name, ProbeVersion};
-use crate::probe::scan::ScanFacts;
+use crate::clients::stacks::{Stack, STACKS};
+use crate::facts::scan::ScanFacts;
+use crate::facts::scan::{group_name, suite_name, ProbeVersion};
 use crate::settings::Protocol;
 
 

@@ -15,8 +15,8 @@ pub mod revocation;
 
 use serde::Serialize;
 
+use crate::facts::scan::ProbeVersion;
 use crate::observe::Facts;
-use crate::probe::hello::ProbeVersion;
 use crate::clients::DefaultTrust;
 use crate::settings::{CaChoice, Mode, Plan};
 use crate::trust::{Crls, SourceKind, TrustSource};
@@ -157,7 +157,7 @@ pub(crate) fn tls_state(facts: &Facts) -> TlsState {
         return TlsState::Unreachable(e.to_string());
     }
     if let Some(e) = &facts.upgrade_error {
-        if let crate::protocol::UpgradeError::ServerErrorPacket { .. } = e {
+        if let crate::facts::upgrade::UpgradeError::ServerErrorPacket { .. } = e {
             return TlsState::ServerRejected(e.to_string());
         }
         return TlsState::Unreachable(e.to_string());
@@ -175,12 +175,14 @@ pub(crate) fn tls_state(facts: &Facts) -> TlsState {
     };
     if let Some(f) = &tls.failure {
         return match f {
-            crate::handshake::HandshakeError::NotTls { .. } => TlsState::Unreachable(f.to_string()),
+            crate::facts::tls::HandshakeError::NotTls { .. } => {
+                TlsState::Unreachable(f.to_string())
+            }
             _ => TlsState::HandshakeFailed(f.to_string()),
         };
     }
     match tls.session.as_ref().map(|s| &s.after_handshake) {
-        Some(crate::handshake::AfterHandshake::Alert { alert }) => {
+        Some(crate::facts::tls::AfterHandshake::Alert { alert }) => {
             TlsState::RejectedAfterHandshake(format!(
                 "the server sent the alert {alert} right after the handshake"
             ))
@@ -194,7 +196,7 @@ pub(crate) fn tls_state(facts: &Facts) -> TlsState {
 /// (is it MongoDB at all?).
 fn mongo_state(facts: &Facts) -> Option<TlsState> {
     let m = facts.mongo.as_ref()?;
-    let not_mongo = |m: &crate::protocol::mongo::MongoFacts| {
+    let not_mongo = |m: &crate::facts::upgrade::MongoFacts| {
         m.looks_like_protocol
             .is_some_and(|p| p != "mongo" && p != "tls")
     };
@@ -227,7 +229,7 @@ fn mongo_state(facts: &Facts) -> Option<TlsState> {
         .is_some_and(|s| {
             !matches!(
                 s.after_handshake,
-                crate::handshake::AfterHandshake::Alert { .. }
+                crate::facts::tls::AfterHandshake::Alert { .. }
             )
         });
     if established && !m.answered {

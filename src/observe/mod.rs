@@ -11,9 +11,10 @@ use x509_parser::public_key::PublicKey;
 
 pub mod ocsp;
 
-use crate::connect::{ConnectError, ConnectFacts};
-use crate::handshake::TlsFacts;
-use crate::protocol::{UpgradeError, UpgradeFacts};
+use crate::facts::connect::{ConnectError, ConnectFacts};
+use crate::facts::scan::ScanFacts;
+use crate::facts::tls::TlsFacts;
+use crate::facts::upgrade::{MongoFacts, UpgradeError, UpgradeFacts};
 
 /// Everything one check observed, in pipeline order. Each step's result or
 /// its error; later steps are absent when an earlier one failed.
@@ -44,12 +45,12 @@ pub struct Facts {
     /// (`tls=false`, or to find out whether a server that failed the TLS
     /// handshake speaks MongoDB without TLS).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mongo: Option<crate::protocol::mongo::MongoFacts>,
+    pub mongo: Option<MongoFacts>,
     /// After a handshake rustls could not complete (a version or suite it
     /// does not speak): what raw probes found the server accepts, and the
     /// chain they read (it travels in clear up to TLS 1.2).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub legacy_probe: Option<crate::probe::scan::ScanFacts>,
+    pub legacy_probe: Option<ScanFacts>,
 }
 
 /// One question to an OCSP responder about a served certificate.

@@ -121,7 +121,7 @@ pub fn parse(der_bytes: &[u8], source: &'static str, url: Option<String>) -> Ocs
         ResponderId::ByKey(hash) => {
             facts.responder = Some(format!(
                 "key SHA-1 {}",
-                crate::protocol::sniff::hex(hash.as_bytes())
+                crate::facts::sniff::hex(hash.as_bytes())
             ));
             (None, Some(hash.as_bytes().to_vec()))
         }
@@ -148,7 +148,7 @@ pub fn parse(der_bytes: &[u8], source: &'static str, url: Option<String>) -> Ocs
         let this_update_unix = unix(&single.this_update.0);
         let next_update_unix = single.next_update.as_ref().map(|t| unix(&t.0));
         facts.responses.push(SingleResponseFacts {
-            serial: crate::protocol::sniff::hex(&serial),
+            serial: crate::facts::sniff::hex(&serial),
             status,
             revocation_time,
             revocation_reason,

@@ -4,75 +4,7 @@
 //! needs key material: the TLS 1.3 hello sends an empty key_share and the
 //! server answers with a HelloRetryRequest naming its choice.
 
-use serde::Serialize;
-
-/// A protocol version a probe can offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum ProbeVersion {
-    #[serde(rename = "SSLv3")]
-    Ssl3,
-    #[serde(rename = "TLSv1.0")]
-    Tls10,
-    #[serde(rename = "TLSv1.1")]
-    Tls11,
-    #[serde(rename = "TLSv1.2")]
-    Tls12,
-    #[serde(rename = "TLSv1.3")]
-    Tls13,
-}
-
-impl ProbeVersion {
-    pub const ALL: [ProbeVersion; 5] = [
-        ProbeVersion::Ssl3,
-        ProbeVersion::Tls10,
-        ProbeVersion::Tls11,
-        ProbeVersion::Tls12,
-        ProbeVersion::Tls13,
-    ];
-
-    pub fn wire(self) -> u16 {
-        match self {
-            ProbeVersion::Ssl3 => 0x0300,
-            ProbeVersion::Tls10 => 0x0301,
-            ProbeVersion::Tls11 => 0x0302,
-            ProbeVersion::Tls12 => 0x0303,
-            ProbeVersion::Tls13 => 0x0304,
-        }
-    }
-
-    pub fn from_wire(v: u16) -> Option<ProbeVersion> {
-        ProbeVersion::ALL.into_iter().find(|p| p.wire() == v)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ProbeVersion::Ssl3 => "SSLv3",
-            ProbeVersion::Tls10 => "TLSv1.0",
-            ProbeVersion::Tls11 => "TLSv1.1",
-            ProbeVersion::Tls12 => "TLSv1.2",
-            ProbeVersion::Tls13 => "TLSv1.3",
-        }
-    }
-}
-
-/// The name of a wire version, known or not (`TLSv1.2`, `0x7f1c`).
-pub fn version_name(v: u16) -> String {
-    ProbeVersion::from_wire(v)
-        .map(|p| p.name().to_string())
-        .unwrap_or_else(|| format!("0x{v:04x}"))
-}
-
-/// A code point as the JSON writes it: `0xC02F`.
-pub fn code_point(id: u16) -> String {
-    format!("0x{id:04X}")
-}
-
-/// The IANA name of a cipher suite, or its code point.
-pub fn suite_name(id: u16) -> String {
-    tls_parser::TlsCipherSuite::from_id(id)
-        .map(|s| s.name.to_string())
-        .unwrap_or_else(|| code_point(id))
-}
+use crate::facts::scan::ProbeVersion;
 
 /// Groups offered to TLS ≤ 1.2 servers: every named curve and the FFDHE
 /// groups, so that the curve never decides whether a suite is accepted.
@@ -88,64 +20,6 @@ pub const GROUPS_TLS13: &[u16] = &[
     0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x001f, 0x0020,
     0x0021, 0x11ec, 0x11eb, 0x11ed, 0x6399, 0x0200, 0x0201, 0x0202,
 ];
-
-/// The name of a named group.
-pub fn group_name(id: u16) -> String {
-    let name = match id {
-        0x0001..=0x0016 => {
-            const SECT: [&str; 22] = [
-                "sect163k1",
-                "sect163r1",
-                "sect163r2",
-                "sect193r1",
-                "sect193r2",
-                "sect233k1",
-                "sect233r1",
-                "sect239k1",
-                "sect283k1",
-                "sect283r1",
-                "sect409k1",
-                "sect409r1",
-                "sect571k1",
-                "sect571r1",
-                "secp160k1",
-                "secp160r1",
-                "secp160r2",
-                "secp192k1",
-                "secp192r1",
-                "secp224k1",
-                "secp224r1",
-                "secp256k1",
-            ];
-            SECT[usize::from(id) - 1]
-        }
-        0x0017 => "secp256r1",
-        0x0018 => "secp384r1",
-        0x0019 => "secp521r1",
-        0x001a => "brainpoolP256r1",
-        0x001b => "brainpoolP384r1",
-        0x001c => "brainpoolP512r1",
-        0x001d => "x25519",
-        0x001e => "x448",
-        0x001f => "brainpoolP256r1tls13",
-        0x0020 => "brainpoolP384r1tls13",
-        0x0021 => "brainpoolP512r1tls13",
-        0x0100 => "ffdhe2048",
-        0x0101 => "ffdhe3072",
-        0x0102 => "ffdhe4096",
-        0x0103 => "ffdhe6144",
-        0x0104 => "ffdhe8192",
-        0x0200 => "MLKEM512",
-        0x0201 => "MLKEM768",
-        0x0202 => "MLKEM1024",
-        0x11eb => "SecP256r1MLKEM768",
-        0x11ec => "X25519MLKEM768",
-        0x11ed => "SecP384r1MLKEM1024",
-        0x6399 => "X25519Kyber768Draft00",
-        _ => return format!("0x{id:04x}"),
-    };
-    name.to_string()
-}
 
 /// Signature schemes offered: everything a server might sign with,
 /// SHA-1 and DSA included, so the scheme never decides a probe.
@@ -384,14 +258,5 @@ mod tests {
         assert_eq!(ch.version.0, 0x0300);
         assert!(ch.ext.is_none());
         assert_eq!(ch.ciphers.last().unwrap().0, 0x00ff);
-    }
-
-    #[test]
-    fn group_names() {
-        assert_eq!(group_name(0x001d), "x25519");
-        assert_eq!(group_name(0x0001), "sect163k1");
-        assert_eq!(group_name(0x0016), "secp256k1");
-        assert_eq!(group_name(0x11ec), "X25519MLKEM768");
-        assert_eq!(group_name(0x7777), "0x7777");
     }
 }

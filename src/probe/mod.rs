@@ -20,9 +20,12 @@ use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use crate::connect;
+use crate::facts::connect::ConnectError;
+use crate::facts::scan::ProbeVersion;
+use crate::facts::upgrade::UpgradeError;
 use crate::protocol;
 use crate::settings::Plan;
-pub use hello::{ClientHello, ProbeVersion};
+pub use hello::ClientHello;
 pub use reply::{Answer, ReadUntil, ServerFlight};
 
 /// Why a probe got no TLS answer at all: the endpoint, not the hello, is
@@ -30,9 +33,9 @@ pub use reply::{Answer, ReadUntil, ServerFlight};
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProbeError {
     #[error("{0}")]
-    Connect(#[from] connect::ConnectError),
+    Connect(#[from] ConnectError),
     #[error("{0}")]
-    Upgrade(#[from] protocol::UpgradeError),
+    Upgrade(#[from] UpgradeError),
     #[error("the server refused TLS ({0})")]
     TlsRefused(String),
 }

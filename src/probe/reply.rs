@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use tokio::io::AsyncRead;
 
-use crate::protocol::{read_exact_within, sniff};
+use crate::facts::scan::version_name;
+use crate::facts::sniff;
+use crate::protocol::read_exact_within;
 
 /// The most bytes read from one server answer (a long chain fits easily).
 pub const MAX_ANSWER: usize = 256 * 1024;
@@ -53,12 +55,9 @@ impl Answer {
     pub fn describe(&self) -> String {
         match self {
             Answer::Hello(h) if h.hello_retry => {
-                format!(
-                    "HelloRetryRequest {}",
-                    super::hello::version_name(h.version)
-                )
+                format!("HelloRetryRequest {}", version_name(h.version))
             }
-            Answer::Hello(h) => format!("ServerHello {}", super::hello::version_name(h.version)),
+            Answer::Hello(h) => format!("ServerHello {}", version_name(h.version)),
             Answer::Alert { description, .. } => {
                 format!("alert {}", sniff::alert_name(*description))
             }

@@ -12,11 +12,9 @@
 use std::future::Future;
 use std::time::Instant;
 
-use serde::ser::SerializeSeq;
-use serde::{Serialize, Serializer};
-
-use super::hello::{code_point, group_name, suite_name, ProbeVersion, GROUPS_TLS12, GROUPS_TLS13};
+use super::hello::{GROUPS_TLS12, GROUPS_TLS13};
 use super::{Answer, ProbeError, Prober, ReadUntil};
+use crate::facts::scan::{ProbeVersion, ScanFacts, ServedCertificate, VersionScan};
 
 /// How much to find out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,103 +24,6 @@ pub enum Depth {
     /// `tlscheck connect` after a failed handshake: versions, suites, groups
     /// and the certificate for the name; no order or other names.
     Explain,
-}
-
-/// What the probes found. Facts only: `judge::legacy` decides what they mean.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ScanFacts {
-    /// One entry per [`ProbeVersion`], in order (empty when `error` is set).
-    pub versions: Vec<VersionScan>,
-    /// TLS 1.3 key-exchange groups the server accepts.
-    #[serde(serialize_with = "named_groups")]
-    pub groups: Vec<u16>,
-    pub certificates: Vec<ServedCertificate>,
-    /// Whether the server answered renegotiation_info (TLS ≤ 1.2).
-    pub secure_renegotiation: Option<bool>,
-    /// The size of the DHE prime the server sends, in bits.
-    pub dh_bits: Option<u32>,
-    /// TCP connections made.
-    pub connections: usize,
-    pub elapsed_ms: f64,
-    /// Why the scan could not run (the first probe reached no TLS).
-    pub error: Option<String>,
-    /// Probes that ended without a clear answer (a timeout mid-scan):
-    /// what they were for, and what happened. Lists may be incomplete.
-    pub incomplete: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct VersionScan {
-    pub version: ProbeVersion,
-    pub accepted: bool,
-    /// The answer to the version probe, in words.
-    pub answer: String,
-    /// Accepted suites: in the server's order when `server_order` is true,
-    /// else in the order found.
-    #[serde(serialize_with = "named_suites")]
-    pub ciphers: Vec<u16>,
-    /// `None`: not determined (fewer than two suites, or not asked).
-    pub server_order: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ServedCertificate {
-    /// The SNI sent (`None`: none).
-    pub sni: Option<String>,
-    /// The chain, leaf first, DER (empty when the server sent none); the
-    /// JSON gives its length (`facts.chain` holds the certificates).
-    #[serde(rename = "chain_length", serialize_with = "length")]
-    pub chain: Vec<Vec<u8>>,
-    /// How it was read: `TLSv1.2 probe`, `rustls`, or why there is none.
-    pub how: String,
-}
-
-impl ScanFacts {
-    pub fn version(&self, v: ProbeVersion) -> Option<&VersionScan> {
-        self.versions.iter().find(|s| s.version == v)
-    }
-
-    pub fn accepted(&self) -> impl DoubleEndedIterator<Item = &VersionScan> {
-        self.versions.iter().filter(|v| v.accepted)
-    }
-
-    /// The certificate served for the plan's own name (the first fetched).
-    pub fn chain_for_name(&self) -> Option<&ServedCertificate> {
-        self.certificates.first().filter(|c| !c.chain.is_empty())
-    }
-}
-
-/// Suites as `{"id": "0xC02F", "name": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}`.
-fn named_suites<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
-    let mut seq = s.serialize_seq(Some(ids.len()))?;
-    for id in ids {
-        seq.serialize_element(&Named {
-            id: code_point(*id),
-            name: suite_name(*id),
-        })?;
-    }
-    seq.end()
-}
-
-fn named_groups<S: Serializer>(ids: &[u16], s: S) -> Result<S::Ok, S::Error> {
-    let mut seq = s.serialize_seq(Some(ids.len()))?;
-    for id in ids {
-        seq.serialize_element(&Named {
-            id: code_point(*id),
-            name: group_name(*id),
-        })?;
-    }
-    seq.end()
-}
-
-fn length<S: Serializer>(chain: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(chain.len() as u64)
-}
-
-#[derive(Serialize)]
-struct Named {
-    id: String,
-    name: String,
 }
 
 /// A name no certificate is issued for, to see a server's default certificate.
@@ -263,7 +164,7 @@ async fn versions(prober: &Prober, sni: Option<&str>, facts: &mut ScanFacts) -> 
                 false,
                 format!(
                     "ServerHello choosing {} instead",
-                    super::hello::version_name(f.version)
+                    crate::facts::scan::version_name(f.version)
                 ),
             ),
             Ok(Answer::Hello(f)) => (

@@ -6,65 +6,14 @@
 pub mod mongo;
 pub mod mysql;
 pub mod postgres;
-pub mod sniff;
 
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
+use crate::facts::upgrade::{LoginFacts, UpgradeError, UpgradeFacts};
 use crate::settings::{PgNegotiation, Plan, Protocol};
-pub use sniff::Sniffed;
-
-/// What happened before TLS.
-#[derive(Debug, Clone, Serialize)]
-pub struct UpgradeFacts {
-    /// `sslrequest`, `direct`, `none` (plain TLS from the first byte),
-    /// `mysql-sslrequest` (greeting with CLIENT_SSL, SSLRequest sent) or
-    /// `mysql-greeting` (greeting without CLIENT_SSL, nothing sent).
-    pub method: &'static str,
-    /// What the server answered, in words (`S: TLS accepted`).
-    pub server_answer: Option<String>,
-    /// Whether the server agreed to TLS.
-    pub tls_offered: bool,
-    /// Bytes the server sent after its answer and before any TLS byte. A
-    /// nonzero count is suspicious (CVE-2021-23222: injected plaintext).
-    pub bytes_after_answer: usize,
-    /// ALPN protocols the handshake must offer.
-    pub alpn: Vec<String>,
-    /// The MySQL-protocol server's greeting (MySQL, MariaDB, TiDB).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mysql: Option<mysql::Greeting>,
-}
-
-/// Why the protocol's upgrade did not reach a TLS decision.
-#[derive(Debug, Clone, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum UpgradeError {
-    #[error("no answer to {request} within {seconds} s")]
-    Timeout { request: &'static str, seconds: f64 },
-    #[error("the server closed the connection without answering {request}")]
-    Closed { request: &'static str },
-    #[error("expected {expected}, got {}", found.looks_like)]
-    NotTheProtocol {
-        expected: &'static str,
-        found: Sniffed,
-    },
-    #[error("the server answered with an error: {message}")]
-    ServerError { message: String },
-    /// A MySQL-protocol ERR packet in place of the greeting: the server
-    /// refuses this client before any TLS (1130 host not allowed, 1040 too
-    /// many connections, 1129 host blocked, …).
-    #[error("the server sent error {code} instead of its greeting: {message}")]
-    ServerErrorPacket {
-        code: u16,
-        sql_state: Option<String>,
-        message: String,
-    },
-    #[error("{error}")]
-    Io { error: String },
-}
 
 /// Run the upgrade for `plan.protocol` on `stream`.
 pub async fn upgrade(plan: &Plan, stream: &mut TcpStream) -> Result<UpgradeFacts, UpgradeError> {
@@ -112,31 +61,6 @@ pub struct Login {
     pub protocol: Protocol,
     pub user: String,
     pub database: Option<String>,
-}
-
-/// The server's answer to the login opening.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LoginFacts {
-    pub user: String,
-    pub database: Option<String>,
-    /// `authentication-request` (the server asks for a password or another
-    /// method), `ok` (logged in without a password: trust or certificate),
-    /// `error` (the server refused), `closed`, `timeout`, `unexpected`, `io`.
-    pub answer: &'static str,
-    /// PostgreSQL: `cleartext`, `md5`, `sasl`, `gss`, `sspi`, `ok`, …;
-    /// MySQL: the authentication plugin asked for.
-    pub method: Option<String>,
-    /// SASL mechanisms offered (PostgreSQL `SCRAM-SHA-256`, …).
-    pub mechanisms: Vec<String>,
-    /// The refusal: PostgreSQL severity and SQLSTATE, MySQL error number and
-    /// SQL state.
-    pub severity: Option<String>,
-    pub code: Option<String>,
-    pub sql_state: Option<String>,
-    pub message: Option<String>,
-    /// What was sent at the end: `terminate` (PostgreSQL X), `com-quit`, or
-    /// `close` (close_notify only).
-    pub ended_with: &'static str,
 }
 
 /// Send the login opening for `login.protocol` on the TLS stream and read

@@ -9,11 +9,12 @@
 use std::time::{Duration, Instant};
 
 use bson::{doc, Bson, Document};
-use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::sniff;
-use super::UpgradeFacts;
+use crate::facts::sniff;
+use crate::facts::upgrade::{
+    wire_version_range, HelloExchange, HelloOutcome, IoFailure, MongoFacts, UpgradeFacts,
+};
 
 /// OP_MSG's opcode; OP_REPLY (1) is what pre-3.6 servers answer with.
 const OP_MSG: i32 = 2013;
@@ -63,61 +64,6 @@ pub fn hello_message() -> Vec<u8> {
     msg.push(0); // section kind 0: the body
     msg.extend_from_slice(&bson);
     msg
-}
-
-/// What happened when the hello was sent. Raw facts; see [`describe`].
-#[derive(Debug, Clone)]
-pub struct HelloExchange {
-    /// Sent over TLS (false: in clear on the TCP stream).
-    pub over_tls: bool,
-    pub outcome: HelloOutcome,
-    pub ms: f64,
-}
-
-#[derive(Debug, Clone)]
-pub enum HelloOutcome {
-    /// A whole message of the announced length (header included).
-    Message(Vec<u8>),
-    /// The server closed the connection; what arrived before.
-    Closed(Vec<u8>),
-    /// Nothing (or not all) within the timeout; what arrived before.
-    Timeout(Vec<u8>),
-    /// The header announced a length MongoDB never sends.
-    BadLength { length: i64, first: Vec<u8> },
-    /// An I/O error (the TLS layer's alerts among them).
-    Error(IoFailure, Vec<u8>),
-}
-
-/// An I/O error, kept as facts (`io::Error` cannot be cloned).
-#[derive(Debug, Clone)]
-pub struct IoFailure {
-    pub error: String,
-    /// A TLS alert the server sent, by its code.
-    pub alert: Option<u8>,
-    pub unexpected_eof: bool,
-}
-
-impl IoFailure {
-    fn new(e: &std::io::Error) -> IoFailure {
-        let alert = e
-            .get_ref()
-            .and_then(|x| x.downcast_ref::<rustls::Error>())
-            .and_then(|r| match r {
-                rustls::Error::AlertReceived(a) => Some(u8::from(*a)),
-                _ => None,
-            });
-        IoFailure {
-            error: e.to_string(),
-            alert,
-            unexpected_eof: e.kind() == std::io::ErrorKind::UnexpectedEof,
-        }
-    }
-}
-
-impl std::fmt::Display for IoFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.error)
-    }
 }
 
 /// Send `hello` on `stream` and read one reply: the 16-byte header first,
@@ -186,50 +132,6 @@ async fn read_to<S: AsyncRead + Unpin>(
         }
     }
     None
-}
-
-/// What the server said about itself in its `hello` reply, or why there is
-/// no reply to speak of.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct MongoFacts {
-    /// The hello went over TLS (false: in clear).
-    pub over_tls: bool,
-    /// The reply is a MongoDB reply to our hello.
-    pub answered: bool,
-    /// When it is not: what happened, in words.
-    pub problem: Option<String>,
-    /// When the reply is not MongoDB: what it looks like instead.
-    pub looks_like: Option<String>,
-    pub looks_like_protocol: Option<&'static str>,
-    pub first_bytes_hex: Option<String>,
-    /// `ok` of the reply, and `errmsg` when it is not 1.
-    pub ok: Option<bool>,
-    pub errmsg: Option<String>,
-    /// `version`, when the server says it (mongod does not in hello).
-    pub version: Option<String>,
-    pub min_wire_version: Option<i64>,
-    pub max_wire_version: Option<i64>,
-    /// The server versions maxWireVersion stands for.
-    pub version_range: Option<String>,
-    pub is_writable_primary: Option<bool>,
-    pub secondary: Option<bool>,
-    pub arbiter_only: Option<bool>,
-    pub set_name: Option<String>,
-    pub hosts: Vec<String>,
-    pub passives: Vec<String>,
-    pub arbiters: Vec<String>,
-    pub primary: Option<String>,
-    pub me: Option<String>,
-    /// Compressors the server would use, from those offered.
-    pub compression: Vec<String>,
-    /// `msg: "isdbgrid"`: a mongos router in front of a sharded cluster.
-    pub mongos: bool,
-    /// `standalone`, `replica-set-primary`, `replica-set-secondary`,
-    /// `replica-set-arbiter`, `replica-set-other`, `mongos`.
-    pub server_type: Option<&'static str>,
-    pub local_time: Option<String>,
-    pub max_message_size_bytes: Option<i64>,
-    pub hello_ms: f64,
 }
 
 /// Read the reply: parse the OP_MSG (or OP_REPLY) and the hello document,
@@ -385,42 +287,10 @@ fn read_hello(f: &mut MongoFacts, d: &Document) {
     });
 }
 
-/// Server versions for a maxWireVersion (the drivers' wire-version table).
-pub fn wire_version_range(v: i64) -> String {
-    let s = match v {
-        i64::MIN..=5 => "3.4 or older",
-        6 => "3.6",
-        7 => "4.0",
-        8 => "4.2",
-        9 => "4.4",
-        10..=12 => "4.9–5.0 development releases",
-        13 => "5.0",
-        14..=16 => "5.1–5.3 (rapid releases)",
-        17 => "6.0",
-        18..=20 => "6.1–6.3 (rapid releases)",
-        21 => "7.0",
-        22..=24 => "7.1–7.3 (rapid releases)",
-        25 => "8.0",
-        26..=27 => "8.1–8.2 (rapid releases)",
-        _ => "newer than 8.2",
-    };
-    format!("MongoDB {s} (maxWireVersion {v})")
-}
-
-/// Every member the reply names, as `host:port`, in the reply's order.
-pub fn members(f: &MongoFacts) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for m in f.hosts.iter().chain(&f.passives).chain(&f.arbiters) {
-        if !out.iter().any(|o| o.eq_ignore_ascii_case(m)) {
-            out.push(m.clone());
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::upgrade::members;
 
     fn reply(doc: Document, response_to: i32) -> Vec<u8> {
         let mut bson = Vec::new();

@@ -10,12 +10,13 @@
 use std::task::Poll;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::{read_more, sniff, UpgradeError, UpgradeFacts};
+use super::read_more;
+use crate::facts::sniff;
+use crate::facts::upgrade::{flavour, Greeting, LoginFacts, UpgradeError, UpgradeFacts};
 
 const REQUEST: &str = "the connection (a MySQL server sends its greeting first)";
 /// Largest greeting accepted. Real greetings are about 100 bytes; the
@@ -77,66 +78,6 @@ const CAPABILITY_NAMES: [&str; 32] = [
     "CLIENT_SSL_VERIFY_SERVER_CERT",
     "CLIENT_REMEMBER_OPTIONS",
 ];
-
-/// Which server family a version string names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavour {
-    Mysql,
-    Mariadb,
-    Tidb,
-}
-
-impl Flavour {
-    pub fn name(self) -> &'static str {
-        match self {
-            Flavour::Mysql => "MySQL",
-            Flavour::Mariadb => "MariaDB",
-            Flavour::Tidb => "TiDB",
-        }
-    }
-}
-
-/// What the server's initial handshake packet said. Fields past the
-/// connection id are absent in protocol-9 greetings and short packets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Greeting {
-    /// 10 for every server since MySQL 3.22; 9 for older ones.
-    pub protocol_version: u8,
-    /// As sent: `8.0.36`, `5.5.5-10.11.6-MariaDB-0+deb12u1`, `8.0.11-TiDB-v7.5.1`.
-    pub server_version: String,
-    pub flavour: Flavour,
-    /// The flavour's own version: `10.11.6` for MariaDB (without the
-    /// `5.5.5-` compatibility prefix), `v7.5.1` for TiDB.
-    pub flavour_version: String,
-    pub connection_id: Option<u32>,
-    /// The capability flags, hex (`0x...`), lower and upper 16 bits joined.
-    pub capabilities: Option<String>,
-    /// The capability flags by name.
-    pub capability_flags: Vec<&'static str>,
-    /// Whether CLIENT_SSL (0x0800) is set: the server can do TLS.
-    pub client_ssl: bool,
-    /// The server's default character set (collation id).
-    pub charset: Option<u8>,
-    pub charset_name: Option<&'static str>,
-    /// Server status flags.
-    pub status: Option<u16>,
-    /// The default authentication plugin (`mysql_native_password`, `caching_sha2_password`, …).
-    pub auth_plugin: Option<String>,
-}
-
-impl Greeting {
-    /// `MariaDB 10.11.6`, `TiDB v7.5.1 (MySQL 8.0.11 compatible)`, `MySQL 8.0.36`.
-    pub fn describe(&self) -> String {
-        match self.flavour {
-            Flavour::Tidb => {
-                let compat = self.server_version.split("-TiDB-").next().unwrap_or("");
-                format!("TiDB {} (MySQL {compat} compatible)", self.flavour_version)
-            }
-            f => format!("{} {}", f.name(), self.flavour_version),
-        }
-    }
-}
 
 /// An ERR packet in place of the greeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,7 +234,7 @@ pub(crate) async fn login<S>(
     stream: &mut S,
     login: &super::Login,
     timeout: Duration,
-    facts: &mut super::LoginFacts,
+    facts: &mut LoginFacts,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -543,22 +484,6 @@ fn parse_greeting(body: &[u8]) -> Option<Greeting> {
     Some(g)
 }
 
-/// The server family and its own version, from the version string.
-pub fn flavour(v: &str) -> (Flavour, String) {
-    if let Some(i) = v.find("-TiDB-") {
-        return (Flavour::Tidb, v[i + "-TiDB-".len()..].to_string());
-    }
-    if let Some(i) = v.find("-MariaDB") {
-        let head = &v[..i];
-        return (
-            Flavour::Mariadb,
-            head.strip_prefix("5.5.5-").unwrap_or(head).to_string(),
-        );
-    }
-    let plain = v.split(['-', ' ']).next().unwrap_or(v);
-    (Flavour::Mysql, plain.to_string())
-}
-
 fn charset_name(id: u8) -> Option<&'static str> {
     Some(match id {
         8 => "latin1_swedish_ci",
@@ -578,6 +503,7 @@ fn charset_name(id: u8) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::upgrade::Flavour;
     use tokio::net::TcpListener;
 
     /// A MariaDB 10.11 greeting as sent by Debian 12's mariadbd with TLS off.
@@ -613,20 +539,6 @@ mod tests {
         assert_eq!(g.status, Some(2));
         assert_eq!(g.auth_plugin.as_deref(), Some("mysql_native_password"));
         assert!(greeting(&with_ssl(MARIADB_NO_TLS)).client_ssl);
-    }
-
-    #[test]
-    fn flavours() {
-        assert_eq!(
-            flavour("8.0.11-TiDB-v7.5.1"),
-            (Flavour::Tidb, "v7.5.1".into())
-        );
-        assert_eq!(
-            flavour("11.4.2-MariaDB-log"),
-            (Flavour::Mariadb, "11.4.2".into())
-        );
-        assert_eq!(flavour("8.0.36"), (Flavour::Mysql, "8.0.36".into()));
-        assert_eq!(flavour("5.7.44-log"), (Flavour::Mysql, "5.7.44".into()));
     }
 
     #[test]

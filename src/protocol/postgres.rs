@@ -8,7 +8,9 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::{read_more, sniff, UpgradeError, UpgradeFacts};
+use super::read_more;
+use crate::facts::sniff;
+use crate::facts::upgrade::{LoginFacts, UpgradeError, UpgradeFacts};
 
 const REQUEST: &str = "the SSLRequest";
 /// Longest error message read after an `E` answer; PostgreSQL's are far shorter.
@@ -144,7 +146,7 @@ pub(crate) async fn login<S>(
     stream: &mut S,
     login: &super::Login,
     timeout: Duration,
-    facts: &mut super::LoginFacts,
+    facts: &mut LoginFacts,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use owo_colors::OwoColorize;
 
 use super::Report;
-use crate::handshake::AfterHandshake;
+use crate::facts::tls::AfterHandshake;
 use crate::judge::{Finding, Outcome, Severity, TrustVerdict};
 use crate::observe::CertFacts;
 
@@ -436,7 +436,7 @@ pub(crate) fn trust_sources(out: &mut String, trust: &[TrustVerdict], decides: &
 }
 
 /// What the server said to `hello`.
-fn mongo_section(out: &mut String, m: &crate::protocol::mongo::MongoFacts) {
+fn mongo_section(out: &mut String, m: &crate::facts::upgrade::MongoFacts) {
     let how = if m.over_tls { "over TLS" } else { "in clear" };
     if !m.answered {
         let what = match &m.looks_like {

@@ -6,14 +6,13 @@
 pub mod clients;
 pub mod human;
 pub mod scan;
-pub mod tools;
 
 use serde::Serialize;
 
+use crate::facts::srv::SrvFacts;
 use crate::judge::{Judgement, Outcome};
 use crate::observe::Facts;
 use crate::settings::{Plan, Protocol, SettingReport};
-use crate::srv::SrvFacts;
 
 /// Bumped only for incompatible changes to the JSON.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -7,11 +7,11 @@ use serde::Serialize;
 
 use super::human::Painter;
 use super::SCHEMA_VERSION;
+use crate::facts::scan::ScanFacts;
+use crate::facts::scan::{code_point, group_name, suite_name, ProbeVersion};
 use crate::judge::legacy::{self, StackVerdict};
 use crate::judge::{Finding, Severity};
 use crate::observe;
-use crate::probe::hello::{code_point, group_name, suite_name, ProbeVersion};
-use crate::probe::scan::ScanFacts;
 use crate::settings::{Plan, Protocol};
 
 #[derive(Debug, Clone, Serialize)]

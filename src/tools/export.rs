@@ -156,7 +156,7 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
-    use crate::handshake::TlsFacts;
+    use crate::facts::tls::TlsFacts;
     use crate::judge::{self, Trust};
     use crate::observe::{self, Facts};
     use crate::settings::{self, FixedEnv};

@@ -4,9 +4,11 @@
 //!
 //! They reuse the pipeline's parts: `trust` loads the stores, `observe`
 //! describes certificates, `judge::chain` verifies chains, and
-//! `report::tools` renders the results for people.
+//! `human.rs` renders the results for people with `report::human`'s
+//! pieces (`report` knows nothing of the tools).
 
 pub mod cert;
 pub mod export;
 pub mod files;
+pub mod human;
 pub mod roots;

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::human::{cert, trust_sources, Painter};
-use crate::tools::cert::CertReport;
-use crate::tools::roots::RootsReport;
+use super::cert::CertReport;
+use super::roots::RootsReport;
+use crate::report::human::{cert, trust_sources, Painter};
 use crate::trust::SourceKind;
 
 fn headline(out: &mut String, ok: bool, summary: &str, p: Painter) {

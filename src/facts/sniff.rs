@@ -105,8 +105,8 @@ fn mysql(b: &[u8]) -> Option<String> {
             if version.is_empty() || !version.chars().next()?.is_ascii_digit() {
                 return None;
             }
-            Some(match super::mysql::flavour(version) {
-                (super::mysql::Flavour::Mysql, _) => {
+            Some(match super::upgrade::flavour(version) {
+                (super::upgrade::Flavour::Mysql, _) => {
                     format!("a MySQL server greeting (version {version})")
                 }
                 (f, v) => format!(
