@@ -433,7 +433,7 @@ pub fn explain(text: &str) -> Explanation {
     let spaced = lower.replace('_', " ");
     let has = |needle: &str| lower.contains(needle) || spaced.contains(needle);
     let mut causes: Vec<ExplainedCause> = Vec::new();
-    let mut add = |id: &str, matched: &'static str, causes: &mut Vec<ExplainedCause>| {
+    let add = |id: &str, matched: &'static str, causes: &mut Vec<ExplainedCause>| {
         if !causes.iter().any(|c| c.id == id) {
             if let Some(c) = CAUSES.iter().find(|c| c.id == id) {
                 causes.push(c.explained(matched));
@@ -464,12 +464,18 @@ pub fn explain(text: &str) -> Explanation {
         }
         ranked |= ids.len() > 1;
     }
-    let client = clients.first().map(|m| m.name).or_else(|| {
-        CLIENTS
-            .iter()
-            .find(|(_, needles)| needles.iter().any(|n| has(n)))
-            .map(|(name, _)| *name)
-    });
+    // One client whose own words match names it; several with the same
+    // words (every JDBC driver prints PKIX…) name their family.
+    let family = CLIENTS
+        .iter()
+        .find(|(_, needles)| needles.iter().any(|n| has(n)))
+        .map(|(name, _)| *name);
+    let unique = match clients.as_slice() {
+        [one] => Some(one),
+        [a, b, ..] if a.matched.len() > b.matched.len() => Some(a),
+        _ => None,
+    };
+    let client = unique.map(|m| m.name).or(family);
     let endpoint = endpoint(text);
     let distinguish = (ranked || causes.len() > 1).then(|| {
         let mut run = format!(
@@ -579,7 +585,7 @@ mod tests {
         assert_eq!(ids("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)")[0], "F01");
         assert_eq!(
             ids("x509: certificate signed by unknown authority"),
-            vec!["F01"]
+            vec!["F01", "F03", "F02"]
         );
         assert_eq!(
             ids("Error: unable to verify the first certificate")[0],

@@ -353,20 +353,24 @@ fn trust(
                     p.display()
                 )));
             }
-            if client.trust != clients::DefaultTrust::RootFileOnly {
+            // The MongoDB drivers stop at MongoClient(); others fail at
+            // connect, which the judge reports (the CA file is unusable).
+            if client.protocol == Protocol::Mongo {
                 return Err(UsageError::Invalid(format!(
-                    "{} {}: no such file ({} fails before connecting)",
+                    "{} {}: no such file ({} fails with FileNotFoundError before connecting)",
                     clients::options::origin_name(o),
                     p.display(),
                     client.name
                 )));
             }
-            shown.notes.push(format!(
-                "sslrootcert {} does not exist: {} goes on as if no root file were given",
-                p.display(),
-                client.name
-            ));
-            missing = Some(p.clone());
+            if client.trust == clients::DefaultTrust::RootFileOnly {
+                shown.notes.push(format!(
+                    "sslrootcert {} does not exist: {} goes on as if no root file were given",
+                    p.display(),
+                    client.name
+                ));
+                missing = Some(p.clone());
+            }
         }
     }
     let ca = if missing.is_some() { None } else { ca };
@@ -776,5 +780,352 @@ fn parse_port(p: &str, origin: &Origin) -> Result<u16, UsageError> {
         _ => Err(UsageError::Invalid(format!(
             "port `{p}` (from {origin}) is not a number from 1 to 65535"
         ))),
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(argv: &[&str], env: &[(&str, &str)]) -> Result<Plan, UsageError> {
+        let mut full = vec!["tlscheck", "connect"];
+        full.extend_from_slice(argv);
+        let cli = Cli::try_parse_from(full).unwrap();
+        let Command::Connect(args) = cli.command else {
+            unreachable!()
+        };
+        resolve(&args.request(), &FixedEnv(env))
+    }
+
+    fn source(p: &Plan, name: &str) -> String {
+        p.settings
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.source.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn host_port_defaults_to_verify_full_and_the_os_store() {
+        let p = plan(&["db.example.com:5432"], &[]).unwrap();
+        assert_eq!(p.protocol, Protocol::Postgres);
+        assert_eq!(p.protocol_reason, "port 5432");
+        assert_eq!(p.mode, Mode::VerifyFull);
+        assert_eq!(p.ca, None);
+        assert_eq!(p.client.id, "generic");
+        assert_eq!(p.sni_sent().as_deref(), Some("db.example.com"));
+    }
+
+    #[test]
+    fn uri_without_sslmode_takes_libpqs_default() {
+        let p = plan(
+            &["postgresql://db.example.com/app"],
+            &[("HOME", "/nonexistent")],
+        )
+        .unwrap();
+        assert_eq!(p.mode, Mode::Prefer);
+        assert_eq!(p.client.id, "libpq");
+        assert_eq!(p.port, 5432);
+        assert!(source(&p, "mode").contains("libpq"));
+    }
+
+    #[test]
+    fn flag_beats_uri_beats_env() {
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        let ca_path = ca.path().to_str().unwrap();
+        let env = [("PGSSLMODE", "require"), ("PGSSLROOTCERT", ca_path)];
+        let p = plan(&["postgresql://h/db?sslmode=verify-ca"], &env).unwrap();
+        assert_eq!(p.mode, Mode::VerifyCa);
+        assert_eq!(source(&p, "mode"), "connection string sslmode=");
+        assert_eq!(p.ca, Some(CaChoice::File(ca.path().into())));
+        assert_eq!(source(&p, "ca"), "environment PGSSLROOTCERT");
+
+        let p = plan(
+            &["postgresql://h/db?sslmode=verify-ca", "--mode", "require"],
+            &env,
+        )
+        .unwrap();
+        assert_eq!(p.mode, Mode::Require);
+        assert_eq!(source(&p, "mode"), "flag --mode");
+
+        let p = plan(&["h:5432"], &env).unwrap();
+        assert_eq!(p.mode, Mode::Require);
+        assert_eq!(source(&p, "mode"), "environment PGSSLMODE");
+    }
+
+    #[test]
+    fn pg_environment_is_ignored_for_plain_tls() {
+        let env = [("PGSSLMODE", "disable")];
+        let p = plan(&["h:8443"], &env).unwrap();
+        assert_eq!(p.protocol, Protocol::Tls);
+        assert_eq!(p.mode, Mode::VerifyFull);
+    }
+
+    #[test]
+    fn pghost_and_pgport_fill_what_the_uri_omits() {
+        let env = [("PGHOST", "db.internal"), ("PGPORT", "6543")];
+        let p = plan(&["postgresql:///app"], &env).unwrap();
+        assert_eq!(p.host, "db.internal");
+        assert_eq!(p.port, 6543);
+        assert_eq!(source(&p, "port"), "environment PGPORT");
+    }
+
+    #[test]
+    fn sslrootcert_system_defaults_to_verify_full() {
+        let p = plan(&["postgresql://h/db?sslrootcert=system"], &[]).unwrap();
+        assert_eq!(p.ca, Some(CaChoice::System));
+        assert_eq!(p.mode, Mode::VerifyFull);
+    }
+
+    #[test]
+    fn home_root_crt_is_libpqs_default_root_file() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql/root.crt"), "x").unwrap();
+        let h = home.path().to_str().unwrap();
+        let p = plan(&["postgresql://h/db"], &[("HOME", h)]).unwrap();
+        assert_eq!(
+            p.ca,
+            Some(CaChoice::File(home.path().join(".postgresql/root.crt")))
+        );
+        assert!(source(&p, "ca").contains("root.crt"));
+        // host:port targets do not follow libpq's file rules
+        let p = plan(&["h:5432"], &[("HOME", h)]).unwrap();
+        assert_eq!(p.ca, None);
+    }
+
+    #[test]
+    fn usage_errors_name_the_bad_part() {
+        let e = plan(&["postgresql://h/db?sslmode=verify"], &[]).unwrap_err();
+        assert!(e.to_string().contains("sslmode `verify`"), "{e}");
+        let e = plan(&["h"], &[]).unwrap_err();
+        assert!(e.to_string().contains("has no port"), "{e}");
+        let e = plan(&["mongodb://h/?tls=true&ssl=false"], &[]).unwrap_err();
+        assert!(e.to_string().contains("conflicting values"), "{e}");
+        let e = plan(
+            &["mongodb://h/?tlsInsecure=true&tlsAllowInvalidCertificates=true"],
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("cannot be specified simultaneously"),
+            "{e}"
+        );
+        let e = plan(&["mongodb://h/?tls=false&tlsCAFile=x.pem"], &[]).unwrap_err();
+        assert!(e.to_string().contains("TLS has not been enabled"), "{e}");
+        let e = plan(&["mongodb+srv://c.example.net:27017/"], &[]).unwrap_err();
+        assert!(e.to_string().contains("cannot have a port"), "{e}");
+        let e = plan(&["postgresql://%2Ftmp/db"], &[]).unwrap_err();
+        assert!(e.to_string().contains("Unix-domain socket"), "{e}");
+        let e = plan(&["h:1", "--tls-min", "1.3", "--tls-max", "1.2"], &[]).unwrap_err();
+        assert!(e.to_string().contains("above"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_root_file_is_no_root_file_under_libpq() {
+        let p = plan(
+            &["postgresql://h/db?sslmode=require&sslrootcert=/no/such/ca.pem"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.ca, None);
+        assert_eq!(p.missing_root_file, Some(PathBuf::from("/no/such/ca.pem")));
+        assert!(p.notes[0].contains("does not exist"), "{:?}", p.notes);
+        // but a flag naming a missing file is a usage error
+        assert!(plan(&["h:5432", "--ca-file", "/no/such/ca.pem"], &[]).is_err());
+    }
+
+    #[test]
+    fn unknown_parameters_are_noted() {
+        let p = plan(
+            &["postgresql://h/db?sslmode=require&bogus=1&application_name=x"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            p.notes,
+            vec!["unknown connection parameter `bogus` ignored"]
+        );
+    }
+
+    #[test]
+    fn pymongo_options_map_onto_modes() {
+        let m = |argv: &[&str]| {
+            let p = plan(argv, &[]).unwrap();
+            (p.mode, source(&p, "mode"))
+        };
+        assert_eq!(m(&["mongodb://h/"]).0, Mode::Disable);
+        assert!(m(&["mongodb://h/"]).1.contains("PyMongo uses no TLS"));
+        assert_eq!(m(&["mongodb://h/?TLS=TRUE"]).0, Mode::VerifyFull);
+        assert_eq!(m(&["mongodb://h/?ssl=true"]).0, Mode::VerifyFull);
+        assert_eq!(
+            m(&["mongodb://h/?tls=true&tlsAllowInvalidHostnames=true"]),
+            (
+                Mode::VerifyCa,
+                "connection string tlsAllowInvalidHostnames=".into()
+            )
+        );
+        assert_eq!(
+            m(&["mongodb://h/?tls=true&tlsinsecure=true"]).0,
+            Mode::Insecure
+        );
+        assert_eq!(
+            m(&["mongodb://h/?tls=true&tlsAllowInvalidCertificates=true"]).0,
+            Mode::Insecure
+        );
+        assert_eq!(m(&["mongodb+srv://c.example.net/"]).0, Mode::VerifyFull);
+        assert_eq!(m(&["h:27017"]).0, Mode::VerifyFull);
+        assert_eq!(
+            m(&["h:27017", "--tls-allow-invalid-hostnames"]),
+            (Mode::VerifyCa, "flag --tls-allow-invalid-hostnames".into())
+        );
+        assert_eq!(m(&["h:27017", "--tls-insecure"]).0, Mode::Insecure);
+        assert_eq!(
+            m(&["mongodb://h/?tls=true", "--mode", "disable"]).0,
+            Mode::Disable
+        );
+
+        let p = plan(&["mongodb://a,b:27018/?replicaSet=rs0&tls=true"], &[]).unwrap();
+        assert_eq!(p.client.id, "pymongo");
+        let mp = p.mongo.unwrap();
+        assert_eq!(mp.seeds, vec![("a".into(), 27017), ("b".into(), 27018)]);
+        assert_eq!(mp.replica_set.as_deref(), Some("rs0"));
+        assert!(plan(&["postgresql://a,b/db"], &[]).is_err());
+        assert!(plan(&["h:5432", "--tls-insecure"], &[]).is_err());
+    }
+
+    #[test]
+    fn hostaddr_and_sni() {
+        let p = plan(&["postgresql://db.example.com/x?hostaddr=127.0.0.1"], &[]).unwrap();
+        assert_eq!(p.connect_host.as_deref(), Some("127.0.0.1"));
+        assert_eq!(p.verify_name(), Host::Name("db.example.com".into()));
+
+        let p = plan(&["127.0.0.1:5432", "--sni", "db.example.com"], &[]).unwrap();
+        assert_eq!(p.sni_sent().as_deref(), Some("db.example.com"));
+        assert_eq!(p.verify_name(), Host::Name("db.example.com".into()));
+
+        let p = plan(&["127.0.0.1:5432"], &[]).unwrap();
+        assert_eq!(p.sni_sent(), None);
+    }
+
+    #[test]
+    fn mysql_ports_and_scheme() {
+        let p = plan(&["tidb.example.com:4000"], &[]).unwrap();
+        assert_eq!(p.protocol, Protocol::Mysql);
+        assert_eq!(p.protocol_reason, "port 4000");
+        assert_eq!(p.mode, Mode::VerifyFull);
+        let p = plan(&["db:3306"], &[("PGSSLMODE", "disable")]).unwrap();
+        assert_eq!(p.protocol, Protocol::Mysql);
+        assert_eq!(
+            p.mode,
+            Mode::VerifyFull,
+            "libpq's environment is not MySQL's"
+        );
+        let p = plan(&["mysql://db/shop"], &[]).unwrap();
+        assert_eq!((p.protocol, p.port), (Protocol::Mysql, 3306));
+        assert_eq!(p.mode, Mode::Prefer);
+        assert!(
+            source(&p, "mode").contains("PREFERRED"),
+            "{}",
+            source(&p, "mode")
+        );
+    }
+
+    #[test]
+    fn mysql_uri_ssl_mode_and_ca() {
+        let p = plan(
+            &["mysql://app:secret@db:3306/shop?ssl-mode=VERIFY_IDENTITY&ssl-ca=ca.pem"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.mode, Mode::VerifyFull);
+        assert_eq!(source(&p, "mode"), "connection string ssl-mode=");
+        assert_eq!(p.ca, Some(CaChoice::File("ca.pem".into())));
+        assert_eq!(source(&p, "ca"), "connection string ssl-ca=");
+        assert_eq!(p.client.id, "mysql");
+        assert!(!p.display.contains("secret"));
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn mysql_dsn_spellings_from_other_drivers() {
+        let read = |q: &str| plan(&[&format!("mysql://db/x?{q}")], &[]).unwrap();
+        for (q, mode) in [
+            ("ssl_mode=verify_ca", Mode::VerifyCa),
+            ("sslmode=REQUIRED", Mode::Require),
+            ("sslMode=VERIFY_IDENTITY", Mode::VerifyFull),
+            ("sslmode=verify-full", Mode::VerifyFull),
+            ("ssl-mode=disabled", Mode::Disable),
+            ("tls=true", Mode::VerifyFull),
+            ("tls=skip-verify", Mode::Require),
+            ("tls=preferred", Mode::Prefer),
+            ("tls=false", Mode::Disable),
+        ] {
+            let p = read(q);
+            assert_eq!(p.mode, mode, "{q}");
+            let key = q.split('=').next().unwrap();
+            assert_eq!(
+                source(&p, "mode"),
+                format!("connection string {key}="),
+                "{q}"
+            );
+        }
+        let p = read("tls=skip-verify");
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.contains("tls=skip-verify") && n.contains("require")),
+            "{:?}",
+            p.notes
+        );
+        let p = read("tls=custom");
+        assert_eq!(p.mode, Mode::VerifyFull);
+        assert!(
+            p.notes.iter().any(|n| n.contains("registered")),
+            "{:?}",
+            p.notes
+        );
+        for q in ["ssl_ca=/x/ca.pem", "sslca=/x/ca.pem"] {
+            let p = read(q);
+            assert_eq!(p.ca, Some(CaChoice::File("/x/ca.pem".into())), "{q}");
+        }
+        let p = read("ssl-crl=/x/crl.pem&ssl-capath=/etc/ssl&charset=utf8mb4&bogus=1");
+        assert_eq!(p.crls, vec![PathBuf::from("/x/crl.pem")]);
+        assert!(p.notes.iter().any(|n| n.contains("CA directory")));
+        assert!(p.notes.iter().any(|n| n.contains("`bogus`")));
+        assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
+        // A client certificate that cannot be read is a usage error.
+        let e = plan(&["mysql://db/x?ssl-cert=/no/such/c.pem"], &[]).unwrap_err();
+        assert!(e.to_string().contains("client certificate"), "{e}");
+        let p = read("tls-version=TLSv1.1,TLSv1.2");
+        assert_eq!(
+            (p.tls_min, p.tls_max),
+            (Some(TlsVersion::V1_2), Some(TlsVersion::V1_2))
+        );
+        let p = read("tls_version=TLSv1.3");
+        assert_eq!(p.tls_min, Some(TlsVersion::V1_3));
+        let e = plan(&["mysql://db/x?tls-version=TLSv1.1"], &[]).unwrap_err();
+        assert!(e.to_string().contains("below 1.2"), "{e}");
+        let e = plan(&["mysql://db/x?ssl-mode=VERIFY"], &[]).unwrap_err();
+        assert!(e.to_string().contains("VERIFY_IDENTITY"), "{e}");
+        // The flag still wins.
+        let p = plan(&["mysql://db/x?tls=false", "--mode", "verify-ca"], &[]).unwrap();
+        assert_eq!(p.mode, Mode::VerifyCa);
+    }
+
+    #[test]
+    fn mysql_mode_names_on_the_command_line() {
+        for (name, mode) in [
+            ("DISABLED", Mode::Disable),
+            ("preferred", Mode::Prefer),
+            ("Required", Mode::Require),
+            ("VERIFY_CA", Mode::VerifyCa),
+            ("VERIFY_IDENTITY", Mode::VerifyFull),
+            ("VERIFY-FULL", Mode::VerifyFull),
+        ] {
+            let p = plan(&["db:3306", "--mode", name], &[]).unwrap();
+            assert_eq!(p.mode, mode, "{name}");
+        }
     }
 }

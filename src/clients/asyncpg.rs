@@ -1,7 +1,10 @@
-//! asyncpg (Python, its own protocol code on Python's `ssl`): libpq-style
-//! connection strings and environment; `prefer` (the default) and `allow`
-//! retry without TLS; verify-ca/verify-full read `sslrootcert`, else
-//! ~/.postgresql/root.crt, else Python's default store.
+//! asyncpg 0.32 (Python, its own protocol code on Python's `ssl`):
+//! libpq-style connection strings and environment (`PGSSLMODE`, else
+//! `prefer`). `prefer` never verifies (it ignores any root file); `require`
+//! checks the chain when a root file is given (`sslrootcert`,
+//! `PGSSLROOTCERT`, ~/.postgresql/root.crt); verify-ca/verify-full need a
+//! root file and never use the OS store (`sslrootcert=system` is read as a
+//! file name). Host names as Python's `ssl`: an IP only against IP SANs.
 
 use super::options::{self, Options};
 use super::*;
@@ -10,12 +13,12 @@ pub static PROFILE: Profile = Profile {
     id: "asyncpg",
     aliases: &[],
     name: "asyncpg",
-    version: "asyncpg 0.30",
+    version: "asyncpg 0.32",
     protocol: Protocol::Postgres,
-    verified: None,
+    verified: Some("tests/drivers.rs (python runner)"),
     reads: "postgres:// URIs with sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslcrl, ssl_min_protocol_version, ssl_max_protocol_version; PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGSSLCRL",
     stack: StackId::Python,
-    trust: DefaultTrust::Os,
+    trust: DefaultTrust::RootFileOnly,
     names: NameRules::OpenSsl,
     certs: CertPolicy::OPENSSL3,
     crl: CrlPolicy::LeafStrict,
@@ -25,7 +28,7 @@ pub static PROFILE: Profile = Profile {
         default: Mode::Prefer,
         default_with_ca: None,
         spellings: super::libpq::PROFILE.modes.spellings,
-        require_verifies_with_root: false,
+        require_verifies_with_root: true,
         root_file_checks_in_prefer: false,
         system_root_needs_verify_full: false,
     },
@@ -36,7 +39,7 @@ pub static PROFILE: Profile = Profile {
     read,
     words: Words {
         ca: "sslrootcert=/path/ca.pem in the DSN (or ssl=ssl.create_default_context(cafile=…))",
-        os_store: "sslmode=verify-full without sslrootcert",
+        os_store: "ssl=ssl.create_default_context() in code (asyncpg's sslmode never reads the OS store)",
         cert: "sslcert=… and sslkey=…",
     },
     errors: &[
@@ -50,5 +53,9 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     let mut known = options::LIBPQ_READ.to_vec();
     known.extend(options::LIBPQ_IGNORED);
     options::note_unknown(input.target, &known, o);
+    // asyncpg reads libpq's default root file, not its other default files.
+    let (cert, key, crl) = (o.cert.take(), o.key.take(), o.crl.take());
+    super::libpq::home_files(input.env, o);
+    (o.cert, o.key, o.crl) = (cert, key, crl);
     Ok(())
 }

@@ -2,8 +2,10 @@
 //! (alias `useSSL`) verifies the chain and the host name against
 //! `serverSslCert` (a file, or the PEM itself) or the JVM's trust store;
 //! `trustServerCertificate=true` checks nothing;
-//! `disableSslHostnameVerification=true` skips the name. 3.x spells the
-//! same as `sslMode=disable|trust|verify-ca|verify-full`, read too.
+//! `disableSslHostnameVerification=true` skips the name. Its host-name
+//! check falls back to the CN whenever no SAN matched, and matches partial
+//! wildcards; it sends no SNI. 2.7 knows no `sslMode` (3.x's option): it
+//! ignores it and connects without TLS.
 
 use super::options::{self, Options};
 use super::*;
@@ -14,11 +16,11 @@ pub static PROFILE: Profile = Profile {
     name: "MariaDB Connector/J",
     version: "MariaDB Connector/J 2.7",
     protocol: Protocol::Mysql,
-    verified: None,
-    reads: "jdbc:mariadb:// (and jdbc:mysql://) URLs with useSsl/useSSL, trustServerCertificate, serverSslCert, disableSslHostnameVerification, enabledSslProtocolSuites; 3.x's sslMode",
+    verified: Some("tests/drivers.rs (java runner)"),
+    reads: "jdbc:mariadb:// (and jdbc:mysql://) URLs with useSsl/useSSL, trustServerCertificate, serverSslCert, disableSslHostnameVerification, enabledSslProtocolSuites",
     stack: StackId::Java,
     trust: DefaultTrust::JavaCacerts,
-    names: NameRules::Java,
+    names: NameRules::MariadbJava,
     certs: CertPolicy {
         x509_v1: true,
         ca_without_basic_constraints: false,
@@ -58,21 +60,17 @@ pub static PROFILE: Profile = Profile {
     ],
 };
 
-const MODES3: &[(&str, Mode)] = &[
-    ("disable", Mode::Disable),
-    ("trust", Mode::Require),
-    ("verify-ca", Mode::VerifyCa),
-    ("verify-full", Mode::VerifyFull),
-];
-
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     let t = input.target;
     let flag = |name: &str| -> Result<Option<(bool, Origin)>, UsageError> {
         options::param(t, &[name]).map(|v| Ok((options::boolean(&v)?, v.1))).transpose()
     };
-    if let Some(v) = options::param(t, &["sslMode"]) {
-        o.mode = Some(options::mode_from(&v, MODES3)?);
-    } else if let Some((on, origin)) = flag("useSsl")?.or(flag("useSSL")?) {
+    if let Some((v, _)) = options::param(t, &["sslMode"]) {
+        o.notes.push(format!(
+            "sslMode={v}: MariaDB Connector/J 2.7 does not know this option (3.x does) and connects without TLS unless useSsl=true"
+        ));
+    }
+    if let Some((on, origin)) = flag("useSsl")?.or(flag("useSSL")?) {
         o.mode = Some(if !on {
             (Mode::Disable, origin)
         } else if let Some((true, o2)) = flag("trustServerCertificate")? {

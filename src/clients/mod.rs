@@ -126,6 +126,12 @@ pub struct Profile {
     pub errors: &'static [ErrorText],
 }
 
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Profile({})", self.id)
+    }
+}
+
 impl Profile {
     /// "as pgjdbc 42.5 would decide".
     pub fn as_would_decide(&self) -> String {
@@ -206,8 +212,15 @@ pub enum NameRules {
     /// the certificate has SANs of that type, else the most specific CN.
     Java,
     /// Node.js's `tls.checkServerIdentity`: SAN DNS/IP; the CN only when
-    /// the certificate has no subjectAltName at all; an IP never by CN.
+    /// the certificate has no DNS subjectAltName; an IP never by CN;
+    /// partial wildcards match.
     Node,
+    /// pgjdbc's PGjdbcHostnameVerifier: SAN DNS/IP; the CN when there is no
+    /// DNS SAN, for an IP host too (compared as text).
+    Pgjdbc,
+    /// MariaDB Connector/J 2.7: SAN DNS/IP, and the CN whenever no SAN
+    /// matched (even when the certificate has SANs); partial wildcards.
+    MariadbJava,
 }
 
 /// How a client applies its CRL file.

@@ -1,7 +1,10 @@
 //! The MongoDB Java driver 3.6 (Debian 12's libmongodb-java): `ssl=true`
 //! and `sslInvalidHostNameAllowed=true` in the URI; the CA comes from the
 //! JVM's trust store (javax.net.ssl.trustStore, else the JDK's cacerts),
-//! never from the URI; JSSE's host-name check.
+//! never from the URI; JSSE's host-name check (the CN only without a DNS
+//! SAN, never for an IP). It has no option that skips the chain check:
+//! `sslInvalidHostNameAllowed` skips only the name. Java 17 accepts RSA-1024
+//! and SHA-1 below a private root (SHA-1 is blocked only for JDK roots).
 
 use super::options::{self, Options};
 use super::*;
@@ -12,7 +15,7 @@ pub static PROFILE: Profile = Profile {
     name: "MongoDB Java driver",
     version: "MongoDB Java driver 3.6",
     protocol: Protocol::Mongo,
-    verified: None,
+    verified: Some("tests/drivers.rs (java runner)"),
     reads: "mongodb:// URIs: ssl, sslInvalidHostNameAllowed (3.6 knows no tls* options); the JVM's javax.net.ssl.trustStore",
     stack: StackId::Java,
     trust: DefaultTrust::JavaCacerts,

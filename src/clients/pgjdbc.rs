@@ -2,7 +2,11 @@
 //! driver: JDBC URL properties `sslmode`, `ssl`, `sslrootcert`, `sslcert`,
 //! `sslkey`, `sslpassword`, `sslfactory`; its LibPQFactory reads the root
 //! file (default ~/.postgresql/root.crt) for verify-ca/verify-full and
-//! checks nothing under require/prefer; names by PGjdbcHostnameVerifier.
+//! checks nothing under require/prefer (a root file changes nothing there,
+//! unlike libpq); names by PGjdbcHostnameVerifier, whose CN fallback
+//! covers IP hosts too. `ssl=true` (or `ssl=`) without `sslmode` means
+//! verify-full, any other `ssl` value prefer. The JVM's trust store only
+//! with `sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory`.
 
 use super::options::{self, Options};
 use super::*;
@@ -13,11 +17,11 @@ pub static PROFILE: Profile = Profile {
     name: "pgjdbc",
     version: "pgjdbc 42.5",
     protocol: Protocol::Postgres,
-    verified: None,
+    verified: Some("tests/drivers.rs (java runner)"),
     reads: "jdbc:postgresql:// URLs with sslmode, ssl, sslrootcert, sslcert, sslkey, sslpassword, sslfactory, sslhostnameverifier, connectTimeout; ~/.postgresql/root.crt, postgresql.crt, postgresql.pk8",
     stack: StackId::Java,
     trust: DefaultTrust::RootFileOnly,
-    names: NameRules::Java,
+    names: NameRules::Pgjdbc,
     certs: CertPolicy {
         x509_v1: true,
         ca_without_basic_constraints: false,
@@ -66,15 +70,18 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     let get = |name: &'static str| options::exact(t, name);
     if let Some(v) = get("sslmode") {
         o.mode = Some(options::mode_from(&v, options::LIBPQ_MODES)?);
-    } else if let Some(v) = get("ssl") {
-        // ssl=true without sslmode means verify-full since 42.2.5.
-        if options::boolean(&v)? {
-            o.mode = Some((Mode::VerifyFull, v.1));
+    } else if let Some((v, origin)) = get("ssl") {
+        // ssl=true (or empty) without sslmode means verify-full; pgjdbc reads
+        // any other value, false included, as prefer.
+        let full = v.is_empty() || v.eq_ignore_ascii_case("true");
+        if !full {
+            o.notes.push(format!("ssl={v}: pgjdbc reads any ssl value but true as sslmode=prefer (it still encrypts when it can)"));
         }
+        o.mode = Some((if full { Mode::VerifyFull } else { Mode::Prefer }, origin));
     }
     if let Some((f, origin)) = get("sslfactory") {
         if f.ends_with("NonValidatingFactory") && o.mode.as_ref().is_none_or(|(m, _)| *m >= Mode::VerifyCa) {
-            o.notes.push(format!("sslfactory={f}: pgjdbc checks no certificate"));
+            o.notes.push(format!("sslfactory={f}: pgjdbc checks no chain (it still checks the host name under verify-full; judged as require)"));
             o.mode = Some((Mode::Require, origin));
         } else if f.ends_with("DefaultJavaSSLFactory") {
             o.ca = Some(("system".into(), origin));

@@ -1,6 +1,9 @@
-//! PyMySQL 1.1 (pure Python, Python's `ssl`): `ssl_ca`, `ssl_cert`,
+//! PyMySQL 1.2 (pure Python, Python's `ssl`): `ssl_ca`, `ssl_cert`,
 //! `ssl_key`, `ssl_verify_cert`, `ssl_verify_identity`, `ssl_disabled`, or
 //! the `ssl={…}` dict. Python's default store and OpenSSL's host-name rules.
+//! Since 1.2, with no TLS option it uses TLS when the server offers it,
+//! checks nothing, and falls back to plaintext (PyMySQL issue #1213);
+//! `ssl_ca` alone encrypts and checks nothing.
 
 use super::options::{self, Options};
 use super::*;
@@ -9,9 +12,9 @@ pub static PROFILE: Profile = Profile {
     id: "pymysql",
     aliases: &["aiomysql"],
     name: "PyMySQL",
-    version: "PyMySQL 1.1",
+    version: "PyMySQL 1.2",
     protocol: Protocol::Mysql,
-    verified: None,
+    verified: Some("tests/drivers.rs (python runner)"),
     reads: "mysql:// URLs and keyword arguments: ssl_ca, ssl_cert, ssl_key, ssl_verify_cert, ssl_verify_identity, ssl_disabled",
     stack: StackId::Python,
     trust: DefaultTrust::Os,
@@ -21,11 +24,12 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Disable,
-        default_with_ca: Some(Mode::VerifyFull),
+        default: Mode::Prefer,
+        default_with_ca: Some(Mode::Require),
         spellings: &[
             (Mode::Disable, "ssl_disabled=True"),
-            (Mode::Require, "ssl_verify_cert=False"),
+            (Mode::Prefer, "no ssl option"),
+            (Mode::Require, "ssl_ca=… alone"),
             (Mode::VerifyCa, "ssl_verify_cert=True, ssl_verify_identity=False"),
             (Mode::VerifyFull, "ssl_verify_cert=True, ssl_verify_identity=True"),
         ],

@@ -24,7 +24,7 @@ pub struct Stack {
 
 const TLS13_DEFAULT_SUITES: [u16; 3] = [0x1301, 0x1302, 0x1303];
 
-fn cert_auth(s: &TlsCipherSuite) -> bool {
+pub(crate) fn cert_auth(s: &TlsCipherSuite) -> bool {
     matches!(s.au, Au::Rsa | Au::Ecdsa)
 }
 
@@ -34,7 +34,7 @@ fn aead_or_chacha(s: &TlsCipherSuite) -> bool {
 
 /// OpenSSL 3's DEFAULT list: AES (not CCM) and ChaCha20 with RSA, DHE or
 /// ECDHE key exchange; no 3DES, RC4, Camellia, ARIA, DSS, anon, NULL.
-fn openssl3(s: &TlsCipherSuite) -> bool {
+pub(crate) fn openssl3(s: &TlsCipherSuite) -> bool {
     cert_auth(s)
         && matches!(s.kx, Kx::Rsa | Kx::Dhe | Kx::Ecdhe)
         && ((s.enc == Enc::Aes && s.enc_mode != Mode::Ccm) || s.enc == Enc::Chacha20_Poly1305)
@@ -43,7 +43,7 @@ fn openssl3(s: &TlsCipherSuite) -> bool {
 
 /// Python ≥ 3.10's `_DEFAULT_CIPHERS`: ECDHE with AES or ChaCha20, DHE
 /// with AES; no SHA-1 MAC, no CCM.
-fn python310(s: &TlsCipherSuite) -> bool {
+pub(crate) fn python310(s: &TlsCipherSuite) -> bool {
     openssl3(s)
         && (s.kx == Kx::Ecdhe || (s.kx == Kx::Dhe && s.enc == Enc::Aes))
         && s.mac != Mac::HmacSha1

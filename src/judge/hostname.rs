@@ -19,6 +19,8 @@ enum CnFallback {
     NoDnsSan,
     /// No subjectAltName of the host's type: DNS for a name, IP for an address (libpq).
     NoSanOfHostType,
+    /// Whenever no subjectAltName matched (MariaDB Connector/J 2.7).
+    Always,
 }
 
 /// What a set of rules does, knob by knob.
@@ -44,6 +46,8 @@ fn knobs(rules: NameRules) -> Knobs {
         NameRules::OpenSslPartial => k(CnFallback::NoDnsSan, true, true),
         NameRules::Java => k(CnFallback::NoDnsSan, true, false),
         NameRules::Node => k(CnFallback::NoDnsSan, true, false),
+        NameRules::Pgjdbc => k(CnFallback::NoDnsSan, false, true),
+        NameRules::MariadbJava => k(CnFallback::Always, true, true),
     }
 }
 
@@ -120,6 +124,7 @@ fn matches(name: &Host, leaf: &CertFacts, rules: NameRules) -> (bool, Option<Str
         CnFallback::Never => false,
         CnFallback::NoDnsSan => leaf.san_dns.is_empty(),
         CnFallback::NoSanOfHostType => !same_type_san,
+        CnFallback::Always => true,
     };
     if let (true, Some(cn)) = (cn_allowed, &leaf.common_name) {
         let ok = match name {

@@ -5,11 +5,12 @@
 //! ciphers` in the tests.
 
 use serde::Serialize;
-use tls_parser::{TlsCipherAu as Au, TlsCipherEnc as Enc, TlsCipherEncMode as Mode};
+use tls_parser::{TlsCipherAu as Au, TlsCipherEnc as Enc};
 use tls_parser::{TlsCipherKx as Kx, TlsCipherMac as Mac, TlsCipherSuite};
 
 use super::findings::{finding, Finding, Severity};
-use crate::clients::stacks::{Stack, STACKS};
+use crate::clients::stacks::Stack;
+pub use crate::clients::stacks::STACKS;
 use crate::facts::scan::ScanFacts;
 use crate::facts::scan::{group_name, suite_name, ProbeVersion};
 use crate::settings::Protocol;
@@ -344,6 +345,8 @@ pub fn group_names(groups: &[u16]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clients::stacks::{cert_auth, openssl3, python310};
+    use crate::clients::StackId;
     use std::collections::BTreeSet;
     use std::process::Command;
 

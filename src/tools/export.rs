@@ -219,6 +219,8 @@ mod tests {
         let trust = Trust {
             os: source(SourceKind::Os, "OS store", Vec::new()),
             mozilla: source(SourceKind::Mozilla, "Mozilla bundle", vec![anchor]),
+            node: None,
+            java: None,
             ca_file: None,
             crls: crate::trust::Crls::default(),
         };
