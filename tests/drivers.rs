@@ -5,21 +5,25 @@
 //! usual encrypting-only one), and `tlscheck connect --client ID …` must
 //! decide as it did, cell by cell.
 //!
-//! Layout: one PostgreSQL and one MariaDB server for the whole suite, their
-//! certificate swapped per scenario (PostgreSQL `pg_ctl reload`, MariaDB
-//! `FLUSH SSL`; the suite waits until `openssl s_client` sees the new leaf);
-//! one SecantusDB per scenario (it cannot reload), all started at once. The
-//! servers run at OpenSSL security level 0 so that they serve the weak
-//! leaves. Each language's runner is started once and asked every
-//! scenario's cases in turn; each answer's `tlscheck` arguments are run as
-//! soon as it arrives (one at a time per runner, so at most one per
-//! language at once). Names resolve through the suite's own hosts file
-//! (see `support/drivers.rs`).
+//! Layout: two pipelines run side by side. PostgreSQL and MariaDB: one
+//! server each for the whole suite, their certificate swapped per scenario
+//! (PostgreSQL `pg_ctl reload`, MariaDB `FLUSH SSL`; the suite waits until
+//! `openssl s_client` sees the new leaf), each language's runner started
+//! once and asked one scenario after another. MongoDB: SecantusDB cannot
+//! reload, so one server per distinct certificate, all alive at once, and
+//! every scenario's cases in one batch, shared out among
+//! [`MONGO_SHARDS`] instances of each runner (a MongoDB driver waits its
+//! whole server-selection timeout on a failed handshake). The servers run
+//! at OpenSSL security level 0 so that they serve the weak leaves. Each
+//! answer's `tlscheck` arguments run as soon as it arrives, so at most one
+//! tlscheck per runner at a time. Names resolve through the suite's own
+//! hosts file (see `support/drivers.rs`).
 //!
 //! The agreement is printed and written to `target/drivers-agreement.md`.
-//! `DRIVERS_ONLY=node,go` and `DRIVERS_SCENARIOS=good,expired` narrow a run
-//! for development; a narrowed run always fails, so it is never mistaken
-//! for the suite passing.
+//! For development, `DRIVERS_ONLY=node,go` and `DRIVERS_SCENARIOS=good,expired`
+//! narrow a run, and `DRIVERS_WITHOUT_CLIENT=1` asks tlscheck without
+//! `--client` (its default rules); such a run always fails, so it is never
+//! mistaken for the suite passing.
 
 #[path = "support/drivers.rs"]
 mod drivers_support;
@@ -344,7 +348,7 @@ fn decide(
         Ok(args)
     };
     match check() {
-        Ok(args) => match tlscheck_verdict(hosts, &args) {
+        Ok(args) => match tlscheck_verdict(hosts, &without_client(args)) {
             Ok(v) => cell.verdict = Some(v),
             Err(e) => cell.problem = Some(e),
         },
@@ -353,6 +357,20 @@ fn decide(
     cell.answer = Some(answer);
     cell
 }
+
+/// Development only (`DRIVERS_WITHOUT_CLIENT=1`): drop `--client ID`, to
+/// see how tlscheck's default rules fare against each driver. Such a run
+/// always fails.
+fn without_client(mut args: Vec<String>) -> Vec<String> {
+    if std::env::var_os(WITHOUT_CLIENT).is_some() {
+        if let Some(i) = args.iter().position(|a| a == "--client") {
+            args.drain(i..(i + 2).min(args.len()));
+        }
+    }
+    args
+}
+
+const WITHOUT_CLIENT: &str = "DRIVERS_WITHOUT_CLIENT";
 
 fn wait_served(proto: Proto, port: u16, leaf: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -379,6 +397,9 @@ fn real_drivers_agree_with_tlscheck() {
     let t0 = Instant::now();
     let only_langs = filter("DRIVERS_ONLY");
     let only_scenarios = filter("DRIVERS_SCENARIOS");
+    let narrowed = only_langs.is_some()
+        || only_scenarios.is_some()
+        || std::env::var_os(WITHOUT_CLIENT).is_some();
 
     let work_dir = tempfile::Builder::new()
         .prefix("tlscheck-drivers-")
@@ -464,7 +485,7 @@ fn real_drivers_agree_with_tlscheck() {
         &notes,
         &timings,
         [t_pki, t_sql_up, t0.elapsed()],
-        only_langs.is_some() || only_scenarios.is_some(),
+        narrowed,
     );
     println!("{report}");
     let path = target_dir().join("drivers-agreement.md");
@@ -478,12 +499,12 @@ fn real_drivers_agree_with_tlscheck() {
     let broken = cells.iter().filter(|c| c.agrees().is_none()).count();
     let versions = version_mismatches(&cells);
     assert!(
-        disagree == 0 && broken == 0 && versions.is_empty() && only_langs.is_none() && only_scenarios.is_none(),
+        disagree == 0 && broken == 0 && versions.is_empty() && !narrowed,
         "the real drivers and tlscheck disagree on {disagree} cell(s); {broken} cell(s) could not be decided; \
          {} version mismatch(es){}; see the report above (target/drivers-agreement.md)",
         versions.len(),
-        if only_langs.is_some() || only_scenarios.is_some() {
-            "; and a narrowed run (DRIVERS_ONLY / DRIVERS_SCENARIOS) never passes"
+        if narrowed {
+            "; and a development run (DRIVERS_ONLY / DRIVERS_SCENARIOS / DRIVERS_WITHOUT_CLIENT) never passes"
         } else {
             ""
         }
@@ -517,6 +538,9 @@ fn make_case(sc: &Scenario, d: &'static Driver, verify: bool, port: u16, root_fi
     }
 }
 
+/// The cases for one runner: (language, shard) → (driver, case) in order.
+type CasesFor<'a> = dyn Fn(&str, usize) -> Vec<(&'static Driver, Case)> + Sync + 'a;
+
 /// Running runners: (language, shard, runner or why it is not running).
 type Runners = Vec<(&'static str, usize, Result<Runner, String>)>;
 
@@ -540,10 +564,7 @@ fn start_runners(
 /// One connection per driver before the first real case, answers
 /// discarded: a runner's first connection pays for its start-up (a JVM
 /// loading classes), which is not what a cell measures.
-fn warm_up(
-    runners: &mut Runners,
-    cases_for: &(dyn Fn(&str, usize) -> Vec<(&'static Driver, Case)> + Sync),
-) {
+fn warm_up(runners: &mut Runners, cases_for: &CasesFor) {
     std::thread::scope(|s| {
         for (lang, shard, runner) in runners.iter_mut() {
             let Ok(r) = runner else { continue };
@@ -589,11 +610,7 @@ fn finish_runners(runners: Runners, tag: &str) -> Vec<String> {
 
 /// Ask every runner its cases (`cases_for(lang)`), all runners at once,
 /// and decide each answer as it arrives.
-fn ask_all(
-    runners: &mut Runners,
-    hosts: &Hosts,
-    cases_for: &(dyn Fn(&str, usize) -> Vec<(&'static Driver, Case)> + Sync),
-) -> Vec<Cell> {
+fn ask_all(runners: &mut Runners, hosts: &Hosts, cases_for: &CasesFor) -> Vec<Cell> {
     std::thread::scope(|s| {
         let handles: Vec<_> = runners
             .iter_mut()
@@ -790,7 +807,7 @@ fn report(
     if narrowed {
         let _ = writeln!(
             r,
-            "**Narrowed run (DRIVERS_ONLY / DRIVERS_SCENARIOS): not the whole suite.**\n"
+            "**Development run (DRIVERS_ONLY / DRIVERS_SCENARIOS / DRIVERS_WITHOUT_CLIENT): not the suite.**\n"
         );
     }
     let _ = writeln!(
