@@ -32,6 +32,8 @@ pub struct MariaOptions {
     pub ca_pem: Option<String>,
     /// Extra server options, e.g. `--tls-version=TLSv1.3`.
     pub extra_args: Vec<String>,
+    /// Extra environment for `mariadbd` (e.g. `OPENSSL_CONF`).
+    pub env: Vec<(String, String)>,
 }
 
 impl MariaOptions {
@@ -209,6 +211,7 @@ impl MariaServer {
                 .args(&opts.extra_args)
                 .current_dir(server.dir())
                 .env("LC_ALL", "C")
+                .envs(opts.env.iter().map(|(k, v)| (k, v)))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
@@ -303,6 +306,37 @@ impl MariaServer {
             }
         }
         args
+    }
+
+    /// Run SQL as `root` over the unix socket (`mariadb -e`).
+    pub fn admin_sql(&self, sql: &str) {
+        let out = mariadb_client()
+            .arg(format!(
+                "--socket={}",
+                self.dir().join("mysqld.sock").display()
+            ))
+            .args(["-uroot", "-e", sql])
+            .output()
+            .expect("run mariadb");
+        assert!(
+            out.status.success(),
+            "mariadb -e {sql:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Rewrite the certificate and key given at start (`MariaOptions::tls`)
+    /// and `FLUSH SSL` (MariaDB 10.4+): new connections get the new files.
+    pub fn replace_tls(&self, cert_chain_pem: &str, key_pem: &str) {
+        for (name, pem) in [
+            ("server-cert.pem", cert_chain_pem),
+            ("server-key.pem", key_pem),
+        ] {
+            let path = self.dir().join(name);
+            fs::write(&path, pem).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        }
+        self.admin_sql("FLUSH SSL");
     }
 
     /// Poll the port until a greeting arrives, the process dies, or time runs out.

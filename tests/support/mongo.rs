@@ -64,6 +64,19 @@ pub struct MongoOptions {
     pub client_ca: Option<String>,
 }
 
+/// Runs the script in argv[1] with ssl.SSLContext.load_cert_chain lowered
+/// to security level 0 first (see [`MongoServer::start_weak_ok`]).
+const SECLEVEL0_SHIM: &str = r#"
+import runpy, ssl, sys
+_load = ssl.SSLContext.load_cert_chain
+def load_cert_chain(self, *args, **kwargs):
+    self.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return _load(self, *args, **kwargs)
+ssl.SSLContext.load_cert_chain = load_cert_chain
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"#;
+
 pub struct MongoServer {
     child: Child,
     pub port: u16,
@@ -79,6 +92,20 @@ fn free_port() -> u16 {
 
 impl MongoServer {
     pub fn start(opts: MongoOptions) -> MongoServer {
+        MongoServer::start_inner(opts, false)
+    }
+
+    /// Like [`MongoServer::start`], but the server's TLS context runs at
+    /// OpenSSL security level 0, so that it can serve RSA keys under 2048
+    /// bits and SHA-1-signed certificates: Python's `SSLContext` sets
+    /// `@SECLEVEL=2` itself (OPENSSL_CONF cannot lower it), so
+    /// `secantusd-py` is run by its own Python with `load_cert_chain`
+    /// preceded by `set_ciphers("DEFAULT:@SECLEVEL=0")`.
+    pub fn start_weak_ok(opts: MongoOptions) -> MongoServer {
+        MongoServer::start_inner(opts, true)
+    }
+
+    fn start_inner(opts: MongoOptions, weak_ok: bool) -> MongoServer {
         let bin = secantusd();
         let dir = tempfile::Builder::new()
             .prefix("tlscheck-mongo-")
@@ -86,7 +113,21 @@ impl MongoServer {
             .expect("temp dir");
         for attempt in 0..3 {
             let port = free_port();
-            let mut cmd = Command::new(&bin);
+            let mut cmd = if weak_ok {
+                let script = std::fs::read_to_string(&bin)
+                    .unwrap_or_else(|e| panic!("read {}: {e}; {HINT}", bin.display()));
+                let python = script
+                    .lines()
+                    .next()
+                    .and_then(|l| l.strip_prefix("#!"))
+                    .map(|l| l.trim().to_string())
+                    .unwrap_or_else(|| panic!("{} has no #! line", bin.display()));
+                let mut c = Command::new(python);
+                c.args(["-c", SECLEVEL0_SHIM]).arg(&bin);
+                c
+            } else {
+                Command::new(&bin)
+            };
             cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .arg("--storage-path")
                 .arg(dir.path().join(format!("data{attempt}")))

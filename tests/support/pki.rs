@@ -255,6 +255,26 @@ impl Ca {
         issued(&cert, &key, serial_of(&params))
     }
 
+    /// Like [`Ca::leaf_rsa`], but every call in the process shares one
+    /// RSA 2048 key (generating one takes a noticeable fraction of a
+    /// second): for suites that need many RSA leaves and do not care that
+    /// they share a key.
+    pub fn leaf_rsa_shared_key(&self, spec: &LeafSpec) -> Issued {
+        static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let pem = KEY.get_or_init(|| {
+            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+                .expect("generate RSA 2048 key")
+                .serialize_pem()
+        });
+        let key = KeyPair::from_pem_and_sign_algo(pem, &rcgen::PKCS_RSA_SHA256)
+            .expect("read the shared RSA key");
+        let mut params = spec.params();
+        params.use_authority_key_identifier_extension = true;
+        params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+        let cert = params.signed_by(&key, &self.issuer).expect("sign RSA leaf");
+        issued(&cert, &key, serial_of(&params))
+    }
+
     /// A client certificate for `common_name` (CA:FALSE, clientAuth EKU,
     /// no SAN) signed by `self`, valid from now - 1 day to now + 365 days.
     pub fn client(&self, common_name: &str) -> Issued {
@@ -348,4 +368,134 @@ pub fn write(dir: &Path, file: &str, pems: &[&str]) -> PathBuf {
     let path = dir.join(file);
     std::fs::write(&path, out).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     path
+}
+
+/// What [`openssl_issue`] makes: a key type the openssl CLI generates, and
+/// the digest it signs with. rcgen makes neither RSA keys under 2048 bits
+/// nor SHA-1 signatures, which real servers still serve.
+#[derive(Clone, Copy, Debug)]
+pub struct OpensslSpec {
+    /// RSA key size in bits.
+    pub rsa_bits: u32,
+    /// `openssl x509 -req` digest: `sha256`, `sha1`, ...
+    pub digest: &'static str,
+    /// A CA certificate (basicConstraints CA:TRUE, keyCertSign) instead of a
+    /// server leaf.
+    pub ca: bool,
+}
+
+/// A certificate issued with the `openssl` CLI by the CA whose certificate
+/// and key are `issuer_cert_pem` / `issuer_key_pem` (any key type openssl
+/// reads, e.g. a [`Ca`]'s): subject CN `cn`, `names` as subjectAltNames
+/// (IP addresses as IP SANs), valid from now (openssl 3.0's `x509 -req` cannot
+/// backdate) to now + 365 days. Panics with an install hint when `openssl` is missing.
+pub fn openssl_issue(
+    issuer_cert_pem: &str,
+    issuer_key_pem: &str,
+    cn: &str,
+    names: &[&str],
+    spec: OpensslSpec,
+) -> Issued {
+    use std::process::Command;
+    let dir = tempfile::Builder::new()
+        .prefix("tlscheck-openssl-")
+        .tempdir()
+        .expect("temp dir");
+    let d = dir.path();
+    let issuer_crt = write(d, "issuer.crt", &[issuer_cert_pem]);
+    let issuer_key = write(d, "issuer.key", &[issuer_key_pem]);
+    let mut ext =
+        String::from("[ext]\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n");
+    if spec.ca {
+        ext.push_str("basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign, digitalSignature\n");
+    } else {
+        ext.push_str("basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth\n");
+        let sans: Vec<String> = names
+            .iter()
+            .map(|n| match n.parse::<IpAddr>() {
+                Ok(_) => format!("IP:{n}"),
+                Err(_) => format!("DNS:{n}"),
+            })
+            .collect();
+        if !sans.is_empty() {
+            ext.push_str(&format!("subjectAltName = {}\n", sans.join(", ")));
+        }
+    }
+    std::fs::write(d.join("ext.cnf"), ext).expect("write ext.cnf");
+    let serial: String = next_serial().iter().map(|b| format!("{b:02x}")).collect();
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .env_remove("OPENSSL_CONF")
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("could not run openssl ({e}): install it with `apt-get install -y openssl`")
+            });
+        assert!(
+            out.status.success(),
+            "openssl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let bits = spec.rsa_bits.to_string();
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        &format!("rsa_keygen_bits:{bits}"),
+        "-out",
+        "leaf.key",
+    ]);
+    run(&[
+        "req",
+        "-new",
+        "-key",
+        "leaf.key",
+        "-subj",
+        &format!("/CN={cn}"),
+        "-out",
+        "leaf.csr",
+    ]);
+    let crt = issuer_crt.display().to_string();
+    let key = issuer_key.display().to_string();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        &crt,
+        "-CAkey",
+        &key,
+        "-set_serial",
+        &format!("0x{serial}"),
+        "-days",
+        "365",
+        &format!("-{}", spec.digest),
+        "-extfile",
+        "ext.cnf",
+        "-extensions",
+        "ext",
+        "-out",
+        "leaf.crt",
+    ]);
+    run(&[
+        "x509", "-in", "leaf.crt", "-outform", "DER", "-out", "leaf.der",
+    ]);
+    let read = |f: &str| std::fs::read_to_string(d.join(f)).expect("read openssl output");
+    Issued {
+        cert_pem: read("leaf.crt"),
+        key_pem: read("leaf.key"),
+        cert_der: std::fs::read(d.join("leaf.der")).expect("read leaf.der"),
+        serial: next_serial_bytes_from_hex(&serial),
+    }
+}
+
+fn next_serial_bytes_from_hex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
 }

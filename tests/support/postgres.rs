@@ -34,6 +34,8 @@ pub struct PgOptions {
     /// When not empty, pg_hba.conf is replaced by these lines (plus `local
     /// all all trust`, so the harness can still reach the server).
     pub hba: Vec<String>,
+    /// Extra environment for the server process (e.g. `OPENSSL_CONF`).
+    pub env: Vec<(String, String)>,
 }
 
 impl PgOptions {
@@ -214,6 +216,7 @@ impl PgServer {
             let out = server
                 .pg_ctl(&["-l", &server.log_path.display().to_string()])
                 .args(["-w", "-t", "30", "start"])
+                .envs(opts.env.iter().map(|(k, v)| (k, v)))
                 .output()
                 .expect("run pg_ctl start");
             if out.status.success() {
@@ -323,6 +326,41 @@ impl PgServer {
         if let Some(pem) = &opts.ca_pem {
             self.write_file("root.crt", pem, 0o644);
         }
+    }
+
+    /// Replace `server.crt` / `server.key` (written at start by
+    /// [`PgOptions::tls`]) and `pg_ctl reload`: connections made once the
+    /// postmaster has re-read its files get the new certificate. Returns
+    /// when the signal is sent; the caller waits until the new certificate
+    /// is served.
+    pub fn replace_tls(&self, cert_chain_pem: &str, key_pem: &str) {
+        self.write_file("server.crt", cert_chain_pem, 0o644);
+        self.write_file("server.key", key_pem, 0o600);
+        let out = self
+            .pg_ctl(&[])
+            .arg("reload")
+            .output()
+            .expect("run pg_ctl reload");
+        check(&out, "pg_ctl reload");
+    }
+
+    /// Run SQL as the `postgres` superuser over the unix socket.
+    pub fn admin_sql(&self, sql: &str) {
+        let out = super::psql()
+            .arg("-h")
+            .arg(&self.data_dir)
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
+            .args(["-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .expect("run psql");
+        check(&out, &format!("psql -c {sql:?}"));
     }
 
     fn write_file(&self, name: &str, contents: &str, mode: u32) {
