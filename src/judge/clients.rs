@@ -171,6 +171,15 @@ fn handshakes(p: &Profile, facts: &Facts, state: &TlsState) -> Result<(), String
     }
 }
 
+/// The leaf's key is an RSA key under 2048 bits that the client's stack
+/// accepts: rustls could not check the handshake signature made with it,
+/// the client does.
+pub(crate) fn takes_weak_leaf_key(p: &Profile, notes: &[PolicyNote]) -> bool {
+    notes
+        .iter()
+        .any(|n| n.position == 0 && n.id == "rsa-key-under-2048" && accepts_note(p, n))
+}
+
 /// A weak or old-fashioned certificate the client's stack refuses.
 fn refused_note<'a>(p: &Profile, notes: &'a [PolicyNote]) -> Option<&'a PolicyNote> {
     notes.iter().find(|n| !accepts_note(p, n))
