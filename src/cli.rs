@@ -71,12 +71,21 @@ pub enum Command {
         after_help = "Exit codes:\n  0  at least one known cause matches\n  1  nothing known matches\n  2  usage error"
     )]
     Explain(ExplainArgs),
+    /// List the clients tlscheck judges as (`connect --client ID`): what each reads, its defaults, whether the tests check it against the real client
+    Clients(ClientsArgs),
     /// Show where this machine's OS trust store is read from, and search it and the Mozilla bundle
     #[command(after_help = ROOTS_EXIT_CODES_HELP)]
     Roots(RootsArgs),
     /// Inspect local certificates, chains, CRLs, PKCS#12 bundles and private keys
     #[command(after_help = CERT_EXIT_CODES_HELP)]
     Cert(CertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClientsArgs {
+    /// Print the list as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -102,7 +111,7 @@ pub struct ConnectArgs {
 
     /// Judge as this client would (libpq, pgjdbc, node-postgres, pgx, asyncpg, npgsql, sqlx, mysql,
     /// mariadb, mysql-connector-j, mariadb-connector-j, mysql2, go-mysql, pymysql, mysqlconnector,
-    /// pymongo, node-mongodb, mongodb-java, mongo-go, mongosh, generic); `--client list` lists them
+    /// pymongo, node-mongodb, mongodb-java, mongo-go, mongosh, generic); `tlscheck clients` lists them
     /// [default: the client the connection string's dialect implies, else tlscheck's own rules]
     #[arg(long, value_name = "NAME")]
     pub client: Option<String>,

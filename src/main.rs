@@ -13,7 +13,7 @@ const USAGE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Connect(args) if args.client.as_deref() == Some("list") => {
+        Command::Clients(args) => {
             let list = tlscheck::report::clients::list();
             if args.json {
                 tlscheck::print_stdout(&(to_json(&list) + "\n"));
