@@ -13,6 +13,7 @@ pub mod demo;
 pub mod explain;
 pub mod facts;
 pub mod fetch;
+pub mod files;
 pub mod handshake;
 pub mod identity;
 pub mod judge;

@@ -1324,14 +1324,14 @@ fn resolve_identity(
 
     let password = match &args.key_password_file {
         Some(f) => Some((
-            crate::tools::files::password(Some(f))
+            crate::files::password(Some(f))
                 .map_err(|e| UsageError::Invalid(e.to_string()))?
                 .unwrap_or_default(),
             Origin::Flag("key-password-file"),
         )),
         None => uri_param(&["sslpassword", "tlsCertificateKeyFilePassword"]).or_else(|| {
-            env.var(crate::tools::files::PASSWORD_ENV)
-                .map(|v| (v, Origin::Env(crate::tools::files::PASSWORD_ENV)))
+            env.var(crate::files::PASSWORD_ENV)
+                .map(|v| (v, Origin::Env(crate::files::PASSWORD_ENV)))
         }),
     };
 
