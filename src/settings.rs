@@ -252,6 +252,15 @@ pub struct SettingReport {
     pub source: Origin,
 }
 
+/// `--user`: one step past TLS, the protocol's login opening without a
+/// password, to see what the server answers.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub protocol: Protocol,
+    pub user: String,
+    pub database: Option<String>,
+}
+
 /// Everything the pipeline needs to run one check.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -290,7 +299,7 @@ pub struct Plan {
     /// for a client certificate.
     pub require_cert_request: bool,
     /// `--user`: the login opening to send after TLS.
-    pub login: Option<crate::protocol::Login>,
+    pub login: Option<Login>,
     /// MongoDB targets: the seed list and topology options.
     pub mongo: Option<MongoPlan>,
     pub settings: Vec<SettingReport>,
@@ -1013,7 +1022,7 @@ pub fn resolve(args: &ConnectArgs, env: &dyn Env) -> Result<Plan, UsageError> {
                 value: u.clone(),
                 source: Origin::Flag("user"),
             });
-            Some(crate::protocol::Login {
+            Some(Login {
                 protocol,
                 user: u.clone(),
                 database: target.database.clone().filter(|d| !d.is_empty()),

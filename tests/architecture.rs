@@ -6,6 +6,8 @@
 //!   `tools`). Fact types live in `crate::facts`.
 //! - `facts` is plain data with pure helpers: it imports no I/O module, no
 //!   module downstream of it, and no I/O crate (tokio, …).
+//! - `observe` and `settings` use none of those modules either (the login
+//!   request `--user` sends is `settings::Login`).
 //! - `identity` reads files through `crate::files`, never `crate::tools`.
 //!
 //! Paths are found in the code with comments and string literals blanked:
@@ -388,6 +390,16 @@ fn facts_do_no_io() {
         NOT_FOR_FACTS,
         IO_CRATES,
         "src/facts/ is plain data with pure helpers: no I/O module, nothing downstream, no I/O crate:",
+    );
+}
+
+#[test]
+fn observe_and_settings_use_no_io_step() {
+    check(
+        &["src/observe", "src/settings.rs", "src/settings"],
+        IO_AND_DRIVERS,
+        &[],
+        "observe (parsing) and settings (the plan) sit beside the I/O steps, not above them:",
     );
 }
 
