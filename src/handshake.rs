@@ -46,7 +46,7 @@ pub struct Offer {
     /// The client certificate to present when the server asks for one.
     pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
     /// `--user`: the protocol's login opening to send after the handshake.
-    pub login: Option<crate::protocol::Login>,
+    pub login: Option<crate::settings::Login>,
     /// What to do once the handshake is done, before close_notify.
     pub after_tls: AfterTls,
 }

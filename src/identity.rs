@@ -2,8 +2,8 @@
 //! whatever form, check them before connecting, and build the key rustls
 //! presents.
 //!
-//! Reading reuses `tools::files` (PEM, DER, PKCS#12, encrypted PKCS#8) and
-//! key ↔ certificate matching reuses `tools::cert`. A file that cannot be
+//! Reading and key ↔ certificate matching go through `files` (PEM, DER,
+//! PKCS#12, encrypted PKCS#8), the module `tools::cert` reads with too. A file that cannot be
 //! used is a usage error (exit 2): a check with the wrong identity would
 //! only mislead.
 
@@ -14,8 +14,8 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 
+use crate::files;
 use crate::observe;
-use crate::tools::{cert, files};
 
 /// Where the identity comes from, as settings resolved it.
 #[derive(Debug, Clone)]
@@ -131,7 +131,7 @@ pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityEr
             format!("{key_file} holds no private key")
         }));
     };
-    let entry = cert::key_entry(key_file.clone(), key, &loaded.certs);
+    let entry = files::key_entry(key_file.clone(), key, &loaded.certs);
     if let Some(e) = entry.error {
         return Err(IdentityError(format!("the key in {key_file} {e}")));
     }

@@ -2,8 +2,8 @@
 //!
 //! The pipeline, one module per step (see ARCHITECTURE.md):
 //! [`target`] → [`settings`] → [`connect`] → [`protocol`] → [`handshake`] →
-//! [`observe`] → [`judge`] (with [`trust`]) → [`report`]. [`check`] runs them
-//! in order; `main.rs` only parses, runs, renders and exits. [`tools`] holds
+//! [`observe`] → [`judge`] (with [`trust`]) → [`report`]. The values the
+//! I/O steps hand on are [`facts`]. [`check`] runs them in order; `main.rs` only parses, runs, renders and exits. [`tools`] holds
 //! the trust-store and certificate-file subcommands built on the same parts.
 
 pub mod check;
@@ -14,6 +14,7 @@ pub mod demo;
 pub mod explain;
 pub mod facts;
 pub mod fetch;
+pub mod files;
 pub mod handshake;
 pub mod identity;
 pub mod judge;

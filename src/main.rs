@@ -2,10 +2,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tlscheck::cli::{Cli, Command};
+use tlscheck::files;
 use tlscheck::report::human::{self, Painter};
 use tlscheck::settings::{self, ProcessEnv};
 use tlscheck::tools::human::{render_cert, render_roots};
-use tlscheck::tools::{cert, export, files, roots};
+use tlscheck::tools::{cert, export, roots};
 
 /// Exit code for usage errors (clap uses 2 as well).
 const USAGE: u8 = 2;

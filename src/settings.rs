@@ -22,6 +22,15 @@ pub use crate::request::{
 };
 pub use mongo::MongoPlan;
 
+/// `--user`: one step past TLS, the protocol's login opening without a
+/// password, to see what the server answers.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub protocol: Protocol,
+    pub user: String,
+    pub database: Option<String>,
+}
+
 /// Everything the pipeline needs to run one check.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -62,7 +71,7 @@ pub struct Plan {
     /// for a client certificate.
     pub require_cert_request: bool,
     /// `--user`: the login opening to send after TLS.
-    pub login: Option<crate::protocol::Login>,
+    pub login: Option<Login>,
     /// MongoDB targets: the seed list and topology options.
     pub mongo: Option<MongoPlan>,
     pub settings: Vec<SettingReport>,
@@ -542,14 +551,14 @@ fn identity(
     };
     let password = match &req.key_password_file {
         Some(f) => Some((
-            crate::tools::files::password(Some(f))
+            crate::files::password(Some(f))
                 .map_err(|e| UsageError::Invalid(e.to_string()))?
                 .unwrap_or_default(),
             Origin::Flag("key-password-file"),
         )),
         None => opts.key_password.clone().or_else(|| {
-            env.var(crate::tools::files::PASSWORD_ENV)
-                .map(|v| (v, Origin::Env(crate::tools::files::PASSWORD_ENV)))
+            env.var(crate::files::PASSWORD_ENV)
+                .map(|v| (v, Origin::Env(crate::files::PASSWORD_ENV)))
         }),
     };
     shown.show("cert", cert_path.clone(), cert_origin);
@@ -577,7 +586,7 @@ fn login(
     target: &Target,
     protocol: Protocol,
     shown: &mut Shown,
-) -> Result<Option<crate::protocol::Login>, UsageError> {
+) -> Result<Option<Login>, UsageError> {
     match &req.user {
         None => Ok(None),
         Some(u) if u.is_empty() || u.contains('\0') => {
@@ -591,7 +600,7 @@ fn login(
         }
         Some(u) => {
             shown.show("user", u.clone(), Origin::Flag("user"));
-            Ok(Some(crate::protocol::Login {
+            Ok(Some(Login {
                 protocol,
                 user: u.clone(),
                 database: target.database.clone().filter(|d| !d.is_empty()),

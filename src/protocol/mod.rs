@@ -13,7 +13,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 use crate::facts::upgrade::{LoginFacts, UpgradeError, UpgradeFacts};
-use crate::settings::{PgNegotiation, Plan, Protocol};
+use crate::settings::{Login, PgNegotiation, Plan, Protocol};
 
 /// Run the upgrade for `plan.protocol` on `stream`.
 pub async fn upgrade(plan: &Plan, stream: &mut TcpStream) -> Result<UpgradeFacts, UpgradeError> {
@@ -52,15 +52,6 @@ pub(crate) async fn read_more(
             _ => break,
         }
     }
-}
-
-/// `--user`: one step past TLS, the protocol's login opening without a
-/// password, to see what the server answers.
-#[derive(Debug, Clone)]
-pub struct Login {
-    pub protocol: Protocol,
-    pub user: String,
-    pub database: Option<String>,
 }
 
 /// Send the login opening for `login.protocol` on the TLS stream and read

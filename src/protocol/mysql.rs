@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use super::read_more;
 use crate::facts::sniff;
 use crate::facts::upgrade::{flavour, Greeting, LoginFacts, UpgradeError, UpgradeFacts};
+use crate::settings::Login;
 
 const REQUEST: &str = "the connection (a MySQL server sends its greeting first)";
 /// Largest greeting accepted. Real greetings are about 100 bytes; the
@@ -232,7 +233,7 @@ pub fn handshake_response(user: &str, database: Option<&str>) -> Vec<u8> {
 /// AuthSwitchRequest naming the plugin the account uses. After OK, COM_QUIT.
 pub(crate) async fn login<S>(
     stream: &mut S,
-    login: &super::Login,
+    login: &Login,
     timeout: Duration,
     facts: &mut LoginFacts,
 ) where

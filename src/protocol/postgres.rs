@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use super::read_more;
 use crate::facts::sniff;
 use crate::facts::upgrade::{LoginFacts, UpgradeError, UpgradeFacts};
+use crate::settings::Login;
 
 const REQUEST: &str = "the SSLRequest";
 /// Longest error message read after an `E` answer; PostgreSQL's are far shorter.
@@ -144,7 +145,7 @@ const MAX_LOGIN_MESSAGE: usize = 8 * 1024;
 /// No password is ever sent; a server that logged us in gets a Terminate.
 pub(crate) async fn login<S>(
     stream: &mut S,
-    login: &super::Login,
+    login: &Login,
     timeout: Duration,
     facts: &mut LoginFacts,
 ) where

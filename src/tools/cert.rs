@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
-use x509_parser::prelude::{CertificateRevocationList, FromDer, X509Certificate};
+use x509_parser::prelude::{CertificateRevocationList, FromDer};
 
-use super::files::{FileSummary, Loaded, LoadedKey};
+use crate::files::{key_entry, FileSummary, KeyEntry, Loaded};
 use crate::judge::chain::{self, CrlPolicy};
 use crate::judge::TrustVerdict;
 use crate::observe::{self, CertFacts};
@@ -74,19 +74,6 @@ pub struct CrlEntry {
     /// Position of a certificate given whose subject is this CRL's issuer.
     pub issuer_certificate: Option<usize>,
     pub parse_error: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyEntry {
-    pub file: String,
-    /// `PKCS#8`, `PKCS#1` or `SEC1`.
-    pub format: &'static str,
-    pub key_type: Option<String>,
-    pub key_bits: Option<usize>,
-    /// Positions of the certificates whose public key is this key's.
-    pub matches: Vec<usize>,
-    /// Set when the key cannot be read or compared (its type is unsupported).
-    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -285,46 +272,6 @@ fn crl_entry(file: String, der: &[u8], certs: &[CertEntry], now_unix: i64) -> Cr
 }
 
 /// The key's public half, compared with each certificate's subjectPublicKey.
-pub(crate) fn key_entry(
-    file: String,
-    key: &LoadedKey,
-    certs: &[(usize, CertificateDer<'static>)],
-) -> KeyEntry {
-    let mut entry = KeyEntry {
-        file,
-        format: key.format,
-        key_type: None,
-        key_bits: None,
-        matches: Vec::new(),
-        error: None,
-    };
-    let pair = match rcgen::KeyPair::try_from(&key.der) {
-        Ok(p) => p,
-        Err(_) => {
-            entry.error = Some(
-                "cannot be read or compared: only RSA, EC P-256/P-384/P-521 and Ed25519 keys are supported".into(),
-            );
-            return entry;
-        }
-    };
-    use rcgen::PublicKeyData;
-    let spki_der = pair.subject_public_key_info();
-    if let Ok((_, spki)) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&spki_der) {
-        let (kind, bits) = observe::spki_description(&spki);
-        entry.key_type = Some(kind);
-        entry.key_bits = bits;
-    }
-    let public = pair.public_key_raw();
-    for (pos, (_, der)) in certs.iter().enumerate() {
-        if let Ok((_, cert)) = X509Certificate::from_der(der) {
-            if cert.public_key().subject_public_key.data.as_ref() == public {
-                entry.matches.push(pos);
-            }
-        }
-    }
-    entry
-}
-
 fn chain_check(
     loaded: &Loaded,
     certs: &[CertEntry],

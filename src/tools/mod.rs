@@ -9,6 +9,5 @@
 
 pub mod cert;
 pub mod export;
-pub mod files;
 pub mod human;
 pub mod roots;

@@ -1,8 +1,11 @@
-//! Reading local files for `tlscheck cert`: PEM with any mix of blocks,
-//! DER certificates, CRLs and keys, and PKCS#12 bundles.
+//! Reading local files: PEM with any mix of blocks, DER certificates, CRLs
+//! and keys, PKCS#12 bundles, encrypted keys and password files. Used by
+//! `identity` (the client certificate), `settings` (the password file) and
+//! `tools::cert`; it sits below all three and imports none of them.
 //!
-//! Reading is separate from inspecting: this module only turns bytes into
-//! DER items and says what each file held.
+//! Reading is separate from inspecting: this module turns bytes into DER
+//! items, says what each file held, and matches keys to certificates
+//! ([`key_entry`]).
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +15,9 @@ use rustls_pki_types::{
     PrivatePkcs8KeyDer, PrivateSec1KeyDer,
 };
 use serde::Serialize;
-use x509_parser::prelude::FromDer;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::observe;
 
 /// Environment variable holding the PKCS#12 password (never printed).
 pub const PASSWORD_ENV: &str = "TLSCHECK_KEY_PASSWORD";
@@ -348,4 +353,58 @@ fn read_pkcs12(
         });
     }
     Ok(())
+}
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyEntry {
+    pub file: String,
+    /// `PKCS#8`, `PKCS#1` or `SEC1`.
+    pub format: &'static str,
+    pub key_type: Option<String>,
+    pub key_bits: Option<usize>,
+    /// Positions of the certificates whose public key is this key's.
+    pub matches: Vec<usize>,
+    /// Set when the key cannot be read or compared (its type is unsupported).
+    pub error: Option<String>,
+}
+
+/// A key as `tlscheck cert` and the identity describe it: its type and
+/// size, and which of `certs` hold its public key.
+pub fn key_entry(
+    file: String,
+    key: &LoadedKey,
+    certs: &[(usize, CertificateDer<'static>)],
+) -> KeyEntry {
+    let mut entry = KeyEntry {
+        file,
+        format: key.format,
+        key_type: None,
+        key_bits: None,
+        matches: Vec::new(),
+        error: None,
+    };
+    let pair = match rcgen::KeyPair::try_from(&key.der) {
+        Ok(p) => p,
+        Err(_) => {
+            entry.error = Some(
+                "cannot be read or compared: only RSA, EC P-256/P-384/P-521 and Ed25519 keys are supported".into(),
+            );
+            return entry;
+        }
+    };
+    use rcgen::PublicKeyData;
+    let spki_der = pair.subject_public_key_info();
+    if let Ok((_, spki)) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&spki_der) {
+        let (kind, bits) = observe::spki_description(&spki);
+        entry.key_type = Some(kind);
+        entry.key_bits = bits;
+    }
+    let public = pair.public_key_raw();
+    for (pos, (_, der)) in certs.iter().enumerate() {
+        if let Ok((_, cert)) = X509Certificate::from_der(der) {
+            if cert.public_key().subject_public_key.data.as_ref() == public {
+                entry.matches.push(pos);
+            }
+        }
+    }
+    entry
 }
