@@ -19,6 +19,9 @@ _tlscheck() {
             tlscheck,cert)
                 cmd="tlscheck__subcmd__cert"
                 ;;
+            tlscheck,clients)
+                cmd="tlscheck__subcmd__clients"
+                ;;
             tlscheck,connect)
                 cmd="tlscheck__subcmd__connect"
                 ;;
@@ -39,6 +42,9 @@ _tlscheck() {
                 ;;
             tlscheck__subcmd__help,cert)
                 cmd="tlscheck__subcmd__help__subcmd__cert"
+                ;;
+            tlscheck__subcmd__help,clients)
+                cmd="tlscheck__subcmd__help__subcmd__clients"
                 ;;
             tlscheck__subcmd__help,connect)
                 cmd="tlscheck__subcmd__help__subcmd__connect"
@@ -65,7 +71,7 @@ _tlscheck() {
 
     case "${cmd}" in
         tlscheck)
-            opts="-h -V --help --version connect scan demo explain roots cert help"
+            opts="-h -V --help --version connect scan demo explain clients roots cert help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -112,8 +118,22 @@ _tlscheck() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tlscheck__subcmd__clients)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tlscheck__subcmd__connect)
-            opts="-h --protocol --mode --tls-allow-invalid-hostnames --tls-allow-invalid-certificates --tls-insecure --all-members --dns-server --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
+            opts="-h --protocol --client --mode --tls-allow-invalid-hostnames --tls-allow-invalid-certificates --tls-insecure --all-members --dns-server --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,6 +141,10 @@ _tlscheck() {
             case "${prev}" in
                 --protocol)
                     COMPREPLY=($(compgen -W "auto postgres mysql mongo tls" -- "${cur}"))
+                    return 0
+                    ;;
+                --client)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --mode)
@@ -239,7 +263,7 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__help)
-            opts="connect scan demo explain roots cert help"
+            opts="connect scan demo explain clients roots cert help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,6 +277,20 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__help__subcmd__cert)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tlscheck__subcmd__help__subcmd__clients)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -132,7 +132,7 @@ fn good_chain_passes_and_shows_what_hello_says() {
 
     let (code, text) = human(&[&uri]);
     assert_eq!(code, 0);
-    assert!(text.contains("as PyMongo would decide"), "{text}");
+    assert!(text.contains("as PyMongo 4 would decide"), "{text}");
     assert!(text.contains("hello       over TLS"), "{text}");
     assert!(text.contains("replica set secantus"), "{text}");
     // option names are case-insensitive

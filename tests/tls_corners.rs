@@ -208,19 +208,24 @@ fn cn_only_certificate_is_called_out() {
     assert_eq!(r.code, 1, "{:#}", r.json);
     assert_eq!(r.json["hostname"]["other_rules_decide"], true);
     assert!(finding_ids(&r.json).contains(&"cn-only".to_string()));
-    // OpenSSL-based clients fall back to the CN; strict verifiers do not.
-    let accepts = |name: &str| {
+    // OpenSSL-based clients, Java's and Node.js's checks fall back to the
+    // CN; Go and rustls never do.
+    let accepts = |id: &str| {
         r.json["clients"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["client"].as_str().unwrap().starts_with(name))
-            .unwrap_or_else(|| panic!("no {name} row: {:#}", r.json["clients"]))["accepts"]
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id} row: {:#}", r.json["clients"]))["accepts"]
             .as_bool()
             .unwrap()
     };
-    assert!(accepts("psql") && accepts("mysql") && accepts("Python"));
-    assert!(!accepts("Go") && !accepts("Java") && !accepts("rustls"));
+    for id in ["libpq", "mysql", "mariadb", "pymongo", "pymysql", "pgjdbc", "mongodb-java", "node-postgres"] {
+        assert!(accepts(id), "{id}");
+    }
+    for id in ["pgx", "go-mysql", "mongo-go", "sqlx"] {
+        assert!(!accepts(id), "{id}");
+    }
     assert!(finding_ids(&r.json).contains(&"clients-disagree".to_string()));
 }
 

@@ -30,6 +30,7 @@ pub static PROFILE: Profile = Profile {
         spellings: super::libpq::PROFILE.modes.spellings,
         require_verifies_with_root: true,
         root_file_checks_in_prefer: false,
+        prefer_retries_after_failure: true,
         system_root_needs_verify_full: false,
     },
     usual: Usual {

@@ -27,6 +27,7 @@ pub static PROFILE: Profile = Profile {
         spellings: &[],
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
+        prefer_retries_after_failure: true,
         system_root_needs_verify_full: false,
     },
     usual: Usual {
@@ -43,8 +44,16 @@ pub static PROFILE: Profile = Profile {
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
+    let t = input.target;
     if input.protocol == Protocol::Postgres {
-        options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
+        options::libpq_keywords(t, input.env, options::LIBPQ_MODES, o)?;
     }
+    // A client certificate and its password, as any driver's URI spells them.
+    o.cert = o.cert.take().or_else(|| options::param(t, &["tlsCertificateKeyFile"]));
+    o.key_password = o
+        .key_password
+        .take()
+        .or_else(|| options::param(t, &["sslpassword", "tlsCertificateKeyFilePassword"]));
+    options::note_unknown(t, &["tlsCertificateKeyFile", "sslpassword", "tlsCertificateKeyFilePassword"], o);
     Ok(())
 }

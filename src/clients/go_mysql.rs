@@ -4,6 +4,9 @@
 //! only; `preferred` uses TLS when the server offers it, unchecked; any
 //! other value names a `tls.Config` the program registered
 //! (`mysql.RegisterTLSConfig`), whose CA tlscheck takes from `--ca-file`.
+//! `preferred` speaks in clear only to a server that offers no TLS: after a
+//! failed handshake it does not retry. Go's crypto/tls: no CN, RSA-1024
+//! accepted, SHA-1 refused.
 
 use super::options::{self, Options};
 use super::*;
@@ -14,7 +17,7 @@ pub static PROFILE: Profile = Profile {
     name: "go-sql-driver/mysql",
     version: "go-sql-driver/mysql 1.5",
     protocol: Protocol::Mysql,
-    verified: None,
+    verified: Some("tests/drivers.rs (go runner)"),
     reads: "Go DSNs user:pass@tcp(host:port)/db?tls=true|skip-verify|preferred|false|<registered name>",
     stack: StackId::Go,
     trust: DefaultTrust::Os,
@@ -39,6 +42,7 @@ pub static PROFILE: Profile = Profile {
         ],
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
+        prefer_retries_after_failure: false,
         system_root_needs_verify_full: false,
     },
     usual: Usual {

@@ -38,6 +38,7 @@ pub static PROFILE: Profile = Profile {
         ],
         require_verifies_with_root: true,
         root_file_checks_in_prefer: true,
+        prefer_retries_after_failure: true,
         system_root_needs_verify_full: true,
     },
     usual: Usual {

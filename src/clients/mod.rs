@@ -297,6 +297,9 @@ pub struct ModeRules {
     /// With a root file the chain is checked in every TLS mode, and a
     /// failed check in `prefer` retries without TLS (libpq).
     pub root_file_checks_in_prefer: bool,
+    /// `prefer` retries without TLS after a failed handshake (libpq, pgx),
+    /// not only when the server offers no TLS.
+    pub prefer_retries_after_failure: bool,
     /// `system` as the root file means the OS store, and any mode but
     /// verify-full is refused (libpq 16+).
     pub system_root_needs_verify_full: bool,

@@ -1,7 +1,9 @@
 //! The MongoDB Go driver (mongo-go-driver 1.8, as Debian 12 ships it): the
 //! URI options, Go's crypto/tls (system roots, no CN fallback), and OCSP:
 //! it checks a stapled answer and asks responders unless
-//! `tlsDisableOCSPEndpointCheck`.
+//! `tlsDisableOCSPEndpointCheck` (a revoked answer fails; an unreachable
+//! responder does not). 1.8 ignores `tlsAllowInvalidHostnames` and
+//! `tlsAllowInvalidCertificates`: both still verify; `tlsInsecure` works.
 
 use super::options::{self, Options};
 use super::*;
@@ -12,7 +14,7 @@ pub static PROFILE: Profile = Profile {
     name: "MongoDB Go driver",
     version: "mongo-go-driver 1.8",
     protocol: Protocol::Mongo,
-    verified: None,
+    verified: Some("tests/drivers.rs (go runner)"),
     reads: "mongodb:// and mongodb+srv:// URIs: tls/ssl, tlsCAFile, tlsCertificateKeyFile, tlsInsecure, tlsAllowInvalidCertificates, tlsAllowInvalidHostnames, tlsDisableOCSPEndpointCheck",
     stack: StackId::Go,
     trust: DefaultTrust::Os,
@@ -40,5 +42,16 @@ pub static PROFILE: Profile = Profile {
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
-    options::mongo_tls(input, "the MongoDB Go driver", true, o)
+    options::mongo_tls(input, "the MongoDB Go driver", true, o)?;
+    // 1.8 reads these options and then never applies them.
+    if let Some((Mode::VerifyCa | Mode::Insecure, origin)) = &o.mode {
+        let name = options::origin_name(origin);
+        if name.to_ascii_lowercase().starts_with("tlsallowinvalid") {
+            o.notes.push(format!(
+                "{name}: mongo-go-driver 1.8 ignores it and still verifies the chain and the name"
+            ));
+            o.mode = Some((Mode::VerifyFull, origin.clone()));
+        }
+    }
+    Ok(())
 }

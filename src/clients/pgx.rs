@@ -1,7 +1,12 @@
 //! pgx 4.15 (pgconn; Debian 12's golang-github-jackc-pgx-v4-dev), the Go
 //! driver: libpq's connection strings and environment, Go's crypto/tls.
-//! `require` with `sslrootcert` checks the chain (as libpq); `prefer` and
-//! `allow` fall back to plaintext; names never by the CN.
+//! `require` with a root file (`sslrootcert`, PGSSLROOTCERT or
+//! ~/.postgresql/root.crt) checks the chain, as libpq; `prefer` never
+//! checks the certificate and falls back to plaintext, also after a failed
+//! handshake; `sslrootcert=system` is a file name to pgx. Go's crypto/tls:
+//! names never by the CN, RSA-1024 accepted, SHA-1 refused. Unknown
+//! keywords are sent to the server as run-time parameters (so libpq's
+//! `sslsni=0` fails the login).
 
 use super::options::{self, Options};
 use super::*;
@@ -12,7 +17,7 @@ pub static PROFILE: Profile = Profile {
     name: "pgx (Go)",
     version: "pgx 4.15",
     protocol: Protocol::Postgres,
-    verified: None,
+    verified: Some("tests/drivers.rs (go runner)"),
     reads: "postgres:// URIs and keyword/value strings with sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslsni; PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGHOST, PGPORT, PGCONNECT_TIMEOUT",
     stack: StackId::Go,
     trust: DefaultTrust::Os,
@@ -32,6 +37,7 @@ pub static PROFILE: Profile = Profile {
         spellings: super::libpq::PROFILE.modes.spellings,
         require_verifies_with_root: true,
         root_file_checks_in_prefer: false,
+        prefer_retries_after_failure: true,
         system_root_needs_verify_full: false,
     },
     usual: Usual {
@@ -58,5 +64,6 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     known.extend(options::LIBPQ_IGNORED);
     known.extend(["pool_max_conns", "pool_min_conns", "statement_cache_capacity", "prefer_simple_protocol"]);
     options::note_unknown(input.target, &known, o);
+    super::libpq::home_files(input.env, o);
     Ok(())
 }

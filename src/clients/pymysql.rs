@@ -35,6 +35,7 @@ pub static PROFILE: Profile = Profile {
         ],
         require_verifies_with_root: false,
         root_file_checks_in_prefer: false,
+        prefer_retries_after_failure: false,
         system_root_needs_verify_full: false,
     },
     usual: Usual {

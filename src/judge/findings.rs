@@ -348,6 +348,19 @@ fn mongo_findings(
     out
 }
 
+/// Fixes in the client's own option names; under tlscheck's own rules, in
+/// those of the protocol's most common client (libpq, the mysql client,
+/// PyMongo), which is what a user of `host:port` most likely runs.
+fn words(plan: &Plan) -> &'static crate::clients::Words {
+    if plan.client.id != crate::clients::GENERIC.id {
+        return &plan.client.words;
+    }
+    crate::clients::for_protocol(plan.protocol)
+        .next()
+        .map(|p| &p.words)
+        .unwrap_or(&plan.client.words)
+}
+
 /// Whether the chosen mode checks the chain (libpq's require does, with a root file).
 pub(crate) fn effective_verifies(plan: &Plan) -> bool {
     plan.mode == Mode::VerifyCa
@@ -994,13 +1007,13 @@ fn chain_finding(
     let detail = chain.detail.clone().unwrap_or_default();
     let leaf = &facts.chain[0];
     let top = facts.chain.last().unwrap_or(leaf);
-    let ca_option = plan.client.words.ca;
+    let ca_option = words(plan).ca;
     let cert_file = match plan.protocol {
         Protocol::Mysql => "MySQL/MariaDB: ssl_cert",
         Protocol::Mongo => "MongoDB: the PEM file of net.tls.certificateKeyFile",
         _ => "PostgreSQL: ssl_cert_file",
     };
-    let use_os_store = format!("and use {}", plan.client.words.os_store);
+    let use_os_store = format!("and use {}", words(plan).os_store);
     let encrypt_only = mode_option(plan, Mode::Require);
     let in_source = |kind: SourceKind| {
         trust

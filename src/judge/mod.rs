@@ -686,11 +686,15 @@ fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
             false,
             "the server offers no TLS, so this mode falls back to an unencrypted connection".into(),
         ),
-        (Mode::Prefer, TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why)) => v(
-            Outcome::Pass,
-            false,
-            format!("TLS failed ({why}); this mode retries without TLS, unencrypted"),
-        ),
+        (Mode::Prefer, TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why))
+            if rules.prefer_retries_after_failure =>
+        {
+            v(
+                Outcome::Pass,
+                false,
+                format!("TLS failed ({why}); this mode retries without TLS, unencrypted"),
+            )
+        }
         (_, TlsState::ServerRefusedTls) if mongo => v(
             Outcome::Fail,
             false,
