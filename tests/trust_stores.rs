@@ -94,6 +94,21 @@ fn java_cacerts_matches_keytool_exactly() {
     assert_eq!(fingerprints(&source), expected);
     assert_eq!(source.anchors.len(), count, "every root is a usable anchor");
 
+    // Loading stays cheap: the median of 20 reads, printed (run with --nocapture).
+    let mut times: Vec<std::time::Duration> = (0..20)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let s = trust::java_cacerts(&env);
+            assert_eq!(s.certs.len(), count);
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    eprintln!(
+        "Java cacerts ({count} roots): median {:?}, min {:?} per read",
+        times[10], times[0]
+    );
+
     // The same from the java on PATH, as when JAVA_HOME is unset.
     let env = StoreEnv::from_vars([("PATH", std::env::var("PATH").unwrap())]);
     let (source, location) = trust::java_cacerts_located(&env);
