@@ -24,7 +24,10 @@ fn cmd(store: Store<'_>) -> Command {
     let mut c = tlscheck();
     c.env_remove("SSL_CERT_FILE")
         .env_remove("SSL_CERT_DIR")
-        .env_remove("TLSCHECK_KEY_PASSWORD");
+        .env_remove("TLSCHECK_KEY_PASSWORD")
+        .env_remove("NODE_EXTRA_CA_CERTS")
+        .env_remove("NODE_OPTIONS")
+        .env_remove("JAVA_TOOL_OPTIONS");
     match store {
         Store::File(f) => c.env("SSL_CERT_FILE", f),
         Store::Dir(d) => c.env("SSL_CERT_DIR", d),
@@ -187,7 +190,13 @@ fn roots_find_exits_1_when_the_os_store_lacks_it_and_names_the_mozilla_bundle() 
     c.args(["roots", "--find", "ISRG Root X1"]);
     let r = json_run(c);
     assert_eq!(r.code, 1, "{:#}", r.json);
-    let m = r.json["matches"].as_array().unwrap();
+    // Java's cacerts and Node's store (this machine's) may hold it too.
+    let m: Vec<&serde_json::Value> = r.json["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["source"] == "os" || m["source"] == "mozilla")
+        .collect();
     assert_eq!(m.len(), 1, "{:#}", r.json);
     assert_eq!(m[0]["source"], "mozilla");
     assert_eq!(m[0]["in_os_store"], false);

@@ -82,33 +82,103 @@ pub fn render_roots(r: &RootsReport, p: Painter) -> String {
         r.mozilla.location.as_deref().unwrap_or("")
     );
 
+    let j = &r.java_cacerts;
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Java cacerts (Java's default trust store)")
+    );
+    if j.found {
+        let _ = writeln!(
+            out,
+            "  roots       {} ({} certificates read{})",
+            j.roots,
+            j.certificates,
+            j.location
+                .format
+                .map(|f| format!(", {}", f.to_uppercase()))
+                .unwrap_or_default()
+        );
+        let path = j.location.path.as_deref().unwrap_or("-");
+        let _ = match &j.location.resolves_to {
+            Some(real) => writeln!(out, "  read from   {path} → {real}"),
+            None => writeln!(out, "  read from   {path}"),
+        };
+    } else {
+        let _ = writeln!(out, "  roots       none (no Java found)");
+        if !j.location.tried.is_empty() {
+            let _ = writeln!(out, "  tried       {}", j.location.tried.join(", "));
+        }
+    }
+    let _ = writeln!(out, "  found by    {}", j.location.how);
+    for e in &j.errors {
+        let _ = writeln!(out, "  {} {e}", p.yellow("!"));
+    }
+
+    let n = &r.node;
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Node.js store (Node's default trust store)")
+    );
+    let _ = writeln!(out, "  roots       {} ({})", n.roots, n.label);
+    let _ = writeln!(
+        out,
+        "  read from   {}",
+        n.read_from.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(out, "  found by    {}", n.location.how);
+    for (var, value) in [
+        ("NODE_OPTIONS", &n.location.node_options),
+        ("NODE_EXTRA_CA_CERTS", &n.location.extra_ca_certs),
+    ] {
+        let v = value.as_deref().unwrap_or("not set");
+        let _ = writeln!(out, "  {var:<19} {v}");
+    }
+    for e in &n.errors {
+        let _ = writeln!(out, "  {} {e}", p.yellow("!"));
+    }
+
     if let Some(find) = &r.find {
         let _ = writeln!(out, "\n{}", p.bold(&format!("Roots matching \"{find}\"")));
         if r.matches.is_empty() {
             let _ = writeln!(out, "  none");
         }
         for m in &r.matches {
-            let (label, other) = match m.source {
-                SourceKind::Mozilla => (
-                    "Mozilla bundle",
-                    if m.in_os_store {
-                        "also in the OS store"
-                    } else {
-                        "NOT in the OS store"
-                    },
-                ),
-                _ => (
-                    "OS store",
-                    if m.in_mozilla {
-                        "also in the Mozilla bundle"
-                    } else {
-                        "not in the Mozilla bundle"
-                    },
-                ),
-            };
+            let label = store_name(m.source).trim_start_matches("the ");
+            let mut also = Vec::new();
+            let mut not = Vec::new();
+            for (kind, held) in [
+                (SourceKind::Os, m.in_os_store),
+                (SourceKind::Mozilla, m.in_mozilla),
+                (SourceKind::JavaCacerts, m.in_java_cacerts),
+                (SourceKind::NodeBundled, m.in_node),
+            ] {
+                if kind == m.source {
+                    continue;
+                }
+                if held {
+                    also.push(store_name(kind));
+                } else {
+                    not.push(store_name(kind));
+                }
+            }
+            let mut other = Vec::new();
+            if !also.is_empty() {
+                other.push(format!("also in {}", also.join(", ")));
+            }
+            if !not.is_empty() {
+                let not = not.join(", ");
+                other.push(if m.source == SourceKind::Os {
+                    format!("not in {not}")
+                } else {
+                    format!("NOT in {not}")
+                });
+            }
+            let other = other.join("; ");
             let _ = writeln!(
                 out,
-                "  {} {:<15} {}",
+                "  {} {:<18} {}",
                 p.green("✓"),
                 label,
                 p.bold(&m.subject)
@@ -127,6 +197,16 @@ pub fn render_roots(r: &RootsReport, p: Painter) -> String {
         }
     }
     out
+}
+
+fn store_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Os => "the OS store",
+        SourceKind::Mozilla => "the Mozilla bundle",
+        SourceKind::JavaCacerts => "Java cacerts",
+        SourceKind::NodeBundled => "Node.js's store",
+        SourceKind::CaFile => "the CA file",
+    }
 }
 
 pub fn render_cert(r: &CertReport, now_unix: i64, p: Painter) -> String {

@@ -1,12 +1,12 @@
 //! `tlscheck roots`: where this machine's OS store is read from, how many
 //! roots it holds, and whether a given root is in it (and in the Mozilla
-//! bundle).
+//! bundle, Java's cacerts and Node.js's store).
 
 use serde::Serialize;
 
 use crate::observe;
 use crate::report::SCHEMA_VERSION;
-use crate::trust::{self, SourceKind, StoreLocation, TrustSource};
+use crate::trust::{self, JavaLocation, NodeLocation, SourceKind, StoreLocation, TrustSource};
 
 /// The result of `tlscheck roots`: one serde type for both outputs.
 #[derive(Debug, Clone, Serialize)]
@@ -15,9 +15,14 @@ pub struct RootsReport {
     pub tlscheck_version: &'static str,
     pub os_store: OsStoreReport,
     pub mozilla: MozillaReport,
+    /// Java's default trust store (the JDK's cacerts).
+    pub java_cacerts: JavaCacertsReport,
+    /// Node.js's default trust store.
+    pub node: NodeReport,
     /// The `--find` text, when given.
     pub find: Option<String>,
-    /// Roots matching `--find`: the OS store's first, then the Mozilla bundle's.
+    /// Roots matching `--find`: the OS store's first, then the Mozilla
+    /// bundle's, Java's cacerts' and Node's.
     pub matches: Vec<RootMatch>,
     pub exit_code: i32,
     pub summary: String,
@@ -42,10 +47,53 @@ pub struct MozillaReport {
     pub roots: usize,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct JavaCacertsReport {
+    #[serde(flatten)]
+    pub location: JavaLocation,
+    /// "Java cacerts (PATH)".
+    pub label: String,
+    /// A cacerts file was found (it may still be unreadable: see `errors`).
+    pub found: bool,
+    /// Certificates usable as trust anchors.
+    pub roots: usize,
+    /// Trusted certificates read (some may be unusable as anchors).
+    pub certificates: usize,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeReport {
+    #[serde(flatten)]
+    pub location: NodeLocation,
+    pub label: String,
+    /// Where the roots come from, in words.
+    pub read_from: Option<String>,
+    pub roots: usize,
+    pub errors: Vec<String>,
+}
+
+/// The client default stores `tlscheck roots` shows besides the OS store.
+pub struct ClientStores {
+    pub java: (TrustSource, JavaLocation),
+    pub node: (TrustSource, NodeLocation),
+}
+
+impl ClientStores {
+    /// Read them as this process's environment decides.
+    pub fn load() -> ClientStores {
+        let env = trust::StoreEnv::current();
+        ClientStores {
+            java: trust::java_cacerts_located(&env),
+            node: trust::node_default_located(&env),
+        }
+    }
+}
+
 /// One root that matches `--find`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RootMatch {
-    /// `os` or `mozilla`.
+    /// `os`, `mozilla`, `java-cacerts` or `node-bundled`.
     pub source: SourceKind,
     pub subject: String,
     /// What matched: `subject`, `sha256`, `sha1` or `spki-sha256`.
@@ -62,12 +110,24 @@ pub struct RootMatch {
     pub in_os_store: bool,
     /// The same root (name and key) is in the Mozilla bundle.
     pub in_mozilla: bool,
+    /// The same root (name and key) is in Java's cacerts.
+    pub in_java_cacerts: bool,
+    /// The same root (name and key) is in Node.js's store.
+    pub in_node: bool,
 }
 
 /// Read the OS store and answer.
 pub fn run(find: Option<&str>) -> RootsReport {
     let (os, location) = trust::os_store_located();
-    report(&os, location, &trust::mozilla(), find, observe::now_unix())
+    let clients = ClientStores::load();
+    report(
+        &os,
+        location,
+        &trust::mozilla(),
+        &clients,
+        find,
+        observe::now_unix(),
+    )
 }
 
 /// Build the answer from loaded sources (what the tests call).
@@ -75,30 +135,31 @@ pub fn report(
     os: &TrustSource,
     location: StoreLocation,
     mozilla: &TrustSource,
+    clients: &ClientStores,
     find: Option<&str>,
     now_unix: i64,
 ) -> RootsReport {
     let empty = os.anchors.is_empty();
+    let (java, java_location) = &clients.java;
+    let (node, node_location) = &clients.node;
     let mut matches = Vec::new();
     if let Some(text) = find {
         let query = Query::new(text);
-        for (i, anchor) in os.anchors.iter().enumerate() {
-            let cert = os.anchor_certs.get(i).and_then(|&c| os.certs.get(c));
-            if let Some(m) = candidate(SourceKind::Os, anchor, cert, now_unix, &query) {
-                matches.push(RootMatch {
-                    in_os_store: true,
-                    in_mozilla: holds(mozilla, anchor),
-                    ..m
-                });
-            }
-        }
-        for anchor in &mozilla.anchors {
-            if let Some(m) = candidate(SourceKind::Mozilla, anchor, None, now_unix, &query) {
-                matches.push(RootMatch {
-                    in_os_store: holds(os, anchor),
-                    in_mozilla: true,
-                    ..m
-                });
+        for source in [os, mozilla, java, node] {
+            for (i, anchor) in source.anchors.iter().enumerate() {
+                let cert = source
+                    .anchor_certs
+                    .get(i)
+                    .and_then(|&c| source.certs.get(c));
+                if let Some(m) = candidate(source.kind, anchor, cert, now_unix, &query) {
+                    matches.push(RootMatch {
+                        in_os_store: holds(os, anchor),
+                        in_mozilla: holds(mozilla, anchor),
+                        in_java_cacerts: holds(java, anchor),
+                        in_node: holds(node, anchor),
+                        ..m
+                    });
+                }
             }
         }
     }
@@ -107,7 +168,13 @@ pub fn report(
         .iter()
         .filter(|m| m.source == SourceKind::Os)
         .count();
-    let moz_matches = matches.len() - os_matches;
+    let count = |kind| matches.iter().filter(|m| m.source == kind).count();
+    let moz_matches = count(SourceKind::Mozilla);
+    let clients_found = format!(
+        "; {} in Java cacerts, {} in Node.js's store",
+        count(SourceKind::JavaCacerts),
+        count(SourceKind::NodeBundled)
+    );
     let (exit_code, summary) = match find {
         _ if empty => (
             1,
@@ -122,18 +189,18 @@ pub fn report(
         Some(text) if os_matches > 0 => (
             0,
             format!(
-                "FOUND \"{text}\": {os_matches} root(s) in the OS store, {moz_matches} in the Mozilla bundle"
+                "FOUND \"{text}\": {os_matches} root(s) in the OS store, {moz_matches} in the Mozilla bundle{clients_found}"
             ),
         ),
         Some(text) if moz_matches > 0 => (
             1,
             format!(
-                "NOT FOUND \"{text}\" in the OS store ({place}), but the Mozilla bundle has {moz_matches}: update the ca-certificates package, or give clients the root as a file"
+                "NOT FOUND \"{text}\" in the OS store ({place}), but the Mozilla bundle has {moz_matches}: update the ca-certificates package, or give clients the root as a file{clients_found}"
             ),
         ),
         Some(text) => (
             1,
-            format!("NOT FOUND \"{text}\" in the OS store ({place}) nor in the Mozilla bundle"),
+            format!("NOT FOUND \"{text}\" in the OS store ({place}) nor in the Mozilla bundle{clients_found}"),
         ),
     };
     RootsReport {
@@ -149,6 +216,21 @@ pub fn report(
         mozilla: MozillaReport {
             location: mozilla.location.clone(),
             roots: mozilla.anchors.len(),
+        },
+        java_cacerts: JavaCacertsReport {
+            location: java_location.clone(),
+            label: java.label.clone(),
+            found: java_location.path.is_some(),
+            roots: java.anchors.len(),
+            certificates: java.certs.len(),
+            errors: java.errors.clone(),
+        },
+        node: NodeReport {
+            location: node_location.clone(),
+            label: node.label.clone(),
+            read_from: node.location.clone(),
+            roots: node.anchors.len(),
+            errors: node.errors.clone(),
         },
         find: find.map(str::to_string),
         matches,
@@ -234,6 +316,8 @@ fn candidate(
         days_left: facts.as_ref().map(|f| f.days_left),
         in_os_store: false,
         in_mozilla: false,
+        in_java_cacerts: false,
+        in_node: false,
     })
 }
 

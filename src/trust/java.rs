@@ -73,9 +73,12 @@ pub fn java_cacerts_located(env: &StoreEnv) -> (TrustSource, JavaLocation) {
         for (home, how) in java_homes(env) {
             for dir in [home.join("lib/security"), home.join("jre/lib/security")] {
                 for file in ["jssecacerts", "cacerts"] {
+                    if found.is_some() {
+                        break;
+                    }
                     let p = dir.join(file);
                     location.tried.push(p.display().to_string());
-                    if found.is_none() && p.exists() {
+                    if p.exists() {
                         location.how = format!("{file} of {how}");
                         location.java_home = Some(home.display().to_string());
                         found = Some(p);

@@ -93,9 +93,17 @@ pub fn node_default_located(env: &StoreEnv) -> (TrustSource, NodeLocation) {
         how = "the root list compiled into node (Mozilla's, here as webpki-roots ships it)".into();
         let label = format!("Node.js bundled roots (Mozilla's list){extra_note}");
         source = super::from_certs(SourceKind::NodeBundled, &label, extra.clone());
-        source
-            .anchors
-            .extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        // A root given again in the extra file is one root.
+        let bundled: Vec<_> = webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .filter(|b| {
+                !source.anchors.iter().any(|a| {
+                    a.subject == b.subject && a.subject_public_key_info == b.subject_public_key_info
+                })
+            })
+            .cloned()
+            .collect();
+        source.anchors.extend(bundled);
         source.location = Some(join_location(
             Some("compiled into node (webpki-roots)"),
             &extra_ca_certs,
@@ -204,6 +212,30 @@ mod tests {
         // The extra roots are exportable as certificates.
         assert!(s.anchor_cert(&s.anchors[0]).is_some());
         assert!(s.label.contains("NODE_EXTRA_CA_CERTS"), "{}", s.label);
+    }
+
+    /// A bundled root given again in the extra file (Debian's bundle holds
+    /// most of them) is one root, kept with its certificate.
+    #[test]
+    fn a_bundled_root_repeated_in_the_extra_file_counts_once() {
+        let bundle = "/etc/ssl/certs/ca-certificates.crt";
+        if !Path::new(bundle).exists() {
+            return;
+        }
+        let s = node_default(&StoreEnv::from_vars([("NODE_EXTRA_CA_CERTS", bundle)]));
+        let key = |a: &rustls_pki_types::TrustAnchor<'_>| {
+            (a.subject.to_vec(), a.subject_public_key_info.to_vec())
+        };
+        let all: Vec<_> = s.anchors.iter().map(key).collect();
+        let extra = &all[..s.anchor_certs.len()];
+        for root in webpki_roots::TLS_SERVER_ROOTS {
+            let k = key(root);
+            let in_extra = extra.iter().filter(|e| **e == k).count();
+            let total = all.iter().filter(|e| **e == k).count();
+            assert_eq!(total, in_extra.max(1), "{}", crate::observe::name_of(&k.0));
+        }
+        let n = all.len();
+        assert!(n < s.certs.len() + webpki_roots::TLS_SERVER_ROOTS.len());
     }
 
     #[test]
