@@ -277,16 +277,25 @@ const CAUSES: &[Cause] = &[
 /// frequent first (the catalogue's ranking), which one `tlscheck connect`
 /// run tells apart.
 const TOKENS: &[(&str, &[&str])] = &[
-    ("certificate verify failed", &["F01", "F03", "F02", "F06", "F04"]),
+    (
+        "certificate verify failed",
+        &["F01", "F03", "F02", "F06", "F04"],
+    ),
     ("self signed cert in chain", &["F02", "F01"]),
-    ("self-signed certificate in certificate chain", &["F02", "F01"]),
+    (
+        "self-signed certificate in certificate chain",
+        &["F02", "F01"],
+    ),
     ("depth zero self signed cert", &["F02"]),
     ("unable to verify leaf signature", &["F03", "F01"]),
     ("unable to get issuer cert locally", &["F01", "F03"]),
     ("err tls cert altname invalid", &["F04", "F05"]),
     ("pkix path building failed", &["F01", "F03", "F02", "F06"]),
     ("signed by unknown authority", &["F01", "F03", "F02"]),
-    ("ssl syscall error: eof detected", &["F21", "F10", "F18", "F07"]),
+    (
+        "ssl syscall error: eof detected",
+        &["F21", "F10", "F18", "F07"],
+    ),
     ("unexpected eof while reading", &["F21", "F10"]),
     ("no pg hba.conf entry", &["F07", "F13"]),
     ("access denied for user", &["F19", "F13"]),
@@ -535,11 +544,22 @@ pub fn render(e: &Explanation) -> String {
             }
         }
         [one] => {
-            let _ = writeln!(out, "This reads like an error from {} (--client {}).\n", one.name, one.id);
+            let _ = writeln!(
+                out,
+                "This reads like an error from {} (--client {}).\n",
+                one.name, one.id
+            );
         }
         many => {
-            let names: Vec<String> = many.iter().map(|m| format!("{} (--client {})", m.name, m.id)).collect();
-            let _ = writeln!(out, "This reads like an error from one of: {}.\n", names.join(", "));
+            let names: Vec<String> = many
+                .iter()
+                .map(|m| format!("{} (--client {})", m.name, m.id))
+                .collect();
+            let _ = writeln!(
+                out,
+                "This reads like an error from one of: {}.\n",
+                names.join(", ")
+            );
         }
     }
     let _ = writeln!(
@@ -662,7 +682,10 @@ mod tests {
                 "{token}: {e:?}"
             );
         }
-        assert_eq!(ids("CERTIFICATE_VERIFY_FAILED"), vec!["F01", "F03", "F02", "F06", "F04"]);
+        assert_eq!(
+            ids("CERTIFICATE_VERIFY_FAILED"),
+            vec!["F01", "F03", "F02", "F06", "F04"]
+        );
         assert_eq!(ids("PKIX path building failed")[0], "F01");
         assert_eq!(ids("SSL SYSCALL error: EOF detected")[0], "F21");
     }
@@ -670,17 +693,30 @@ mod tests {
     #[test]
     fn a_clients_own_text_names_it() {
         let e = explain("Error: Hostname/IP does not match certificate's altnames: ERR_TLS_CERT_ALTNAME_INVALID");
-        assert!(e.clients.iter().any(|m| m.id == "node-postgres" || m.id == "mysql2"), "{e:?}");
+        assert!(
+            e.clients
+                .iter()
+                .any(|m| m.id == "node-postgres" || m.id == "mysql2"),
+            "{e:?}"
+        );
         assert_eq!(e.causes[0].id, "F04");
         let e = explain("org.postgresql.util.PSQLException: Could not open SSL root certificate file /root/.postgresql/root.crt.");
         assert_eq!(e.clients[0].id, "pgjdbc");
-        assert!(e.distinguish.as_deref().is_some_and(|d| d.contains("--client pgjdbc")) || e.causes.len() == 1);
+        assert!(
+            e.distinguish
+                .as_deref()
+                .is_some_and(|d| d.contains("--client pgjdbc"))
+                || e.causes.len() == 1
+        );
     }
 
     #[test]
     fn non_tls_messages_with_a_tls_cause() {
         assert!(ids("FATAL: no pg_hba.conf entry for host \"10.0.0.1\", user \"app\", database \"app\", no encryption").contains(&"F07"));
-        assert!(ids("ERROR 1045 (28000): Access denied for user 'app'@'10.0.0.1' (using password: YES)").contains(&"F19"));
+        assert!(ids(
+            "ERROR 1045 (28000): Access denied for user 'app'@'10.0.0.1' (using password: YES)"
+        )
+        .contains(&"F19"));
         assert!(ids("invalid sslmode value: \"verify\"").contains(&"F20"));
     }
 

@@ -234,7 +234,11 @@ fn choose_client(
         let p = clients::find(name).ok_or_else(|| {
             UsageError::Invalid(format!(
                 "--client {name}: no such client; `tlscheck clients` lists them ({})",
-                clients::ALL.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+                clients::ALL
+                    .iter()
+                    .map(|p| p.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         if p.protocol != protocol && p.protocol != Protocol::Tls && protocol != Protocol::Tls {
@@ -266,7 +270,10 @@ fn choose_client(
         (_, Some(Scheme::Postgres), _) => by_dialect("libpq", "a postgres:// URI"),
         (_, Some(Scheme::Mysql), _) => by_dialect("mysql", "a mysql:// URI"),
         (_, _, Protocol::Mongo) => by_dialect("pymongo", "a MongoDB target"),
-        _ => (clients::GENERIC, "no connection string names a client".into()),
+        _ => (
+            clients::GENERIC,
+            "no connection string names a client".into(),
+        ),
     })
 }
 
@@ -388,7 +395,9 @@ fn trust(
         (Some(CaChoice::System), _) => "system (the OS store)".into(),
         (None, Some(p)) => format!("none ({} does not exist)", p.display()),
         (None, None) => match client.trust {
-            clients::DefaultTrust::RootFileOnly => format!("none ({} has no root file)", client.name),
+            clients::DefaultTrust::RootFileOnly => {
+                format!("none ({} has no root file)", client.name)
+            }
             t => t.describe().to_string(),
         },
     };
@@ -410,7 +419,10 @@ fn mode(
     } else if req.tls_insecure {
         Some((Mode::Insecure, Origin::Flag("tls-insecure")))
     } else if req.tls_allow_invalid_certificates {
-        Some((Mode::Insecure, Origin::Flag("tls-allow-invalid-certificates")))
+        Some((
+            Mode::Insecure,
+            Origin::Flag("tls-allow-invalid-certificates"),
+        ))
     } else if req.tls_allow_invalid_hostnames {
         Some((Mode::VerifyCa, Origin::Flag("tls-allow-invalid-hostnames")))
     } else {
@@ -506,7 +518,11 @@ fn show_revocation_and_expiry(req: &Request, shown: &mut Shown) {
         );
     }
     if req.warn_days != 30 {
-        shown.show("warn-days", req.warn_days.to_string(), Origin::Flag("warn-days"));
+        shown.show(
+            "warn-days",
+            req.warn_days.to_string(),
+            Origin::Flag("warn-days"),
+        );
     }
     if let Some(d) = req.fail_days {
         shown.show("fail-days", d.to_string(), Origin::Flag("fail-days"));

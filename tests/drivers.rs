@@ -982,16 +982,24 @@ fn report(
 /// (`tests/conformance.rs`), PyMongo (`tests/mongo.rs`).
 #[test]
 fn verified_profiles_are_the_ones_a_test_drives() {
-    let mut driven: std::collections::BTreeSet<&str> =
-        drivers_support::covered().iter().map(|(id, _, _)| *id).collect();
+    let mut driven: std::collections::BTreeSet<&str> = drivers_support::covered()
+        .iter()
+        .map(|(id, _, _)| *id)
+        .collect();
     driven.extend(["libpq", "mariadb", "pymongo"]);
     let verified: std::collections::BTreeSet<&str> = tlscheck::clients::ALL
         .iter()
         .filter(|p| p.verified.is_some())
         .map(|p| p.id)
         .collect();
-    assert_eq!(verified, driven, "profiles marked verified vs clients the tests drive");
+    assert_eq!(
+        verified, driven,
+        "profiles marked verified vs clients the tests drive"
+    );
     for id in &driven {
-        assert!(tlscheck::clients::find(id).is_some(), "{id}: no such profile");
+        assert!(
+            tlscheck::clients::find(id).is_some(),
+            "{id}: no such profile"
+        );
     }
 }

@@ -220,7 +220,16 @@ fn cn_only_certificate_is_called_out() {
             .as_bool()
             .unwrap()
     };
-    for id in ["libpq", "mysql", "mariadb", "pymongo", "pymysql", "pgjdbc", "mongodb-java", "node-postgres"] {
+    for id in [
+        "libpq",
+        "mysql",
+        "mariadb",
+        "pymongo",
+        "pymysql",
+        "pgjdbc",
+        "mongodb-java",
+        "node-postgres",
+    ] {
         assert!(accepts(id), "{id}");
     }
     for id in ["pgx", "go-mysql", "mongo-go", "sqlx"] {

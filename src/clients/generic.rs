@@ -49,11 +49,22 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         options::libpq_keywords(t, input.env, options::LIBPQ_MODES, o)?;
     }
     // A client certificate and its password, as any driver's URI spells them.
-    o.cert = o.cert.take().or_else(|| options::param(t, &["tlsCertificateKeyFile"]));
+    o.cert = o
+        .cert
+        .take()
+        .or_else(|| options::param(t, &["tlsCertificateKeyFile"]));
     o.key_password = o
         .key_password
         .take()
         .or_else(|| options::param(t, &["sslpassword", "tlsCertificateKeyFilePassword"]));
-    options::note_unknown(t, &["tlsCertificateKeyFile", "sslpassword", "tlsCertificateKeyFilePassword"], o);
+    options::note_unknown(
+        t,
+        &[
+            "tlsCertificateKeyFile",
+            "sslpassword",
+            "tlsCertificateKeyFilePassword",
+        ],
+        o,
+    );
     Ok(())
 }

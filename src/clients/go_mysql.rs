@@ -93,8 +93,10 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     }
     if let Some(v) = options::param(t, &["timeout"]) {
         // Go durations: "5s", "500ms".
-        let secs = v.0.strip_suffix("ms").map(|n| n.parse::<f64>().map(|n| n / 1000.0))
-            .or_else(|| v.0.strip_suffix('s').map(|n| n.parse::<f64>()));
+        let secs =
+            v.0.strip_suffix("ms")
+                .map(|n| n.parse::<f64>().map(|n| n / 1000.0))
+                .or_else(|| v.0.strip_suffix('s').map(|n| n.parse::<f64>()));
         if let Some(Ok(s)) = secs {
             o.timeout = Some((s.to_string(), v.1));
         }

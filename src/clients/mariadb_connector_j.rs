@@ -64,7 +64,9 @@ pub static PROFILE: Profile = Profile {
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     let t = input.target;
     let flag = |name: &str| -> Result<Option<(bool, Origin)>, UsageError> {
-        options::param(t, &[name]).map(|v| Ok((options::boolean(&v)?, v.1))).transpose()
+        options::param(t, &[name])
+            .map(|v| Ok((options::boolean(&v)?, v.1)))
+            .transpose()
     };
     if let Some((v, _)) = options::param(t, &["sslMode"]) {
         o.notes.push(format!(
@@ -87,13 +89,27 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         options::version_list(&v, o)?;
     }
     o.timeout = options::param(t, &["connectTimeout"]).map(|(ms, origin)| {
-        (ms.parse::<f64>().map(|m| (m / 1000.0).to_string()).unwrap_or(ms), origin)
+        (
+            ms.parse::<f64>()
+                .map(|m| (m / 1000.0).to_string())
+                .unwrap_or(ms),
+            origin,
+        )
     });
     let mut known = options::MYSQL_IGNORED.to_vec();
     known.extend([
-        "sslmode", "usessl", "trustservercertificate", "disablesslhostnameverification",
-        "serversslcert", "enabledsslprotocolsuites", "connecttimeout", "sockettimeout", "keystore",
-        "keystorepassword", "truststore", "truststorepassword",
+        "sslmode",
+        "usessl",
+        "trustservercertificate",
+        "disablesslhostnameverification",
+        "serversslcert",
+        "enabledsslprotocolsuites",
+        "connecttimeout",
+        "sockettimeout",
+        "keystore",
+        "keystorepassword",
+        "truststore",
+        "truststorepassword",
     ]);
     options::note_unknown(t, &known, o);
     Ok(())

@@ -71,11 +71,22 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         });
     }
     o.default_mode = Some(if t.scheme == Some(crate::target::Scheme::MongoSrv) {
-        (Mode::VerifyFull, Origin::Derived("mongodb+srv:// turns TLS on".into()))
+        (
+            Mode::VerifyFull,
+            Origin::Derived("mongodb+srv:// turns TLS on".into()),
+        )
     } else {
-        (Mode::Disable, Origin::Derived("the Java driver uses no TLS unless ssl=true".into()))
+        (
+            Mode::Disable,
+            Origin::Derived("the Java driver uses no TLS unless ssl=true".into()),
+        )
     });
-    for name in ["tlsCAFile", "tlsCertificateKeyFile", "tlsAllowInvalidCertificates", "tlsInsecure"] {
+    for name in [
+        "tlsCAFile",
+        "tlsCertificateKeyFile",
+        "tlsAllowInvalidCertificates",
+        "tlsInsecure",
+    ] {
         if options::param(t, &[name]).is_some() {
             o.notes.push(format!(
                 "{name}: the Java driver 3.6 does not read it from the URI (the CA comes from the JVM's trust store: give it with --ca-file)"
@@ -83,7 +94,15 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         }
     }
     let mut known: Vec<&str> = options::MONGO_IGNORED.to_vec();
-    known.extend(["ssl", "tls", "sslinvalidhostnameallowed", "tlscafile", "tlscertificatekeyfile", "tlsallowinvalidcertificates", "tlsinsecure"]);
+    known.extend([
+        "ssl",
+        "tls",
+        "sslinvalidhostnameallowed",
+        "tlscafile",
+        "tlscertificatekeyfile",
+        "tlsallowinvalidcertificates",
+        "tlsinsecure",
+    ]);
     options::note_unknown(t, &known, o);
     Ok(())
 }

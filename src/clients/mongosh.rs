@@ -11,7 +11,8 @@ pub static PROFILE: Profile = Profile {
     version: "mongosh 2 (Node.js MongoDB driver 6)",
     protocol: Protocol::Mongo,
     verified: None,
-    reads: "mongodb:// and mongodb+srv:// URIs, as the Node.js driver reads them; NODE_EXTRA_CA_CERTS",
+    reads:
+        "mongodb:// and mongodb+srv:// URIs, as the Node.js driver reads them; NODE_EXTRA_CA_CERTS",
     stack: StackId::OpenSsl3,
     trust: DefaultTrust::NodeBundled,
     names: NameRules::Node,
@@ -30,7 +31,10 @@ pub static PROFILE: Profile = Profile {
         os_store: "leave --tlsCAFile out (mongosh then uses Node.js's bundled roots)",
         cert: "--tlsCertificateKeyFile …",
     },
-    errors: &[ErrorText { needle: "mongoserverselectionerror", cause: "F01" }],
+    errors: &[ErrorText {
+        needle: "mongoserverselectionerror",
+        cause: "F01",
+    }],
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {

@@ -94,13 +94,26 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         options::version_list(&v, o)?;
     }
     o.timeout = options::param(t, &["connectTimeout"]).map(|(ms, origin)| {
-        (ms.parse::<f64>().map(|m| (m / 1000.0).to_string()).unwrap_or(ms), origin)
+        (
+            ms.parse::<f64>()
+                .map(|m| (m / 1000.0).to_string())
+                .unwrap_or(ms),
+            origin,
+        )
     });
     let mut known = options::MYSQL_IGNORED.to_vec();
     known.extend([
-        "sslmode", "usessl", "requiressl", "verifyservercertificate", "trustcertificatekeystoreurl",
-        "trustcertificatekeystorepassword", "trustcertificatekeystoretype", "enabledtlsprotocols",
-        "tlsversions", "connecttimeout", "sockettimeout",
+        "sslmode",
+        "usessl",
+        "requiressl",
+        "verifyservercertificate",
+        "trustcertificatekeystoreurl",
+        "trustcertificatekeystorepassword",
+        "trustcertificatekeystoretype",
+        "enabledtlsprotocols",
+        "tlsversions",
+        "connecttimeout",
+        "sockettimeout",
     ]);
     options::note_unknown(t, &known, o);
     Ok(())

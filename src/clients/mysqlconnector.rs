@@ -70,14 +70,39 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     o.ca = options::param(t, &["SslCa", "CACertificateFile", "SSL CA"]);
     o.cert = options::param(t, &["SslCert", "SSL Cert"]);
     o.key = options::param(t, &["SslKey", "SSL Key"]);
-    o.timeout = options::param(t, &["Connection Timeout", "ConnectTimeout", "Connect Timeout"]);
+    o.timeout = options::param(
+        t,
+        &["Connection Timeout", "ConnectTimeout", "Connect Timeout"],
+    );
     options::note_unknown(
         t,
         &[
-            "server", "host", "data source", "port", "database", "initial catalog", "user id",
-            "uid", "user", "username", "password", "pwd", "sslmode", "ssl mode", "sslca",
-            "cacertificatefile", "ssl ca", "sslcert", "ssl cert", "sslkey", "ssl key",
-            "connection timeout", "connecttimeout", "connect timeout", "pooling", "charset",
+            "server",
+            "host",
+            "data source",
+            "port",
+            "database",
+            "initial catalog",
+            "user id",
+            "uid",
+            "user",
+            "username",
+            "password",
+            "pwd",
+            "sslmode",
+            "ssl mode",
+            "sslca",
+            "cacertificatefile",
+            "ssl ca",
+            "sslcert",
+            "ssl cert",
+            "sslkey",
+            "ssl key",
+            "connection timeout",
+            "connecttimeout",
+            "connect timeout",
+            "pooling",
+            "charset",
         ],
         o,
     );

@@ -84,14 +84,18 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     } else {
         options::libpq_keywords(t, input.env, MODES, o)?;
         if let Some((m, origin)) = &o.mode {
-            let raw = options::exact(t, "sslmode").map(|(v, _)| v).unwrap_or_default();
+            let raw = options::exact(t, "sslmode")
+                .map(|(v, _)| v)
+                .unwrap_or_default();
             if *m == Mode::VerifyFull && raw != "verify-full" {
                 o.notes.push(format!(
                     "node-postgres reads sslmode={raw} ({origin}) as verify-full: it checks the chain and the host name (uselibpqcompat=true gives libpq's meaning)"
                 ));
             }
         }
-        if options::exact(t, "ssl").is_some_and(|(v, _)| v == "true" || v == "1") && o.mode.is_none() {
+        if options::exact(t, "ssl").is_some_and(|(v, _)| v == "true" || v == "1")
+            && o.mode.is_none()
+        {
             o.mode = Some((Mode::VerifyFull, Origin::Uri("ssl")));
         }
     }

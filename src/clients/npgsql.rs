@@ -68,12 +68,15 @@ const MODES: &[(&str, Mode)] = &[
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     let t = input.target;
     let get = |names: &[&str]| options::param(t, names);
-    if let Some(v) = get(&["SSL Mode", "SslMode"]).or_else(|| options::env_var(input.env, "PGSSLMODE")) {
+    if let Some(v) =
+        get(&["SSL Mode", "SslMode"]).or_else(|| options::env_var(input.env, "PGSSLMODE"))
+    {
         o.mode = Some(options::mode_from(&v, MODES)?);
     }
     if let Some(v) = get(&["Trust Server Certificate"]) {
         if options::boolean(&v)? && o.mode.as_ref().is_some_and(|(m, _)| *m >= Mode::Require) {
-            o.notes.push("Trust Server Certificate=true: Npgsql checks no certificate".into());
+            o.notes
+                .push("Trust Server Certificate=true: Npgsql checks no certificate".into());
             o.mode = Some((Mode::Require, v.1));
         }
     }
@@ -85,9 +88,25 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     options::note_unknown(
         t,
         &[
-            "host", "server", "port", "database", "username", "user id", "userid", "password",
-            "ssl mode", "sslmode", "trust server certificate", "root certificate", "ssl certificate",
-            "ssl key", "ssl password", "timeout", "pooling", "command timeout", "include error detail",
+            "host",
+            "server",
+            "port",
+            "database",
+            "username",
+            "user id",
+            "userid",
+            "password",
+            "ssl mode",
+            "sslmode",
+            "trust server certificate",
+            "root certificate",
+            "ssl certificate",
+            "ssl key",
+            "ssl password",
+            "timeout",
+            "pooling",
+            "command timeout",
+            "include error detail",
             "application name",
         ],
         o,

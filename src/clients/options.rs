@@ -71,7 +71,9 @@ pub fn param(target: &Target, names: &[&str]) -> Read<String> {
 
 /// A parameter spelled exactly `name` (libpq keywords are case-sensitive).
 pub fn exact(target: &Target, name: &'static str) -> Read<String> {
-    target.param(name).map(|v| (v.to_string(), Origin::Uri(name)))
+    target
+        .param(name)
+        .map(|v| (v.to_string(), Origin::Uri(name)))
 }
 
 /// A boolean option in the spellings drivers accept (`true`/`false`, `1`/`0`, `yes`/`no`).
@@ -124,14 +126,16 @@ pub fn tls_version(v: &str, name: &str) -> Result<Option<TlsVersion>, UsageError
 
 /// A list of TLS versions (`TLSv1.2,TLSv1.3`) as the lowest and highest
 /// tlscheck speaks; versions below 1.2 are noted.
-pub fn version_list(
-    value: &(String, Origin),
-    opts: &mut Options,
-) -> Result<(), UsageError> {
+pub fn version_list(value: &(String, Origin), opts: &mut Options) -> Result<(), UsageError> {
     let name = origin_name(&value.1);
     let mut spoken = Vec::new();
     let mut old = Vec::new();
-    for v in value.0.split([',', ':']).map(str::trim).filter(|v| !v.is_empty()) {
+    for v in value
+        .0
+        .split([',', ':'])
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
         match tls_version(v, &name)? {
             Some(t) => spoken.push(t),
             None => old.push(v.to_string()),
@@ -228,9 +232,8 @@ pub fn libpq_keywords(
     modes: &[(&str, Mode)],
     opts: &mut Options,
 ) -> Result<(), UsageError> {
-    let get = |name: &'static str, var: &'static str| {
-        exact(target, name).or_else(|| env_var(env, var))
-    };
+    let get =
+        |name: &'static str, var: &'static str| exact(target, name).or_else(|| env_var(env, var));
     if let Some(v) = get("sslmode", "PGSSLMODE") {
         opts.mode = Some(mode_from(&v, modes)?);
     } else if let Some((v, o)) = exact(target, "requiressl") {
@@ -388,28 +391,41 @@ pub const MYSQL_IGNORED: &[&str] = &[
 pub fn mysql_options(target: &Target, opts: &mut Options) -> Result<(), UsageError> {
     if let Some(v) = param(target, &["ssl-mode", "sslmode"]) {
         let (mode, o) = mode_from(&v, MYSQL_MODES)?;
-        if !v.0.chars().all(|c| c.is_ascii_uppercase() || c == '_') || !origin_name(&o).contains('-') {
-            opts.notes.push(format!("read {}={} as mode {mode}", origin_name(&o), v.0));
+        if !v.0.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            || !origin_name(&o).contains('-')
+        {
+            opts.notes
+                .push(format!("read {}={} as mode {mode}", origin_name(&o), v.0));
         }
         opts.mode = Some((mode, o));
     }
     if let Some(v) = param(target, &["ssl-ca", "sslca"]) {
         if !origin_name(&v.1).contains('-') {
-            opts.notes
-                .push(format!("read {} as ssl-ca (the CA file)", origin_name(&v.1)));
+            opts.notes.push(format!(
+                "read {} as ssl-ca (the CA file)",
+                origin_name(&v.1)
+            ));
         }
         opts.ca = Some(v);
     }
     if let Some(v) = param(target, &["ssl-crl", "sslcrl"]) {
         if !origin_name(&v.1).contains('-') {
-            opts.notes
-                .push(format!("read {} as ssl-crl (the CRL file)", origin_name(&v.1)));
+            opts.notes.push(format!(
+                "read {} as ssl-crl (the CRL file)",
+                origin_name(&v.1)
+            ));
         }
         opts.crl = Some(v);
     }
     for (names, what) in [
-        (&["ssl-capath", "sslcapath"][..], "a CA directory is not read yet; pass a CA file with --ca-file or ssl-ca"),
-        (&["ssl-crlpath", "sslcrlpath"][..], "a CRL directory is not read yet; pass a CRL file with --crl-file or ssl-crl"),
+        (
+            &["ssl-capath", "sslcapath"][..],
+            "a CA directory is not read yet; pass a CA file with --ca-file or ssl-ca",
+        ),
+        (
+            &["ssl-crlpath", "sslcrlpath"][..],
+            "a CRL directory is not read yet; pass a CRL file with --crl-file or ssl-crl",
+        ),
     ] {
         if let Some((v, o)) = param(target, names) {
             opts.notes.push(format!("{}={v}: {what}", origin_name(&o)));
@@ -417,7 +433,10 @@ pub fn mysql_options(target: &Target, opts: &mut Options) -> Result<(), UsageErr
     }
     opts.cert = param(target, &["ssl-cert", "sslcert"]);
     opts.key = param(target, &["ssl-key", "sslkey"]);
-    if let Some(v) = param(target, &["tls-version", "tlsversion", "enabledTLSProtocols"]) {
+    if let Some(v) = param(
+        target,
+        &["tls-version", "tlsversion", "enabledTLSProtocols"],
+    ) {
         version_list(&v, opts)?;
     }
     opts.timeout = param(target, &["connect-timeout"]);
@@ -445,40 +464,6 @@ pub const MYSQL_READ: &[&str] = &[
     "enabledtlsprotocols",
     "connect-timeout",
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::request::FixedEnv;
-
-    #[test]
-    fn params_match_across_spellings_and_remember_them() {
-        let t = Target::parse("mysql://h/x?SSL_Mode=required&sslCa=/x").unwrap();
-        let (v, o) = param(&t, &["ssl-mode"]).unwrap();
-        assert_eq!(v, "required");
-        assert_eq!(o.to_string(), "connection string SSL_Mode=");
-        assert!(param(&t, &["ssl-ca"]).is_some());
-    }
-
-    #[test]
-    fn libpq_keywords_take_the_environment_after_the_string() {
-        let t = Target::parse("postgresql://h/db?sslmode=verify-ca").unwrap();
-        let env = FixedEnv(&[("PGSSLMODE", "require"), ("PGSSLROOTCERT", "/r.pem")]);
-        let mut o = Options::default();
-        libpq_keywords(&t, &env, LIBPQ_MODES, &mut o).unwrap();
-        assert_eq!(o.mode.as_ref().map(|m| m.0), Some(Mode::VerifyCa));
-        assert_eq!(o.ca.as_ref().map(|c| c.1.to_string()).as_deref(), Some("environment PGSSLROOTCERT"));
-    }
-
-    #[test]
-    fn version_lists_keep_what_tlscheck_speaks() {
-        let mut o = Options::default();
-        version_list(&("TLSv1.1,TLSv1.2".into(), Origin::UriParam("tls-version".into())), &mut o).unwrap();
-        assert_eq!(o.tls_min.as_ref().and_then(|v| v.0), Some(TlsVersion::V1_2));
-        assert!(o.notes[0].contains("TLSv1.1"));
-        assert!(version_list(&("TLSv1.1".into(), Origin::Default), &mut o).is_err());
-    }
-}
 
 /// MongoDB URI options the drivers share (names case-insensitive, as the
 /// URI specification says) that do not change a TLS check.
@@ -563,11 +548,36 @@ pub fn mongo_tls(
     let no_revocation = flag(&["tlsDisableCertificateRevocationCheck"])?;
     let named = |o: &Option<(bool, Origin)>| o.as_ref().map(|(b, _)| *b);
     let conflicts = [
-        ("tlsInsecure", named(&insecure), "tlsAllowInvalidCertificates", named(&invalid_certs)),
-        ("tlsInsecure", named(&insecure), "tlsAllowInvalidHostnames", named(&invalid_hosts)),
-        ("tlsInsecure", named(&insecure), "tlsDisableOCSPEndpointCheck", named(&no_ocsp_check)),
-        ("tlsAllowInvalidCertificates", named(&invalid_certs), "tlsDisableOCSPEndpointCheck", named(&no_ocsp_check)),
-        ("tlsInsecure", named(&insecure), "tlsDisableCertificateRevocationCheck", named(&no_revocation)),
+        (
+            "tlsInsecure",
+            named(&insecure),
+            "tlsAllowInvalidCertificates",
+            named(&invalid_certs),
+        ),
+        (
+            "tlsInsecure",
+            named(&insecure),
+            "tlsAllowInvalidHostnames",
+            named(&invalid_hosts),
+        ),
+        (
+            "tlsInsecure",
+            named(&insecure),
+            "tlsDisableOCSPEndpointCheck",
+            named(&no_ocsp_check),
+        ),
+        (
+            "tlsAllowInvalidCertificates",
+            named(&invalid_certs),
+            "tlsDisableOCSPEndpointCheck",
+            named(&no_ocsp_check),
+        ),
+        (
+            "tlsInsecure",
+            named(&insecure),
+            "tlsDisableCertificateRevocationCheck",
+            named(&no_revocation),
+        ),
     ];
     for (a, va, b, vb) in conflicts {
         if va.is_some() && vb.is_some() {
@@ -578,7 +588,12 @@ pub fn mongo_tls(
     }
     // Options that switch TLS on by being set (files), or set to false.
     let mut implies_tls = Vec::new();
-    for name in ["tlsCertificateKeyFile", "tlsCertificateKeyFilePassword", "tlsCAFile", "tlsCRLFile"] {
+    for name in [
+        "tlsCertificateKeyFile",
+        "tlsCertificateKeyFilePassword",
+        "tlsCAFile",
+        "tlsCRLFile",
+    ] {
         if files_imply_tls && param(t, &[name]).is_some_and(|(v, _)| !v.is_empty()) {
             implies_tls.push(name);
         }
@@ -618,16 +633,24 @@ pub fn mongo_tls(
         _ => None,
     };
     opts.default_mode = Some(if srv {
-        (Mode::VerifyFull, Origin::Derived("mongodb+srv:// turns TLS on, verified".into()))
+        (
+            Mode::VerifyFull,
+            Origin::Derived("mongodb+srv:// turns TLS on, verified".into()),
+        )
     } else if !implies_tls.is_empty() {
         (
             Mode::VerifyFull,
-            Origin::Derived(format!("{who} turns TLS on when {} is set", implies_tls.join(", "))),
+            Origin::Derived(format!(
+                "{who} turns TLS on when {} is set",
+                implies_tls.join(", ")
+            )),
         )
     } else {
         (
             Mode::Disable,
-            Origin::Derived(format!("{who} uses no TLS unless tls=true (or mongodb+srv://)")),
+            Origin::Derived(format!(
+                "{who} uses no TLS unless tls=true (or mongodb+srv://)"
+            )),
         )
     });
     opts.ca = param(t, &["tlsCAFile"]);
@@ -643,10 +666,62 @@ pub fn mongo_tls(
     }
     let mut known: Vec<&str> = MONGO_IGNORED.to_vec();
     known.extend([
-        "tls", "ssl", "tlscafile", "tlscertificatekeyfile", "tlscertificatekeyfilepassword",
-        "tlscrlfile", "tlsinsecure", "tlsallowinvalidcertificates", "tlsallowinvalidhostnames",
-        "tlsdisableocspendpointcheck", "tlsdisablecertificaterevocationcheck",
+        "tls",
+        "ssl",
+        "tlscafile",
+        "tlscertificatekeyfile",
+        "tlscertificatekeyfilepassword",
+        "tlscrlfile",
+        "tlsinsecure",
+        "tlsallowinvalidcertificates",
+        "tlsallowinvalidhostnames",
+        "tlsdisableocspendpointcheck",
+        "tlsdisablecertificaterevocationcheck",
     ]);
     note_unknown(t, &known, opts);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::FixedEnv;
+
+    #[test]
+    fn params_match_across_spellings_and_remember_them() {
+        let t = Target::parse("mysql://h/x?SSL_Mode=required&sslCa=/x").unwrap();
+        let (v, o) = param(&t, &["ssl-mode"]).unwrap();
+        assert_eq!(v, "required");
+        assert_eq!(o.to_string(), "connection string SSL_Mode=");
+        assert!(param(&t, &["ssl-ca"]).is_some());
+    }
+
+    #[test]
+    fn libpq_keywords_take_the_environment_after_the_string() {
+        let t = Target::parse("postgresql://h/db?sslmode=verify-ca").unwrap();
+        let env = FixedEnv(&[("PGSSLMODE", "require"), ("PGSSLROOTCERT", "/r.pem")]);
+        let mut o = Options::default();
+        libpq_keywords(&t, &env, LIBPQ_MODES, &mut o).unwrap();
+        assert_eq!(o.mode.as_ref().map(|m| m.0), Some(Mode::VerifyCa));
+        assert_eq!(
+            o.ca.as_ref().map(|c| c.1.to_string()).as_deref(),
+            Some("environment PGSSLROOTCERT")
+        );
+    }
+
+    #[test]
+    fn version_lists_keep_what_tlscheck_speaks() {
+        let mut o = Options::default();
+        version_list(
+            &(
+                "TLSv1.1,TLSv1.2".into(),
+                Origin::UriParam("tls-version".into()),
+            ),
+            &mut o,
+        )
+        .unwrap();
+        assert_eq!(o.tls_min.as_ref().and_then(|v| v.0), Some(TlsVersion::V1_2));
+        assert!(o.notes[0].contains("TLSv1.1"));
+        assert!(version_list(&("TLSv1.1".into(), Origin::Default), &mut o).is_err());
+    }
 }

@@ -81,7 +81,9 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         o.mode = Some((if full { Mode::VerifyFull } else { Mode::Prefer }, origin));
     }
     if let Some((f, origin)) = get("sslfactory") {
-        if f.ends_with("NonValidatingFactory") && o.mode.as_ref().is_none_or(|(m, _)| *m >= Mode::VerifyCa) {
+        if f.ends_with("NonValidatingFactory")
+            && o.mode.as_ref().is_none_or(|(m, _)| *m >= Mode::VerifyCa)
+        {
             o.notes.push(format!("sslfactory={f}: pgjdbc checks no chain (it still checks the host name under verify-full; judged as require)"));
             o.mode = Some((Mode::Require, origin));
         } else if f.ends_with("DefaultJavaSSLFactory") {
@@ -97,10 +99,27 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     options::note_unknown(
         t,
         &[
-            "sslmode", "ssl", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory",
-            "sslhostnameverifier", "connectTimeout", "user", "password", "loginTimeout",
-            "socketTimeout", "ApplicationName", "currentSchema", "tcpKeepAlive", "prepareThreshold",
-            "targetServerType", "loadBalanceHosts", "reWriteBatchedInserts", "options",
+            "sslmode",
+            "ssl",
+            "sslrootcert",
+            "sslcert",
+            "sslkey",
+            "sslpassword",
+            "sslfactory",
+            "sslhostnameverifier",
+            "connectTimeout",
+            "user",
+            "password",
+            "loginTimeout",
+            "socketTimeout",
+            "ApplicationName",
+            "currentSchema",
+            "tcpKeepAlive",
+            "prepareThreshold",
+            "targetServerType",
+            "loadBalanceHosts",
+            "reWriteBatchedInserts",
+            "options",
         ],
         o,
     );

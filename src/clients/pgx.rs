@@ -62,7 +62,12 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
     let mut known = options::LIBPQ_READ.to_vec();
     known.extend(options::LIBPQ_IGNORED);
-    known.extend(["pool_max_conns", "pool_min_conns", "statement_cache_capacity", "prefer_simple_protocol"]);
+    known.extend([
+        "pool_max_conns",
+        "pool_min_conns",
+        "statement_cache_capacity",
+        "prefer_simple_protocol",
+    ]);
     options::note_unknown(input.target, &known, o);
     super::libpq::home_files(input.env, o);
     Ok(())

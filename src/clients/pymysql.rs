@@ -56,12 +56,22 @@ pub static PROFILE: Profile = Profile {
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     let t = input.target;
-    let get = |n: &'static str| t.params.iter().rev().find(|(k, _)| k == n).map(|(_, v)| (v.clone(), Origin::Uri(n)));
+    let get = |n: &'static str| {
+        t.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| (v.clone(), Origin::Uri(n)))
+    };
     o.ca = get("ssl_ca");
     o.cert = get("ssl_cert");
     o.key = get("ssl_key");
-    let verify_cert = get("ssl_verify_cert").map(|v| options::boolean(&v).map(|b| (b, v.1))).transpose()?;
-    let verify_name = get("ssl_verify_identity").map(|v| options::boolean(&v).map(|b| (b, v.1))).transpose()?;
+    let verify_cert = get("ssl_verify_cert")
+        .map(|v| options::boolean(&v).map(|b| (b, v.1)))
+        .transpose()?;
+    let verify_name = get("ssl_verify_identity")
+        .map(|v| options::boolean(&v).map(|b| (b, v.1)))
+        .transpose()?;
     if let Some(v) = get("ssl_disabled") {
         if options::boolean(&v)? {
             o.mode = Some((Mode::Disable, v.1));
@@ -76,7 +86,14 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
         _ => None,
     };
     let mut known = options::MYSQL_IGNORED.to_vec();
-    known.extend(["ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert", "ssl_verify_identity", "ssl_disabled"]);
+    known.extend([
+        "ssl_ca",
+        "ssl_cert",
+        "ssl_key",
+        "ssl_verify_cert",
+        "ssl_verify_identity",
+        "ssl_disabled",
+    ]);
     options::note_unknown(t, &known, o);
     Ok(())
 }

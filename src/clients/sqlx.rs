@@ -44,9 +44,18 @@ pub static PROFILE: Profile = Profile {
         cert: "sslcert=… and sslkey=…",
     },
     errors: &[
-        ErrorText { needle: "invalid peer certificate", cause: "F01" },
-        ErrorText { needle: "unknownissuer", cause: "F01" },
-        ErrorText { needle: "notvalidforname", cause: "F04" },
+        ErrorText {
+            needle: "invalid peer certificate",
+            cause: "F01",
+        },
+        ErrorText {
+            needle: "unknownissuer",
+            cause: "F01",
+        },
+        ErrorText {
+            needle: "notvalidforname",
+            cause: "F04",
+        },
     ],
 };
 

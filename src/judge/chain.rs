@@ -95,7 +95,15 @@ pub fn verify(
     policy: CrlPolicy,
     now_unix: i64,
 ) -> ChainVerdict {
-    verify_with(chain, facts, source, crls, policy, now_unix, Algorithms::Current)
+    verify_with(
+        chain,
+        facts,
+        source,
+        crls,
+        policy,
+        now_unix,
+        Algorithms::Current,
+    )
 }
 
 /// [`verify`], accepting the given [`Algorithms`].
@@ -189,8 +197,11 @@ pub fn verify_with(
     let current = rustls::crypto::aws_lc_rs::default_provider()
         .signature_verification_algorithms
         .all;
-    let with_legacy: Vec<&dyn SignatureVerificationAlgorithm> =
-        legacy_rsa::ALL.iter().copied().chain(current.iter().copied()).collect();
+    let with_legacy: Vec<&dyn SignatureVerificationAlgorithm> = legacy_rsa::ALL
+        .iter()
+        .copied()
+        .chain(current.iter().copied())
+        .collect();
     let algorithms: &[&dyn SignatureVerificationAlgorithm] = match accepted {
         Algorithms::Current => current,
         Algorithms::WithLegacy => &with_legacy,
@@ -336,8 +347,8 @@ fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdic
 /// rustls does not accept and older or differently configured stacks do.
 mod legacy_rsa {
     use aws_lc_rs::signature::{self, RsaParameters, UnparsedPublicKey};
-    use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature};
     use rustls_pki_types::SignatureVerificationAlgorithm;
+    use rustls_pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature};
 
     #[derive(Debug)]
     struct LegacyRsa {

@@ -14,7 +14,7 @@ use super::chain::{self, Algorithms, ChainProblem, ChainVerdict};
 use super::compat::PolicyNote;
 use super::hostname;
 use super::revocation::OcspVerdict;
-use super::{default_source, Trust, TlsState, TrustVerdict};
+use super::{default_source, TlsState, Trust, TrustVerdict};
 use crate::clients::{self, OcspRules, Profile};
 use crate::observe::Facts;
 use crate::settings::{CaChoice, Mode, Plan, Protocol};
@@ -58,7 +58,11 @@ pub(crate) struct Inputs<'a> {
 /// The chain against `store` as client `p`'s stack decides it, when that
 /// differs from webpki's verdict (it accepts what webpki refuses): a valid
 /// verdict saying what was allowed.
-pub(crate) fn as_client_sees(p: &Profile, store: SourceKind, view: &ChainView<'_>) -> Option<ChainVerdict> {
+pub(crate) fn as_client_sees(
+    p: &Profile,
+    store: SourceKind,
+    view: &ChainView<'_>,
+) -> Option<ChainVerdict> {
     let tv = view.verdicts.iter().find(|t| t.source == store)?;
     if tv.verdict.valid || refused_note(p, view.notes).is_some() {
         return None;
@@ -85,7 +89,13 @@ pub fn profiles_for(protocol: Protocol) -> Vec<&'static Profile> {
 }
 
 pub(crate) fn verdicts(inp: &Inputs<'_>) -> Vec<ClientVerdict> {
-    if inp.chain.facts.chain.first().is_none_or(|l| l.parse_error.is_some()) {
+    if inp
+        .chain
+        .facts
+        .chain
+        .first()
+        .is_none_or(|l| l.parse_error.is_some())
+    {
         return Vec::new();
     }
     profiles_for(inp.plan.protocol)
@@ -124,7 +134,11 @@ fn row(p: &'static Profile, inp: &Inputs<'_>) -> ClientVerdict {
     if let Some(n) = refused_note(p, inp.chain.notes) {
         return verdict(
             false,
-            format!("refuses {} ({})", n.id, super::findings::short_name(&n.subject)),
+            format!(
+                "refuses {} ({})",
+                n.id,
+                super::findings::short_name(&n.subject)
+            ),
         );
     }
     let chain = match chain_for(p, store, &inp.chain) {
@@ -190,7 +204,9 @@ fn accepts_note(p: &Profile, n: &PolicyNote) -> bool {
         "rsa-key-under-2048" => n.key_bits.is_some_and(|b| b >= p.certs.min_rsa_bits),
         "sha1-signature" => p.certs.sha1,
         "x509-v1" => p.certs.x509_v1,
-        "ca-without-basic-constraints" => p.certs.ca_without_basic_constraints && n.openssl3_accepts,
+        "ca-without-basic-constraints" => {
+            p.certs.ca_without_basic_constraints && n.openssl3_accepts
+        }
         _ => true,
     }
 }
@@ -201,22 +217,31 @@ fn accepts_note(p: &Profile, n: &PolicyNote) -> bool {
 /// X.509 v1 or basicConstraints-less CA that OpenSSL takes).
 fn chain_for(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> Result<String, String> {
     let Some(tv) = inp.verdicts.iter().find(|t| t.source == store) else {
-        return Err(format!("its trust store ({}) was not loaded", p.trust.describe()));
+        return Err(format!(
+            "its trust store ({}) was not loaded",
+            p.trust.describe()
+        ));
     };
     let v = &tv.verdict;
     if v.valid {
         return Ok(format!("chain valid against {}", tv.label));
     }
-    let only = |ids: &[&str]| !inp.notes.is_empty() && inp.notes.iter().all(|n| ids.contains(&n.id));
+    let only =
+        |ids: &[&str]| !inp.notes.is_empty() && inp.notes.iter().all(|n| ids.contains(&n.id));
     match v.problem {
         Some(ChainProblem::UnsupportedAlgorithm)
             if only(&["rsa-key-under-2048", "sha1-signature"]) =>
         {
             let again = legacy_verdict(p, store, inp);
             if again.valid {
-                Ok(format!("chain valid against {} (weak algorithms allowed)", tv.label))
+                Ok(format!(
+                    "chain valid against {} (weak algorithms allowed)",
+                    tv.label
+                ))
             } else {
-                Err(again.detail.unwrap_or_else(|| "the chain is not valid".into()))
+                Err(again
+                    .detail
+                    .unwrap_or_else(|| "the chain is not valid".into()))
             }
         }
         Some(ChainProblem::UnsupportedVersion | ChainProblem::WrongCertificateRole)
@@ -224,11 +249,18 @@ fn chain_for(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> Result<Stri
         {
             Ok(format!(
                 "{} allowed against {}",
-                inp.notes.iter().map(|n| n.id).collect::<Vec<_>>().join(", "),
+                inp.notes
+                    .iter()
+                    .map(|n| n.id)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 tv.label
             ))
         }
-        _ => Err(v.detail.clone().unwrap_or_else(|| "the chain is not valid".into())),
+        _ => Err(v
+            .detail
+            .clone()
+            .unwrap_or_else(|| "the chain is not valid".into())),
     }
 }
 
@@ -255,8 +287,9 @@ fn legacy_verdict(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> ChainV
 }
 
 fn staple_revoked(ocsp: &[OcspVerdict]) -> bool {
-    ocsp.iter()
-        .any(|o| o.source == "stapled" && o.position == 0 && o.status == Some("revoked") && o.trustworthy)
+    ocsp.iter().any(|o| {
+        o.source == "stapled" && o.position == 0 && o.status == Some("revoked") && o.trustworthy
+    })
 }
 
 /// One line naming who accepts and who refuses, when the clients split.

@@ -252,7 +252,10 @@ pub(crate) fn collect(
             "require-acts-as-verify-ca",
             Severity::Info,
             format!("{who} checks the chain under require because a root file exists"),
-            format!("with a root file present ({}), {who}'s require behaves as verify-ca", plan.client.words.ca),
+            format!(
+                "with a root file present ({}), {who}'s require behaves as verify-ca",
+                plan.client.words.ca
+            ),
             None,
         ));
     }

@@ -97,7 +97,8 @@ pub fn check(name: &Host, leaf: &CertFacts, rules: NameRules) -> NameCheck {
 fn matches(name: &Host, leaf: &CertFacts, rules: NameRules) -> (bool, Option<String>) {
     let k = knobs(rules);
     let dns = |pattern: &str, host: &str| {
-        dns_matches(pattern, host) || (k.partial_wildcards && partial_wildcard_matches(pattern, host))
+        dns_matches(pattern, host)
+            || (k.partial_wildcards && partial_wildcard_matches(pattern, host))
     };
     let same_type_san = match name {
         Host::Name(_) => !leaf.san_dns.is_empty(),
@@ -110,11 +111,19 @@ fn matches(name: &Host, leaf: &CertFacts, rules: NameRules) -> (bool, Option<Str
             }
         }
         Host::Ip(ip) => {
-            if let Some(t) = leaf.san_ip.iter().find(|t| t.parse::<IpAddr>().ok() == Some(*ip)) {
+            if let Some(t) = leaf
+                .san_ip
+                .iter()
+                .find(|t| t.parse::<IpAddr>().ok() == Some(*ip))
+            {
                 return (true, Some(format!("IP:{t}")));
             }
             if k.ip_as_text {
-                if let Some(d) = leaf.san_dns.iter().find(|d| d.parse::<IpAddr>().ok() == Some(*ip)) {
+                if let Some(d) = leaf
+                    .san_dns
+                    .iter()
+                    .find(|d| d.parse::<IpAddr>().ok() == Some(*ip))
+                {
                     return (true, Some(format!("DNS:{d}")));
                 }
             }
@@ -202,9 +211,18 @@ mod tests {
         assert!(!dns_matches("*.example.com", "a.b.example.com"));
         assert!(!dns_matches("*.com", "example.com"));
         assert!(!dns_matches("db*.example.com", "db1.example.com"));
-        assert!(partial_wildcard_matches("db*.example.com", "db1.example.com"));
-        assert!(partial_wildcard_matches("*db.example.com", "mydb.example.com"));
-        assert!(!partial_wildcard_matches("db*.example.com", "x.example.com"));
+        assert!(partial_wildcard_matches(
+            "db*.example.com",
+            "db1.example.com"
+        ));
+        assert!(partial_wildcard_matches(
+            "*db.example.com",
+            "mydb.example.com"
+        ));
+        assert!(!partial_wildcard_matches(
+            "db*.example.com",
+            "x.example.com"
+        ));
         assert!(!partial_wildcard_matches("d*.com", "db.com"));
     }
 

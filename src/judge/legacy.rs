@@ -15,7 +15,6 @@ use crate::facts::scan::ScanFacts;
 use crate::facts::scan::{group_name, suite_name, ProbeVersion};
 use crate::settings::Protocol;
 
-
 /// The stacks that refuse `version` by default.
 pub fn refuse_version(version: ProbeVersion) -> Vec<&'static str> {
     if version >= ProbeVersion::Tls12 {
@@ -80,7 +79,6 @@ pub struct StackVerdict {
 pub fn stack_verdicts(scan: &ScanFacts) -> Vec<StackVerdict> {
     STACKS.iter().map(|stack| stack.verdict(scan)).collect()
 }
-
 
 impl Stack {
     /// Whether this stack can connect to what the scan found: the version

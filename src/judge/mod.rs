@@ -15,12 +15,12 @@ pub mod revocation;
 
 use serde::Serialize;
 
+use crate::clients::DefaultTrust;
+use crate::clients::StackId;
 use crate::facts::scan::ProbeVersion;
 use crate::observe::Facts;
-use crate::clients::DefaultTrust;
 use crate::settings::{CaChoice, Mode, Plan};
 use crate::trust::{Crls, SourceKind, TrustSource};
-use crate::clients::StackId;
 use chain::{ChainProblem, ChainVerdict};
 pub use findings::{Finding, Severity};
 use hostname::NameCheck;
@@ -348,7 +348,9 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             .iter()
             .find(|t| t.source == kind)
             .map(|t| t.verdict.clone())
-            .unwrap_or_else(|| ChainVerdict::invalid(ChainProblem::NoCertificate, "no certificate was served")),
+            .unwrap_or_else(|| {
+                ChainVerdict::invalid(ChainProblem::NoCertificate, "no certificate was served")
+            }),
         None => ChainVerdict::invalid(
             ChainProblem::NoRootFile,
             match &plan.missing_root_file {
@@ -548,7 +550,11 @@ fn verdict_trust(plan: &Plan, kind: Option<SourceKind>, sources: &[&TrustSource]
             if c.id == crate::clients::GENERIC.id {
                 format!("{label} (no CA file given)")
             } else {
-                format!("{label} (no CA given: {} reads {})", c.name, c.trust.describe())
+                format!(
+                    "{label} (no CA given: {} reads {})",
+                    c.name,
+                    c.trust.describe()
+                )
             }
         }
         (None, _) => format!("none: {} verifies only against a root file", c.name),
