@@ -15,7 +15,7 @@ pub static PROFILE: Profile = Profile {
     name: "asyncpg",
     version: "asyncpg 0.32",
     protocol: Protocol::Postgres,
-    verified: Some("tests/drivers.rs (python runner)"),
+    verified: Some("asyncpg 0.32.0 on Python 3.11 (tests/drivers.rs)"),
     reads: "postgres:// URIs with sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslcrl, ssl_min_protocol_version, ssl_max_protocol_version; PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGSSLCRL",
     stack: StackId::Python,
     trust: DefaultTrust::RootFileOnly,

@@ -17,7 +17,7 @@ pub static PROFILE: Profile = Profile {
     name: "go-sql-driver/mysql",
     version: "go-sql-driver/mysql 1.5",
     protocol: Protocol::Mysql,
-    verified: Some("tests/drivers.rs (go runner)"),
+    verified: Some("go-sql-driver/mysql 1.5.0 on Go 1.19 (tests/drivers.rs)"),
     reads: "Go DSNs user:pass@tcp(host:port)/db?tls=true|skip-verify|preferred|false|<registered name>",
     stack: StackId::Go,
     trust: DefaultTrust::Os,

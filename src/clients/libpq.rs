@@ -16,7 +16,7 @@ pub static PROFILE: Profile = Profile {
     name: "psql / libpq",
     version: "libpq 16+",
     protocol: Protocol::Postgres,
-    verified: Some("psql 15 (tests/conformance.rs), psycopg's libpq (tests/drivers.rs)"),
+    verified: Some("psql 15 (tests/conformance.rs); psycopg 3.3.9 with libpq 18.6 (tests/drivers.rs)"),
     reads: "postgres:// URIs and keyword/value strings (host=… sslmode=…); PGSSLMODE, PGSSLROOTCERT, PGSSLCRL, PGSSLCERT, PGSSLKEY, PGSSLNEGOTIATION, PGHOST, PGPORT, PGCONNECT_TIMEOUT; ~/.postgresql/root.crt, root.crl, postgresql.crt, postgresql.key",
     stack: StackId::OpenSsl3,
     trust: DefaultTrust::RootFileOnly,

@@ -16,7 +16,7 @@ pub static PROFILE: Profile = Profile {
     name: "MariaDB Connector/J",
     version: "MariaDB Connector/J 2.7",
     protocol: Protocol::Mysql,
-    verified: Some("tests/drivers.rs (java runner)"),
+    verified: Some("MariaDB Connector/J 2.7.6 on Java 17 (tests/drivers.rs)"),
     reads: "jdbc:mariadb:// (and jdbc:mysql://) URLs with useSsl/useSSL, trustServerCertificate, serverSslCert, disableSslHostnameVerification, enabledSslProtocolSuites",
     stack: StackId::Java,
     trust: DefaultTrust::JavaCacerts,

@@ -14,7 +14,7 @@ pub static PROFILE: Profile = Profile {
     name: "MongoDB Go driver",
     version: "mongo-go-driver 1.8",
     protocol: Protocol::Mongo,
-    verified: Some("tests/drivers.rs (go runner)"),
+    verified: Some("mongo-go-driver 1.8.4 on Go 1.19 (tests/drivers.rs)"),
     reads: "mongodb:// and mongodb+srv:// URIs: tls/ssl, tlsCAFile, tlsCertificateKeyFile, tlsInsecure, tlsAllowInvalidCertificates, tlsAllowInvalidHostnames, tlsDisableOCSPEndpointCheck",
     stack: StackId::Go,
     trust: DefaultTrust::Os,

@@ -15,7 +15,7 @@ pub static PROFILE: Profile = Profile {
     name: "MongoDB Java driver",
     version: "MongoDB Java driver 3.6",
     protocol: Protocol::Mongo,
-    verified: Some("tests/drivers.rs (java runner)"),
+    verified: Some("MongoDB Java driver 3.6.3 on Java 17 (tests/drivers.rs)"),
     reads: "mongodb:// URIs: ssl, sslInvalidHostNameAllowed (3.6 knows no tls* options); the JVM's javax.net.ssl.trustStore",
     stack: StackId::Java,
     trust: DefaultTrust::JavaCacerts,

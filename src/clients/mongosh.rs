@@ -8,7 +8,7 @@ pub static PROFILE: Profile = Profile {
     id: "mongosh",
     aliases: &["mongo-shell"],
     name: "mongosh",
-    version: "mongosh 2 (Node.js MongoDB driver 6)",
+    version: "mongosh 2 (Node.js MongoDB driver)",
     protocol: Protocol::Mongo,
     verified: None,
     reads:

@@ -17,7 +17,7 @@ pub static PROFILE: Profile = Profile {
     name: "pgjdbc",
     version: "pgjdbc 42.5",
     protocol: Protocol::Postgres,
-    verified: Some("tests/drivers.rs (java runner)"),
+    verified: Some("pgjdbc 42.5.5 (tests/drivers.rs)"),
     reads: "jdbc:postgresql:// URLs with sslmode, ssl, sslrootcert, sslcert, sslkey, sslpassword, sslfactory, sslhostnameverifier, connectTimeout; ~/.postgresql/root.crt, postgresql.crt, postgresql.pk8",
     stack: StackId::Java,
     trust: DefaultTrust::RootFileOnly,

@@ -17,7 +17,7 @@ pub static PROFILE: Profile = Profile {
     name: "pgx (Go)",
     version: "pgx 4.15",
     protocol: Protocol::Postgres,
-    verified: Some("tests/drivers.rs (go runner)"),
+    verified: Some("pgx 4.15.0 / pgconn 1.11.0 on Go 1.19 (tests/drivers.rs)"),
     reads: "postgres:// URIs and keyword/value strings with sslmode, sslrootcert, sslcert, sslkey, sslpassword, sslsni; PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGHOST, PGPORT, PGCONNECT_TIMEOUT",
     stack: StackId::Go,
     trust: DefaultTrust::Os,

@@ -13,7 +13,7 @@ pub static PROFILE: Profile = Profile {
     name: "PyMongo",
     version: "PyMongo 4",
     protocol: Protocol::Mongo,
-    verified: Some("PyMongo (tests/mongo.rs, tests/drivers.rs)"),
+    verified: Some("PyMongo 4.20.1 (tests/mongo.rs, tests/drivers.rs)"),
     reads: "mongodb:// and mongodb+srv:// URIs: tls/ssl, tlsCAFile, tlsCRLFile, tlsCertificateKeyFile(+Password), tlsInsecure, tlsAllowInvalidCertificates, tlsAllowInvalidHostnames, tlsDisableOCSPEndpointCheck",
     stack: StackId::Python,
     trust: DefaultTrust::Os,

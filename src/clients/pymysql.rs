@@ -14,7 +14,7 @@ pub static PROFILE: Profile = Profile {
     name: "PyMySQL",
     version: "PyMySQL 1.2",
     protocol: Protocol::Mysql,
-    verified: Some("tests/drivers.rs (python runner)"),
+    verified: Some("PyMySQL 1.2.4 on Python 3.11 (tests/drivers.rs)"),
     reads: "mysql:// URLs and keyword arguments: ssl_ca, ssl_cert, ssl_key, ssl_verify_cert, ssl_verify_identity, ssl_disabled",
     stack: StackId::Python,
     trust: DefaultTrust::Os,

@@ -120,28 +120,9 @@ pub fn render(r: &Report, p: Painter) -> String {
         );
     }
 
-    // 3b. Client families.
+    // 3b. Every client of the protocol, in its usual verifying configuration.
     if !j.clients.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            p.bold("Client families, verifying certificate and name")
-        );
-        let width = j
-            .clients
-            .iter()
-            .map(|c| c.client.chars().count())
-            .max()
-            .unwrap_or(0);
-        for c in &j.clients {
-            let word = if c.accepts {
-                p.green("accepts")
-            } else {
-                p.red("refuses")
-            };
-            let pad = " ".repeat(width - c.client.chars().count());
-            let _ = writeln!(out, "  {}{pad}  {word}  {}", c.client, c.reason);
-        }
+        clients_table(&mut out, &j.clients, p);
     }
 
     // 4. Trust sources.
@@ -666,4 +647,35 @@ pub(crate) fn cert(out: &mut String, c: &CertFacts, depth: usize, now: i64, p: P
         let _ = writeln!(out, "  {pad}issuer URL {}", c.aia_ca_issuers.join(" "));
     }
     let _ = writeln!(out, "  {pad}sha256  {}", p.dim(&c.sha256));
+}
+
+/// Each client's verdict, grouped by protocol; ✓ marks the rows whose
+/// rules the tests check against the real client.
+fn clients_table(out: &mut String, clients: &[crate::judge::clients::ClientVerdict], p: Painter) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Clients, each in its usual verifying configuration (✓ = checked against the real client)")
+    );
+    let width = clients
+        .iter()
+        .map(|c| c.client.chars().count())
+        .max()
+        .unwrap_or(0);
+    let grouped = clients.iter().any(|c| c.protocol != clients[0].protocol);
+    let mut last = None;
+    for c in clients {
+        if grouped && last != Some(c.protocol) {
+            let _ = writeln!(out, "  {}", p.dim(c.protocol.name()));
+            last = Some(c.protocol);
+        }
+        let word = if c.accepts {
+            p.green("accepts")
+        } else {
+            p.red("refuses")
+        };
+        let mark = if c.verified { "✓" } else { " " };
+        let pad = " ".repeat(width - c.client.chars().count());
+        let _ = writeln!(out, "  {mark} {}{pad}  {word}  {}", c.client, c.reason);
+    }
 }
