@@ -74,3 +74,27 @@ fn man_page_documents_exit_codes() {
         "the man page should list the exit codes"
     );
 }
+
+/// README.md's clients table is `tlscheck clients` as Markdown, between
+/// two markers, so a profile cannot change without the README.
+#[test]
+fn readme_lists_every_client_as_its_profile_says() {
+    const START: &str = "<!-- clients table: generated from src/clients by tests/docs.rs -->\n";
+    const END: &str = "<!-- end of clients table -->";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let table = tlscheck::report::clients::markdown_table(&tlscheck::report::clients::list());
+    let (Some(i), Some(j)) = (readme.find(START), readme.find(END)) else {
+        panic!("README.md lacks the clients table markers");
+    };
+    let current = &readme[i + START.len()..j];
+    if std::env::var_os("TLSCHECK_UPDATE_DOCS").is_some() {
+        let updated = format!("{}{START}{table}{}", &readme[..i], &readme[j..]);
+        std::fs::write(&path, updated).unwrap();
+    } else {
+        assert_eq!(
+            current, table,
+            "README.md's clients table is stale: run `TLSCHECK_UPDATE_DOCS=1 cargo test --test docs` and commit it"
+        );
+    }
+}

@@ -86,3 +86,32 @@ pub fn render_list(list: &ClientList) -> String {
     }
     out
 }
+
+/// The clients table of README.md (kept in step by `tests/docs.rs`).
+pub fn markdown_table(list: &ClientList) -> String {
+    let mut out = String::from(
+        "| protocol | `--client` (aliases) | rules describe | default mode | trust without a CA | host names | checked against the real client |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for c in &list.clients {
+        let aliases = if c.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", c.aliases.join(", "))
+        };
+        let names = serde_json::to_value(c.host_names)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | `{}`{aliases} | {} | `{}` | {} | {names} | {} |\n",
+            c.protocol.name(),
+            c.id,
+            c.version,
+            c.default_mode,
+            c.default_trust,
+            c.verified_by
+        ));
+    }
+    out
+}
