@@ -13,7 +13,7 @@ use super::*;
 
 pub static PROFILE: Profile = Profile {
     id: "pgx",
-    aliases: &["pgconn", "lib/pq", "libpq-go"],
+    aliases: &["pgconn"],
     name: "pgx (Go)",
     version: "pgx 4.15",
     protocol: Protocol::Postgres,

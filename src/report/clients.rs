@@ -43,9 +43,11 @@ impl ClientEntry {
             version: p.version,
             protocol: p.protocol,
             verified: p.verified.is_some(),
-            verified_by: p
-                .verified
-                .unwrap_or("rules from documentation, not verified"),
+            verified_by: p.verified.unwrap_or(if p.id == clients::GENERIC.id {
+                "tlscheck's own rules: webpki decides"
+            } else {
+                "rules from documentation, not verified"
+            }),
             reads: p.reads,
             default_mode: p.say_mode(p.modes.default),
             default_trust: p.trust.describe(),

@@ -84,7 +84,11 @@ impl ClientReport {
             verified: c.verified.is_some(),
             verified_by: c
                 .verified
-                .unwrap_or("rules from documentation, not verified")
+                .unwrap_or(if c.id == crate::clients::GENERIC.id {
+                    "tlscheck's own rules: webpki decides"
+                } else {
+                    "rules from documentation, not verified"
+                })
                 .to_string(),
         }
     }
