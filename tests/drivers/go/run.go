@@ -253,9 +253,8 @@ func runPgx(ctx context.Context, c Case) error {
 // mysqlDSN: verify = tls=true (system roots) or, with a CA, a tls.Config
 // registered as "custom" with RootCAs = the CA, as the driver's README shows;
 // no-verify = tls=skip-verify. Returns the DSN and tlscheck's arguments:
-// tlscheck reads tls=true/skip-verify from a mysql:// URI but cannot see a
-// registered config, so that case gets --mode verify-full --ca-file CA
-// (what the registered config is: the driver fills in ServerName).
+// the same DSN, and for a registered config --ca-file CA (tlscheck cannot
+// see the program's tls.Config; the driver fills in ServerName itself).
 func mysqlDSN(c Case, timeout time.Duration) (dsn, config string, args []string) {
 	cfg := mysql.NewConfig()
 	cfg.User = c.User
@@ -263,23 +262,20 @@ func mysqlDSN(c Case, timeout time.Duration) (dsn, config string, args []string)
 	cfg.Addr = hostPort(c)
 	cfg.DBName = c.Database
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = timeout, timeout, timeout
-	u := url.URL{Scheme: "mysql", User: url.User(c.User), Host: hostPort(c), Path: "/" + c.Database}
-	args = []string{"--client", "go-mysql"}
 	switch {
 	case !c.Verify:
 		cfg.TLSConfig = "skip-verify"
-		args = append(args, u.String()+"?tls=skip-verify")
 	case c.CA == nil:
 		cfg.TLSConfig = "true"
-		args = append(args, u.String()+"?tls=true")
 	default:
 		cfg.TLSConfig = "custom"
-		args = append(args, u.String()+"?tls=custom", "--mode", "verify-full", "--ca-file", *c.CA)
 	}
 	dsn = cfg.FormatDSN()
 	config = dsn
+	args = []string{"--client", "go-mysql", dsn}
 	if cfg.TLSConfig == "custom" {
 		config += fmt.Sprintf(" with mysql.RegisterTLSConfig(\"custom\", &tls.Config{RootCAs: <%s>})", *c.CA)
+		args = append(args, "--ca-file", *c.CA)
 	}
 	return dsn, config, args
 }
