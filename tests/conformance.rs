@@ -69,12 +69,23 @@ fn check(name: &str, s: Scenario<'_>) {
             s.extra
         );
         let psql = psql_connects(&uri);
-        let (code, j) = support::connect_json(&[&uri]);
-        if psql.is_ok() != (code == 0) {
-            disagreements.push(format!(
-                "{mode}: psql {psql:?}, tlscheck exit {code}: {}",
-                j["summary"]
-            ));
+        // The same settings in libpq's keyword/value form, which psql
+        // reads the same way: tlscheck must read it as libpq does.
+        let keywords = format!(
+            "host={} port={} dbname=postgres user=postgres hostaddr=127.0.0.1 sslmode={mode} sslrootcert='{}'{}",
+            s.host,
+            pg.port,
+            s.root.display(),
+            s.extra.replace('&', " ")
+        );
+        for (form, target) in [("URI", &uri), ("keyword/value", &keywords)] {
+            let (code, j) = support::connect_json(&[target]);
+            if psql.is_ok() != (code == 0) {
+                disagreements.push(format!(
+                    "{mode} ({form}): psql {psql:?}, tlscheck exit {code}: {}",
+                    j["summary"]
+                ));
+            }
         }
     }
     assert!(
@@ -309,12 +320,18 @@ mod mariadb_client {
                 format!("mysql://app@localhost:{}/x?ssl-mode={mode}", db.port)
             };
             let client = client_tls_ok(db.port, with_ca.then_some(root), flags);
-            let (code, j) = super::support::connect_json(&[&uri]);
-            if client.is_ok() != (code == 0) {
-                disagreements.push(format!(
-                    "{mode}: mariadb {client:?}, tlscheck exit {code}: {}",
-                    j["summary"]
-                ));
+            // As the MariaDB client's own profile, and as MySQL's (the
+            // mysql:// URI's default), whose rules coincide in these modes.
+            for extra in [&["--client", "mariadb"][..], &[]] {
+                let mut args = vec![uri.as_str()];
+                args.extend_from_slice(extra);
+                let (code, j) = super::support::connect_json(&args);
+                if client.is_ok() != (code == 0) {
+                    disagreements.push(format!(
+                        "{mode} {extra:?}: mariadb {client:?}, tlscheck exit {code}: {}",
+                        j["summary"]
+                    ));
+                }
             }
         }
         assert!(
