@@ -1153,4 +1153,130 @@ mod tests {
             assert_eq!(p.mode, mode, "{name}");
         }
     }
+
+    #[test]
+    fn each_dialect_picks_its_client_and_reads_its_spellings() {
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        let ca = ca.path().to_str().unwrap();
+        let cases: Vec<(String, &str, Mode)> = vec![
+            (
+                format!("host=db port=5432 sslmode=verify-full sslrootcert='{ca}'"),
+                "libpq",
+                Mode::VerifyFull,
+            ),
+            (
+                format!("jdbc:postgresql://db:5432/shop?sslmode=verify-ca&sslrootcert={ca}"),
+                "pgjdbc",
+                Mode::VerifyCa,
+            ),
+            (
+                "jdbc:postgresql://db/shop?ssl=true".into(),
+                "pgjdbc",
+                Mode::VerifyFull,
+            ),
+            (
+                "jdbc:mysql://db:3306/shop?sslMode=VERIFY_IDENTITY".into(),
+                "mysql-connector-j",
+                Mode::VerifyFull,
+            ),
+            (
+                format!("jdbc:mariadb://db:3306/shop?useSsl=true&serverSslCert={ca}"),
+                "mariadb-connector-j",
+                Mode::VerifyFull,
+            ),
+            (
+                "jdbc:mariadb://db/shop?useSsl=true&trustServerCertificate=true".into(),
+                "mariadb-connector-j",
+                Mode::Require,
+            ),
+            (
+                "app:pw@tcp(db:3306)/shop?tls=true".into(),
+                "go-mysql",
+                Mode::VerifyFull,
+            ),
+            (
+                "app@tcp(db:3306)/shop?tls=skip-verify".into(),
+                "go-mysql",
+                Mode::Require,
+            ),
+            (
+                format!("Host=db;Port=5432;SSL Mode=VerifyFull;Root Certificate={ca}"),
+                "npgsql",
+                Mode::VerifyFull,
+            ),
+            (
+                "Server=db;Port=3306;SslMode=VerifyCA;SslCa=/x.pem".into(),
+                "mysqlconnector",
+                Mode::VerifyCa,
+            ),
+        ];
+        for (target, client, mode) in cases {
+            let p = plan(&[&target], &[]).unwrap_or_else(|e| panic!("{target}: {e}"));
+            assert_eq!(p.client.id, client, "{target}");
+            assert_eq!(p.mode, mode, "{target}");
+            assert!(!p.client_reason.is_empty());
+        }
+        let p = plan(
+            &["jdbc:mysql://db/x?password=hunter2&sslMode=REQUIRED"],
+            &[],
+        )
+        .unwrap();
+        assert!(!p.display.contains("hunter2"), "{}", p.display);
+    }
+
+    #[test]
+    fn the_same_string_means_what_each_client_makes_of_it() {
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        let uri = format!(
+            "postgresql://db/x?sslmode=require&sslrootcert={}",
+            ca.path().display()
+        );
+        let as_client = |c: &str| {
+            let p = plan(&[&uri, "--client", c], &[]).unwrap();
+            p.mode
+        };
+        // libpq: require (and a root file makes it verify-ca at judgement);
+        // node-postgres: verify-full; with uselibpqcompat a root file makes it verify-ca.
+        assert_eq!(as_client("libpq"), Mode::Require);
+        assert_eq!(as_client("node-postgres"), Mode::VerifyFull);
+        assert_eq!(as_client("pgjdbc"), Mode::Require);
+        let p = plan(
+            &[&format!("{uri}&uselibpqcompat=true"), "--client", "pg"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.mode, Mode::VerifyCa);
+        // An unknown client, or one of another protocol, is a usage error.
+        assert!(plan(&[&uri, "--client", "nonesuch"], &[]).is_err());
+        assert!(plan(&[&uri, "--client", "mysql2"], &[]).is_err());
+        // --client picks the protocol of a bare host:port.
+        let p = plan(&["db:7777", "--client", "pymysql"], &[]).unwrap();
+        assert_eq!(p.protocol, Protocol::Mysql);
+        assert_eq!(p.mode, Mode::Prefer);
+    }
+
+    #[test]
+    fn mongo_drivers_read_the_uri_their_own_way() {
+        let m = |uri: &str, c: &str| plan(&[uri, "--client", c], &[]).unwrap().mode;
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        let with_ca = format!("mongodb://h/?tlsCAFile={}", ca.path().display());
+        // A CA file alone turns TLS on in PyMongo, not in the Node.js driver.
+        assert_eq!(m(&with_ca, "pymongo"), Mode::VerifyFull);
+        assert_eq!(m(&with_ca, "node-mongodb"), Mode::Disable);
+        // mongo-go-driver 1.8 ignores tlsAllowInvalidHostnames.
+        assert_eq!(
+            m(
+                "mongodb://h/?tls=true&tlsAllowInvalidHostnames=true",
+                "mongo-go"
+            ),
+            Mode::VerifyFull
+        );
+        assert_eq!(
+            m(
+                "mongodb://h/?ssl=true&sslInvalidHostNameAllowed=true",
+                "mongodb-java"
+            ),
+            Mode::VerifyCa
+        );
+    }
 }
