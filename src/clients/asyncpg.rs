@@ -25,13 +25,12 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Prefer,
-        default_with_ca: None,
-        spellings: super::libpq::PROFILE.modes.spellings,
         require_verifies_with_root: true,
-        root_file_checks_in_prefer: false,
         prefer_retries_after_failure: true,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(
+            Mode::Prefer,
+            super::libpq::PROFILE.modes.spellings,
+        )
     },
     usual: Usual {
         config: "sslmode=verify-full&sslrootcert=<CA file>",
@@ -51,9 +50,7 @@ pub static PROFILE: Profile = Profile {
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
-    let mut known = options::LIBPQ_READ.to_vec();
-    known.extend(options::LIBPQ_IGNORED);
-    options::note_unknown(input.target, &known, o);
+    options::note_unknown_libpq(input.target, &[], o);
     // asyncpg reads libpq's default root file, not its other default files.
     let (cert, key, crl) = (o.cert.take(), o.key.take(), o.crl.take());
     super::libpq::home_files(input.env, o);

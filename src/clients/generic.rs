@@ -22,13 +22,8 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::RevokedStapleFails,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::VerifyFull,
-        default_with_ca: None,
-        spellings: &[],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
         prefer_retries_after_failure: true,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(Mode::VerifyFull, &[])
     },
     usual: Usual {
         config: "--mode verify-full",

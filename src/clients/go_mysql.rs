@@ -31,20 +31,15 @@ pub static PROFILE: Profile = Profile {
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
-    modes: ModeRules {
-        default: Mode::Disable,
-        default_with_ca: None,
-        spellings: &[
+    modes: ModeRules::plain(
+        Mode::Disable,
+        &[
             (Mode::Disable, "tls=false"),
             (Mode::Prefer, "tls=preferred"),
             (Mode::Require, "tls=skip-verify"),
             (Mode::VerifyFull, "tls=true"),
         ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
-    },
+    ),
     usual: Usual {
         config: "tls=true (or a registered tls.Config with RootCAs)",
         mode: Mode::VerifyFull,

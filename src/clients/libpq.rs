@@ -26,20 +26,21 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: true,
     modes: ModeRules {
-        default: Mode::Prefer,
-        default_with_ca: None,
-        spellings: &[
-            (Mode::Disable, "sslmode=disable"),
-            (Mode::Allow, "sslmode=allow"),
-            (Mode::Prefer, "sslmode=prefer"),
-            (Mode::Require, "sslmode=require"),
-            (Mode::VerifyCa, "sslmode=verify-ca"),
-            (Mode::VerifyFull, "sslmode=verify-full"),
-        ],
         require_verifies_with_root: true,
         root_file_checks_in_prefer: true,
         prefer_retries_after_failure: true,
         system_root_needs_verify_full: true,
+        ..ModeRules::plain(
+            Mode::Prefer,
+            &[
+                (Mode::Disable, "sslmode=disable"),
+                (Mode::Allow, "sslmode=allow"),
+                (Mode::Prefer, "sslmode=prefer"),
+                (Mode::Require, "sslmode=require"),
+                (Mode::VerifyCa, "sslmode=verify-ca"),
+                (Mode::VerifyFull, "sslmode=verify-full"),
+            ],
+        )
     },
     usual: Usual {
         config: "sslmode=verify-full, sslrootcert=<CA file> or system",
@@ -63,9 +64,7 @@ pub static PROFILE: Profile = Profile {
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
-    let mut known = options::LIBPQ_READ.to_vec();
-    known.extend(options::LIBPQ_IGNORED);
-    options::note_unknown(input.target, &known, o);
+    options::note_unknown_libpq(input.target, &[], o);
     home_files(input.env, o);
     if o.ca.as_ref().is_some_and(|(v, _)| v == "system") {
         o.default_mode = Some((

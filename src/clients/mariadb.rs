@@ -24,18 +24,17 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Disable,
         default_with_ca: Some(Mode::VerifyCa),
-        spellings: &[
-            (Mode::Disable, "--skip-ssl"),
-            (Mode::Require, "--ssl"),
-            (Mode::VerifyCa, "--ssl-ca=<CA file>"),
-            (Mode::VerifyFull, "--ssl-verify-server-cert"),
-        ],
         require_verifies_with_root: true,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(
+            Mode::Disable,
+            &[
+                (Mode::Disable, "--skip-ssl"),
+                (Mode::Require, "--ssl"),
+                (Mode::VerifyCa, "--ssl-ca=<CA file>"),
+                (Mode::VerifyFull, "--ssl-verify-server-cert"),
+            ],
+        )
     },
     usual: Usual {
         config: "--ssl-verify-server-cert --ssl-ca=<CA file>",

@@ -30,20 +30,15 @@ pub static PROFILE: Profile = Profile {
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
-    modes: ModeRules {
-        default: Mode::Disable,
-        default_with_ca: None,
-        spellings: &[
+    modes: ModeRules::plain(
+        Mode::Disable,
+        &[
             (Mode::Disable, "useSsl=false"),
             (Mode::Require, "useSsl=true&trustServerCertificate=true"),
             (Mode::VerifyCa, "useSsl=true&disableSslHostnameVerification=true"),
             (Mode::VerifyFull, "useSsl=true"),
         ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
-    },
+    ),
     usual: Usual {
         config: "useSsl=true&serverSslCert=<CA file>",
         mode: Mode::VerifyFull,
@@ -88,14 +83,7 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     if let Some(v) = options::param(t, &["enabledSslProtocolSuites"]) {
         options::version_list(&v, o)?;
     }
-    o.timeout = options::param(t, &["connectTimeout"]).map(|(ms, origin)| {
-        (
-            ms.parse::<f64>()
-                .map(|m| (m / 1000.0).to_string())
-                .unwrap_or(ms),
-            origin,
-        )
-    });
+    o.timeout = options::millis_timeout(t, "connectTimeout");
     let mut known = options::MYSQL_IGNORED.to_vec();
     known.extend([
         "sslmode",

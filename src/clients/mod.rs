@@ -305,6 +305,22 @@ pub struct ModeRules {
     pub system_root_needs_verify_full: bool,
 }
 
+impl ModeRules {
+    /// A client's modes without any of the quirks: set the ones it has
+    /// with `..ModeRules::plain(…)`.
+    pub const fn plain(default: Mode, spellings: &'static [(Mode, &'static str)]) -> ModeRules {
+        ModeRules {
+            default,
+            default_with_ca: None,
+            spellings,
+            require_verifies_with_root: false,
+            root_file_checks_in_prefer: false,
+            prefer_retries_after_failure: false,
+            system_root_needs_verify_full: false,
+        }
+    }
+}
+
 /// A client's strictest usual configuration, shown in the clients table.
 pub struct Usual {
     /// In its own words: `sslmode=verify-full&sslrootcert=…`.

@@ -29,19 +29,14 @@ pub static PROFILE: Profile = Profile {
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
-    modes: ModeRules {
-        default: Mode::Disable,
-        default_with_ca: None,
-        spellings: &[
+    modes: ModeRules::plain(
+        Mode::Disable,
+        &[
             (Mode::Disable, "ssl=false"),
             (Mode::VerifyCa, "ssl=true&sslInvalidHostNameAllowed=true"),
             (Mode::VerifyFull, "ssl=true"),
         ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
-    },
+    ),
     usual: Usual {
         config: "ssl=true, the CA in -Djavax.net.ssl.trustStore",
         mode: Mode::VerifyFull,

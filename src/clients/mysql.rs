@@ -45,19 +45,17 @@ pub static PROFILE: Profile = Profile {
 
 /// MySQL's ssl-mode, shared with the clients that copy it.
 pub(super) const MYSQL_MODES: ModeRules = ModeRules {
-    default: Mode::Prefer,
     default_with_ca: Some(Mode::VerifyCa),
-    spellings: &[
-        (Mode::Disable, "ssl-mode=DISABLED"),
-        (Mode::Prefer, "ssl-mode=PREFERRED"),
-        (Mode::Require, "ssl-mode=REQUIRED"),
-        (Mode::VerifyCa, "ssl-mode=VERIFY_CA"),
-        (Mode::VerifyFull, "ssl-mode=VERIFY_IDENTITY"),
-    ],
-    require_verifies_with_root: false,
-    root_file_checks_in_prefer: false,
-    prefer_retries_after_failure: false,
-    system_root_needs_verify_full: false,
+    ..ModeRules::plain(
+        Mode::Prefer,
+        &[
+            (Mode::Disable, "ssl-mode=DISABLED"),
+            (Mode::Prefer, "ssl-mode=PREFERRED"),
+            (Mode::Require, "ssl-mode=REQUIRED"),
+            (Mode::VerifyCa, "ssl-mode=VERIFY_CA"),
+            (Mode::VerifyFull, "ssl-mode=VERIFY_IDENTITY"),
+        ],
+    )
 };
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {

@@ -26,20 +26,15 @@ pub static PROFILE: Profile = Profile {
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
-    modes: ModeRules {
-        default: Mode::Disable,
-        default_with_ca: None,
-        spellings: &[
+    modes: ModeRules::plain(
+        Mode::Disable,
+        &[
             (Mode::Disable, "no ssl option"),
             (Mode::Require, "ssl: { rejectUnauthorized: false }"),
             (Mode::VerifyCa, "ssl: { ca }"),
             (Mode::VerifyFull, "ssl: { ca, verifyIdentity: true }"),
         ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
-    },
+    ),
     usual: Usual {
         config: "ssl: { ca: fs.readFileSync(<CA file>) } (the name is not checked)",
         mode: Mode::VerifyCa,

@@ -29,21 +29,16 @@ pub static PROFILE: Profile = Profile {
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
-    modes: ModeRules {
-        default: Mode::Prefer,
-        default_with_ca: None,
-        spellings: &[
+    modes: ModeRules::plain(
+        Mode::Prefer,
+        &[
             (Mode::Disable, "sslMode=DISABLED"),
             (Mode::Prefer, "sslMode=PREFERRED"),
             (Mode::Require, "sslMode=REQUIRED"),
             (Mode::VerifyCa, "sslMode=VERIFY_CA"),
             (Mode::VerifyFull, "sslMode=VERIFY_IDENTITY"),
         ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
-    },
+    ),
     usual: Usual {
         config: "sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreUrl=file:<trust store>",
         mode: Mode::VerifyFull,
@@ -93,14 +88,7 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     if let Some(v) = options::param(t, &["enabledTLSProtocols", "tlsVersions"]) {
         options::version_list(&v, o)?;
     }
-    o.timeout = options::param(t, &["connectTimeout"]).map(|(ms, origin)| {
-        (
-            ms.parse::<f64>()
-                .map(|m| (m / 1000.0).to_string())
-                .unwrap_or(ms),
-            origin,
-        )
-    });
+    o.timeout = options::millis_timeout(t, "connectTimeout");
     let mut known = options::MYSQL_IGNORED.to_vec();
     known.extend([
         "sslmode",

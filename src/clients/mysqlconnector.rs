@@ -22,21 +22,16 @@ pub static PROFILE: Profile = Profile {
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
-    modes: ModeRules {
-        default: Mode::Prefer,
-        default_with_ca: None,
-        spellings: &[
+    modes: ModeRules::plain(
+        Mode::Prefer,
+        &[
             (Mode::Disable, "SslMode=None"),
             (Mode::Prefer, "SslMode=Preferred"),
             (Mode::Require, "SslMode=Required"),
             (Mode::VerifyCa, "SslMode=VerifyCA"),
             (Mode::VerifyFull, "SslMode=VerifyFull"),
         ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
-    },
+    ),
     usual: Usual {
         config: "SslMode=VerifyFull;SslCa=<CA file>",
         mode: Mode::VerifyFull,

@@ -23,18 +23,16 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Disable,
-        default_with_ca: None,
-        spellings: &[
-            (Mode::Disable, "sslmode=disable"),
-            (Mode::Require, "sslmode=no-verify"),
-            (Mode::VerifyCa, "sslmode=require&uselibpqcompat=true (with sslrootcert)"),
-            (Mode::VerifyFull, "sslmode=verify-full"),
-        ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
         prefer_retries_after_failure: true,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(
+            Mode::Disable,
+            &[
+                (Mode::Disable, "sslmode=disable"),
+                (Mode::Require, "sslmode=no-verify"),
+                (Mode::VerifyCa, "sslmode=require&uselibpqcompat=true (with sslrootcert)"),
+                (Mode::VerifyFull, "sslmode=verify-full"),
+            ],
+        )
     },
     usual: Usual {
         config: "sslmode=verify-full&sslrootcert=<CA file> (or ssl: { ca, rejectUnauthorized: true })",
@@ -99,9 +97,6 @@ fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
             o.mode = Some((Mode::VerifyFull, Origin::Uri("ssl")));
         }
     }
-    let mut known = options::LIBPQ_READ.to_vec();
-    known.extend(options::LIBPQ_IGNORED);
-    known.extend(["uselibpqcompat", "ssl"]);
-    options::note_unknown(t, &known, o);
+    options::note_unknown_libpq(t, &["uselibpqcompat", "ssl"], o);
     Ok(())
 }

@@ -24,20 +24,18 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Prefer,
-        default_with_ca: None,
-        spellings: &[
-            (Mode::Disable, "SSL Mode=Disable"),
-            (Mode::Allow, "SSL Mode=Allow"),
-            (Mode::Prefer, "SSL Mode=Prefer"),
-            (Mode::Require, "SSL Mode=Require"),
-            (Mode::VerifyCa, "SSL Mode=VerifyCA"),
-            (Mode::VerifyFull, "SSL Mode=VerifyFull"),
-        ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
         prefer_retries_after_failure: true,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(
+            Mode::Prefer,
+            &[
+                (Mode::Disable, "SSL Mode=Disable"),
+                (Mode::Allow, "SSL Mode=Allow"),
+                (Mode::Prefer, "SSL Mode=Prefer"),
+                (Mode::Require, "SSL Mode=Require"),
+                (Mode::VerifyCa, "SSL Mode=VerifyCA"),
+                (Mode::VerifyFull, "SSL Mode=VerifyFull"),
+            ],
+        )
     },
     usual: Usual {
         config: "SSL Mode=VerifyFull;Root Certificate=<CA file>",

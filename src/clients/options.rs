@@ -682,6 +682,26 @@ pub fn mongo_tls(
     Ok(())
 }
 
+/// Note the unknown parameters of a string read with libpq's keywords,
+/// knowing `extra` too (a driver's own keywords).
+pub fn note_unknown_libpq(target: &Target, extra: &[&str], opts: &mut Options) {
+    let mut known = LIBPQ_READ.to_vec();
+    known.extend(LIBPQ_IGNORED);
+    known.extend(extra);
+    note_unknown(target, &known, opts);
+}
+
+/// A timeout given in milliseconds (JDBC's `connectTimeout`), in seconds.
+pub fn millis_timeout(target: &Target, name: &str) -> Read<String> {
+    param(target, &[name]).map(|(ms, origin)| {
+        let secs = ms
+            .parse::<f64>()
+            .map(|m| (m / 1000.0).to_string())
+            .unwrap_or(ms);
+        (secs, origin)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

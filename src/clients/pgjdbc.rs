@@ -32,20 +32,18 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Prefer,
-        default_with_ca: None,
-        spellings: &[
-            (Mode::Disable, "sslmode=disable"),
-            (Mode::Allow, "sslmode=allow"),
-            (Mode::Prefer, "sslmode=prefer"),
-            (Mode::Require, "sslmode=require"),
-            (Mode::VerifyCa, "sslmode=verify-ca"),
-            (Mode::VerifyFull, "sslmode=verify-full"),
-        ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
         prefer_retries_after_failure: true,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(
+            Mode::Prefer,
+            &[
+                (Mode::Disable, "sslmode=disable"),
+                (Mode::Allow, "sslmode=allow"),
+                (Mode::Prefer, "sslmode=prefer"),
+                (Mode::Require, "sslmode=require"),
+                (Mode::VerifyCa, "sslmode=verify-ca"),
+                (Mode::VerifyFull, "sslmode=verify-full"),
+            ],
+        )
     },
     usual: Usual {
         config: "sslmode=verify-full&sslrootcert=<CA file>",

@@ -32,13 +32,12 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Prefer,
-        default_with_ca: None,
-        spellings: super::libpq::PROFILE.modes.spellings,
         require_verifies_with_root: true,
-        root_file_checks_in_prefer: false,
         prefer_retries_after_failure: true,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(
+            Mode::Prefer,
+            super::libpq::PROFILE.modes.spellings,
+        )
     },
     usual: Usual {
         config: "sslmode=verify-full&sslrootcert=<CA file>",
@@ -60,15 +59,16 @@ pub static PROFILE: Profile = Profile {
 
 fn read(input: &Input<'_>, o: &mut Options) -> Result<(), UsageError> {
     options::libpq_keywords(input.target, input.env, options::LIBPQ_MODES, o)?;
-    let mut known = options::LIBPQ_READ.to_vec();
-    known.extend(options::LIBPQ_IGNORED);
-    known.extend([
-        "pool_max_conns",
-        "pool_min_conns",
-        "statement_cache_capacity",
-        "prefer_simple_protocol",
-    ]);
-    options::note_unknown(input.target, &known, o);
+    options::note_unknown_libpq(
+        input.target,
+        &[
+            "pool_max_conns",
+            "pool_min_conns",
+            "statement_cache_capacity",
+            "prefer_simple_protocol",
+        ],
+        o,
+    );
     super::libpq::home_files(input.env, o);
     Ok(())
 }

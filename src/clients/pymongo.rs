@@ -37,20 +37,15 @@ pub static PROFILE: Profile = Profile {
 };
 
 /// The MongoDB drivers' modes, as the URI options spell them.
-pub(super) const MONGO_MODES: ModeRules = ModeRules {
-    default: Mode::Disable,
-    default_with_ca: None,
-    spellings: &[
+pub(super) const MONGO_MODES: ModeRules = ModeRules::plain(
+    Mode::Disable,
+    &[
         (Mode::Disable, "tls=false"),
         (Mode::Insecure, "tlsInsecure=true"),
         (Mode::VerifyCa, "tls=true&tlsAllowInvalidHostnames=true"),
         (Mode::VerifyFull, "tls=true"),
     ],
-    require_verifies_with_root: false,
-    root_file_checks_in_prefer: false,
-    prefer_retries_after_failure: false,
-    system_root_needs_verify_full: false,
-};
+);
 
 pub(super) const MONGO_WORDS: Words = Words {
     ca: "tlsCAFile=/path/ca.pem in the connection string",

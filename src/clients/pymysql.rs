@@ -24,19 +24,17 @@ pub static PROFILE: Profile = Profile {
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
     modes: ModeRules {
-        default: Mode::Prefer,
         default_with_ca: Some(Mode::Require),
-        spellings: &[
-            (Mode::Disable, "ssl_disabled=True"),
-            (Mode::Prefer, "no ssl option"),
-            (Mode::Require, "ssl_ca=… alone"),
-            (Mode::VerifyCa, "ssl_verify_cert=True, ssl_verify_identity=False"),
-            (Mode::VerifyFull, "ssl_verify_cert=True, ssl_verify_identity=True"),
-        ],
-        require_verifies_with_root: false,
-        root_file_checks_in_prefer: false,
-        prefer_retries_after_failure: false,
-        system_root_needs_verify_full: false,
+        ..ModeRules::plain(
+            Mode::Prefer,
+            &[
+                (Mode::Disable, "ssl_disabled=True"),
+                (Mode::Prefer, "no ssl option"),
+                (Mode::Require, "ssl_ca=… alone"),
+                (Mode::VerifyCa, "ssl_verify_cert=True, ssl_verify_identity=False"),
+                (Mode::VerifyFull, "ssl_verify_cert=True, ssl_verify_identity=True"),
+            ],
+        )
     },
     usual: Usual {
         config: "ssl_ca=<CA file>, ssl_verify_cert=True, ssl_verify_identity=True",
