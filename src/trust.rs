@@ -29,9 +29,9 @@ pub enum SourceKind {
     CaFile,
     /// Java's default trust store: the JDK's `cacerts` (JKS or PKCS#12).
     JavaCacerts,
-    /// Node.js's default trust store: its compiled-in Mozilla list (here
-    /// webpki-roots) plus NODE_EXTRA_CA_CERTS, or the OS store under
-    /// `--use-openssl-ca`.
+    /// Node.js's default trust store: its compiled-in Mozilla list (one
+    /// Node.js release's, embedded) plus NODE_EXTRA_CA_CERTS, or the OS
+    /// store under `--use-openssl-ca`.
     NodeBundled,
 }
 

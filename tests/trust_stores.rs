@@ -1,9 +1,10 @@
 //! Client default trust stores against the real clients on this machine:
 //! Java's cacerts against `keytool` (the JDK's own reader), keystores
 //! keytool writes (JKS, PKCS#12 modern, legacy and password-less), and
-//! webpki-roots against the root list compiled into `node`.
+//! the embedded Node.js root list against the one compiled into `node`.
 //!
-//! A missing `keytool` or `node` skips the test that needs it, saying so.
+//! A missing `keytool` skips the test that needs it, saying so; a missing
+//! `node` fails the root-list test (it is what keeps that list honest).
 
 mod support;
 
@@ -200,72 +201,99 @@ fn name(root: &Root) -> String {
     tlscheck::observe::name_of(&root.0)
 }
 
-/// Node's compiled-in roots against webpki-roots: both come from Mozilla's
-/// list, each frozen at its own release. Same subject and same key is the
-/// same root for verification. The differences are printed (run with
-/// `--nocapture`).
+fn root_of(der: &rustls_pki_types::CertificateDer<'_>) -> Root {
+    let a = webpki::anchor_from_trusted_cert(der).expect("a usable anchor");
+    (a.subject.to_vec(), a.subject_public_key_info.to_vec())
+}
+
+/// The Node.js root list tlscheck embeds (src/trust/node_roots.pem) is the
+/// installed `node`'s `tls.rootCertificates`, certificate for certificate and
+/// in order, when that node is the release the file names. Another release
+/// (or a build with other roots) fails, with the differences printed and the
+/// way to refresh the file: run tests/drivers/node/export-roots.js. A missing
+/// node fails too: this test is what keeps the embedded list honest.
 ///
-/// Threshold: at least 75% of each list must be in the other. The two
-/// differ for two known reasons: webpki-roots drops a root once Mozilla
-/// sets a "distrust after" date (plus 398 days' grace) or removes it, while
-/// NSS, and so Node, keeps such roots; and a Node line freezes its list for
-/// its whole LTS life (30 months), in which Mozilla's 2024-2026 distrusts
-/// (Entrust, AffirmTrust, DigiCert's G1 roots, ...) changed some 20% of the
-/// list. Below 75% the list is not Mozilla's at all (or was misread).
-/// Measured with node 20.20.2 and webpki-roots 1.0.10: 115 shared, 29
-/// only in node, 5 only in webpki-roots (79.9% of node's roots): a material
-/// difference (DigiCert Global Root CA is among the 29).
+/// For information, the list is also set against webpki-roots (Mozilla's
+/// list as cut for rustls), which tlscheck used to stand in for Node's: with
+/// node 20.20.2 and webpki-roots 1.0.10, 115 shared, 29 only in node
+/// (DigiCert Global Root CA among them), 5 only in webpki-roots.
 #[test]
-fn webpki_roots_is_close_to_nodes_compiled_in_list() {
-    if !have("node") {
-        return;
-    }
+fn the_embedded_node_roots_are_the_installed_nodes() {
+    use rustls_pki_types::pem::PemObject;
+    let embedded_version = trust::node::bundled_node_version();
+    let version = Command::new("node").arg("--version").output();
+    let Ok(version) = version.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()) else {
+        panic!(
+            "node is not installed; this test compares src/trust/node_roots.pem with it: install Node.js {embedded_version} (apt-get install nodejs, NodeSource's 20.x)"
+        );
+    };
     let out = run(Command::new("node")
         .env_remove("NODE_OPTIONS")
         .args(["-p", "JSON.stringify(require('tls').rootCertificates)"]));
     let pems: Vec<String> = serde_json::from_str(out.trim()).expect("a JSON list");
-    let version = run(Command::new("node").arg("--version"));
-    let mut node: BTreeSet<Root> = BTreeSet::new();
-    for pem in &pems {
-        use rustls_pki_types::pem::PemObject;
-        let der = rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
-        let a = webpki::anchor_from_trusted_cert(&der).expect("node's root is a usable anchor");
-        node.insert((a.subject.to_vec(), a.subject_public_key_info.to_vec()));
+    let node: Vec<_> = pems
+        .iter()
+        .map(|p| rustls_pki_types::CertificateDer::from_pem_slice(p.as_bytes()).unwrap())
+        .collect();
+    let embedded = trust::node::bundled_roots();
+
+    // tlscheck's Node store, with no extra file, is the embedded list.
+    let store = trust::node_default(&StoreEnv::from_vars::<_, String, String>([]));
+    assert_eq!(store.certs, embedded);
+    assert_eq!(store.anchors.len(), embedded.len());
+    assert!(store.errors.is_empty(), "{:?}", store.errors);
+    assert_eq!(
+        store.label,
+        format!("Node.js {embedded_version}'s bundled roots")
+    );
+
+    let node_set: BTreeSet<Root> = node.iter().map(root_of).collect();
+    let embedded_set: BTreeSet<Root> = embedded.iter().map(root_of).collect();
+    let only_node: Vec<&Root> = node_set.difference(&embedded_set).collect();
+    let only_embedded: Vec<&Root> = embedded_set.difference(&node_set).collect();
+    eprintln!(
+        "installed node {version}: {} roots; embedded list (Node.js v{embedded_version}): {} roots; {} only in node, {} only in the embedded list",
+        node.len(),
+        embedded.len(),
+        only_node.len(),
+        only_embedded.len()
+    );
+    for r in &only_node {
+        eprintln!("  only in node:          {}", name(r));
     }
+    for r in &only_embedded {
+        eprintln!("  only in embedded list: {}", name(r));
+    }
+
     let webpki: BTreeSet<Root> = trust::mozilla()
         .anchors
         .iter()
         .map(|a| (a.subject.to_vec(), a.subject_public_key_info.to_vec()))
         .collect();
-    let both = node.intersection(&webpki).count();
-    let only_node: Vec<&Root> = node.difference(&webpki).collect();
-    let only_webpki: Vec<&Root> = webpki.difference(&node).collect();
     eprintln!(
-        "node {} ({} roots) vs webpki-roots ({} roots): {both} in both ({:.1}% of node's, {:.1}% of webpki-roots'), {} only in node, {} only in webpki-roots",
-        version.trim(),
-        node.len(),
+        "for information, webpki-roots ({} roots) against the embedded list: {} in both, {} only in the embedded list, {} only in webpki-roots",
         webpki.len(),
-        100.0 * both as f64 / node.len() as f64,
-        100.0 * both as f64 / webpki.len() as f64,
-        only_node.len(),
-        only_webpki.len()
+        embedded_set.intersection(&webpki).count(),
+        embedded_set.difference(&webpki).count(),
+        webpki.difference(&embedded_set).count()
     );
-    for r in &only_node {
-        eprintln!("  only in node:         {}", name(r));
-    }
-    for r in &only_webpki {
-        eprintln!("  only in webpki-roots: {}", name(r));
-    }
-    // Node's own store, as tlscheck builds it, is webpki-roots.
-    let store = trust::node_default(&StoreEnv::from_vars::<_, String, String>([]));
-    assert_eq!(store.anchors.len(), webpki.len());
-    let share_node = both as f64 / node.len() as f64;
-    let share_webpki = both as f64 / webpki.len() as f64;
+
+    let refresh = "re-run `node tests/drivers/node/export-roots.js` with the Node.js release tlscheck should model, and commit src/trust/node_roots.pem";
+    assert_eq!(
+        version,
+        format!("v{embedded_version}"),
+        "the installed node is {version}, the embedded root list is Node.js v{embedded_version}'s: {refresh}"
+    );
     assert!(
-        share_node >= 0.75 && share_webpki >= 0.75,
-        "webpki-roots and node's list differ materially: {:.1}% of node's roots and {:.1}% of webpki-roots' are shared",
-        share_node * 100.0,
-        share_webpki * 100.0
+        node.as_slice() == embedded,
+        "node {version}'s tls.rootCertificates differ from the embedded list ({} only in node, {} only in the list{}): {refresh}",
+        only_node.len(),
+        only_embedded.len(),
+        if only_node.is_empty() && only_embedded.is_empty() {
+            ", the same roots in another order or encoding"
+        } else {
+            ""
+        }
     );
 }
 
@@ -316,7 +344,7 @@ fn roots_shows_both_stores_and_find_searches_them() {
     assert_eq!(n["extra_ca_certs"], extra.to_str().unwrap());
     assert_eq!(
         n["roots"].as_u64().unwrap(),
-        r.json["mozilla"]["roots"].as_u64().unwrap() + 1
+        trust::node::bundled_roots().len() as u64 + 1
     );
     let sources: Vec<&str> = r.json["matches"]
         .as_array()
