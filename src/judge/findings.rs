@@ -10,8 +10,8 @@ use super::hostname::NameCheck;
 use super::{list_or_nothing, ModeVerdict, Outcome, TlsState, TrustVerdict};
 use crate::facts::connect::ConnectError;
 use crate::facts::scan::ScanFacts;
-use crate::facts::tls::{AfterHandshake, HandshakeError};
-use crate::facts::upgrade::UpgradeError;
+use crate::facts::tls::{AfterHandshake, HandshakeError, TlsFacts};
+use crate::facts::upgrade::{MongoFacts, UpgradeError};
 use crate::observe::Facts;
 use crate::settings::{CaChoice, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
@@ -61,16 +61,54 @@ pub(crate) fn collect(
     hostname: Option<&NameCheck>,
     trust: &[TrustVerdict],
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let fails = verdict.result == Outcome::Fail;
-    let sev = |causes_failure: bool| {
-        if causes_failure && fails {
+    let sev = FailureSeverity {
+        fails: verdict.result == Outcome::Fail,
+    };
+    let mut out = upgrade_findings(facts, plan, sev);
+    if let Some(tls) = &facts.tls {
+        out.extend(tls_session_findings(tls, facts, plan, state, sev));
+        out.extend(certificate_request_findings(tls, facts, plan, state, sev));
+    }
+    if let Some(id) = &facts.client_identity {
+        out.extend(identity_findings(id, plan));
+    }
+    if let Some(login) = facts.tls.as_ref().and_then(|t| t.login.as_ref()) {
+        out.push(login_finding(login, facts, plan));
+    }
+    if matches!(state, TlsState::Established) && !facts.chain.is_empty() {
+        out.extend(chain_and_name_findings(
+            facts, plan, chain, hostname, trust, sev,
+        ));
+    }
+    if plan.protocol == Protocol::Mongo {
+        out.extend(mongo_findings(facts, plan, state, verdict));
+    }
+    out.extend(encryption_findings(plan, verdict));
+    out.sort_by_key(|f| f.severity);
+    out
+}
+
+/// The severity of a finding that fails some modes: an error when it
+/// fails the chosen one and the verdict failed, otherwise a warning.
+#[derive(Clone, Copy)]
+struct FailureSeverity {
+    fails: bool,
+}
+
+impl FailureSeverity {
+    fn of(self, causes_failure: bool) -> Severity {
+        if causes_failure && self.fails {
             Severity::Error
         } else {
             Severity::Warning
         }
-    };
+    }
+}
 
+/// Before TLS: the connection, the protocol's upgrade, and what the
+/// server's answer to it showed.
+fn upgrade_findings(facts: &Facts, plan: &Plan, sev: FailureSeverity) -> Vec<Finding> {
+    let mut out = Vec::new();
     if let Some(e) = &facts.connect_error {
         out.push(connect_finding(e, plan));
     }
@@ -79,153 +117,193 @@ pub(crate) fn collect(
     }
     if let Some(u) = &facts.upgrade {
         if !u.tls_offered {
-            let (detail, fix) = match &u.mysql {
-                Some(g) if g.protocol_version == 9 => (
-                    format!("{} sent a protocol-9 greeting ({}): a server from before MySQL 4.1, which cannot do TLS at all", g.describe(), g.server_version),
-                    "upgrade the server; only on a trusted network: ssl-mode=DISABLED".to_string(),
-                ),
-                Some(g) => (
-                    format!("the greeting of {} ({}) lacks CLIENT_SSL: the server was started without TLS (have_ssl=DISABLED / no ssl_cert), or a proxy in front of it (ProxySQL: mysql-have_ssl) has none", g.describe(), g.server_version),
-                    "enable TLS on the server: ssl_cert and ssl_key (and ssl_ca) under [mysqld] in my.cnf, then restart; SHOW VARIABLES LIKE 'have_ssl' should say YES. Only on a trusted network: ssl-mode=DISABLED or PREFERRED (MariaDB: --skip-ssl)".to_string(),
-                ),
-                None => (
-                    "it answered the SSLRequest with N: TLS is off on this server (ssl=off), or a pooler in front of it has no TLS configured".to_string(),
-                    "enable TLS on the server: ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf (PgBouncer: client_tls_sslmode, client_tls_cert_file, client_tls_key_file). Only on a trusted network: sslmode=prefer or disable".to_string(),
-                ),
-            };
-            out.push(finding(
-                "server-refuses-tls",
-                sev(plan.mode >= Mode::Require),
-                "the server does not offer TLS",
-                detail,
-                Some(fix),
+            out.push(server_refuses_tls_finding(
+                u,
+                sev.of(plan.mode >= Mode::Require),
             ));
         }
         if u.bytes_after_answer > 0 {
-            out.push(finding(
-                "bytes-after-ssl-answer",
-                Severity::Warning,
-                "the server sent data between its TLS answer and the handshake",
-                if u.mysql.is_some() {
-                    format!("{} unexpected bytes followed the greeting before the client had said anything; a man-in-the-middle can inject plaintext this way", u.bytes_after_answer)
-                } else {
-                    format!("{} unexpected bytes followed the answer; a man-in-the-middle can inject plaintext this way (CVE-2021-23222)", u.bytes_after_answer)
-                },
-                Some(if u.mysql.is_some() {
-                    "check what sits between client and server (a proxy such as ProxySQL or MaxScale)".to_string()
-                } else {
-                    "check what sits between client and server (a proxy or pooler); current libpq refuses such a connection".to_string()
-                }),
-            ));
+            out.push(bytes_after_answer_finding(u));
         }
     }
+    out
+}
 
-    if let Some(tls) = &facts.tls {
-        // A MongoDB server that answered a hello in clear after the failed
-        // handshake has no TLS: server-refuses-tls says so, with the fix.
-        let no_tls_mongo = matches!(state, TlsState::ServerRefusedTls);
-        if let Some(f) = tls.failure.as_ref().filter(|_| !no_tls_mongo) {
-            out.push(handshake_finding(f, plan, sev(plan.mode >= Mode::Require)));
-            if let Some(scan) = &facts.legacy_probe {
-                let greeting = facts.upgrade.as_ref().and_then(|u| u.mysql.as_ref());
-                out.extend(legacy_findings(
-                    scan,
-                    plan,
-                    greeting,
-                    sev(plan.mode >= Mode::Require),
-                ));
-            }
-        }
-        if let Some(s) = &tls.session {
-            if let AfterHandshake::Alert { alert } = &s.after_handshake {
-                let (meaning, fix) = alert_meaning(alert, plan);
-                out.push(finding(
-                    "rejected-after-handshake",
-                    sev(plan.mode >= Mode::Require),
-                    format!(
-                        "the server rejected the connection right after the handshake ({alert})"
-                    ),
-                    meaning,
-                    Some(fix),
-                ));
-            }
-        }
-        if let Some(e) = &tls.handshake_signature_error {
-            out.push(finding(
-                "handshake-signature",
-                sev(plan.mode >= Mode::VerifyCa),
-                "the server's handshake signature could not be verified",
-                format!("{e}: rustls could not use the server's certificate to check its handshake signature (an RSA key under 2048 bits, an unsupported algorithm, or an X.509 v1 certificate)"),
-                Some("use an X.509 v3 certificate with an RSA key of at least 2048 bits or an ECDSA P-256/P-384 key".into()),
-            ));
-        }
-        if let Some(req) = &tls.client_certificate_request {
-            out.extend(client_certificate_findings(
-                req,
-                tls.client_certificate_presented,
-                facts,
+/// The server answered the upgrade without TLS: why, by protocol, and the fix.
+fn server_refuses_tls_finding(
+    u: &crate::facts::upgrade::UpgradeFacts,
+    severity: Severity,
+) -> Finding {
+    let (detail, fix) = match &u.mysql {
+        Some(g) if g.protocol_version == 9 => (
+            format!("{} sent a protocol-9 greeting ({}): a server from before MySQL 4.1, which cannot do TLS at all", g.describe(), g.server_version),
+            "upgrade the server; only on a trusted network: ssl-mode=DISABLED".to_string(),
+        ),
+        Some(g) => (
+            format!("the greeting of {} ({}) lacks CLIENT_SSL: the server was started without TLS (have_ssl=DISABLED / no ssl_cert), or a proxy in front of it (ProxySQL: mysql-have_ssl) has none", g.describe(), g.server_version),
+            "enable TLS on the server: ssl_cert and ssl_key (and ssl_ca) under [mysqld] in my.cnf, then restart; SHOW VARIABLES LIKE 'have_ssl' should say YES. Only on a trusted network: ssl-mode=DISABLED or PREFERRED (MariaDB: --skip-ssl)".to_string(),
+        ),
+        None => (
+            "it answered the SSLRequest with N: TLS is off on this server (ssl=off), or a pooler in front of it has no TLS configured".to_string(),
+            "enable TLS on the server: ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf (PgBouncer: client_tls_sslmode, client_tls_cert_file, client_tls_key_file). Only on a trusted network: sslmode=prefer or disable".to_string(),
+        ),
+    };
+    finding(
+        "server-refuses-tls",
+        severity,
+        "the server does not offer TLS",
+        detail,
+        Some(fix),
+    )
+}
+
+/// Plaintext between the server's TLS answer and the handshake.
+fn bytes_after_answer_finding(u: &crate::facts::upgrade::UpgradeFacts) -> Finding {
+    finding(
+        "bytes-after-ssl-answer",
+        Severity::Warning,
+        "the server sent data between its TLS answer and the handshake",
+        if u.mysql.is_some() {
+            format!("{} unexpected bytes followed the greeting before the client had said anything; a man-in-the-middle can inject plaintext this way", u.bytes_after_answer)
+        } else {
+            format!("{} unexpected bytes followed the answer; a man-in-the-middle can inject plaintext this way (CVE-2021-23222)", u.bytes_after_answer)
+        },
+        Some(if u.mysql.is_some() {
+            "check what sits between client and server (a proxy such as ProxySQL or MaxScale)"
+                .to_string()
+        } else {
+            "check what sits between client and server (a proxy or pooler); current libpq refuses such a connection".to_string()
+        }),
+    )
+}
+
+/// The TLS session itself: a failed handshake (and what the probes found),
+/// an alert right after it, a handshake signature that could not be checked.
+fn tls_session_findings(
+    tls: &TlsFacts,
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+    sev: FailureSeverity,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // A MongoDB server that answered a hello in clear after the failed
+    // handshake has no TLS: server-refuses-tls says so, with the fix.
+    let no_tls_mongo = matches!(state, TlsState::ServerRefusedTls);
+    if let Some(f) = tls.failure.as_ref().filter(|_| !no_tls_mongo) {
+        out.push(handshake_finding(
+            f,
+            plan,
+            sev.of(plan.mode >= Mode::Require),
+        ));
+        if let Some(scan) = &facts.legacy_probe {
+            let greeting = facts.upgrade.as_ref().and_then(|u| u.mysql.as_ref());
+            out.extend(legacy_findings(
+                scan,
                 plan,
-                state,
-            ));
-        } else if (facts.client_identity.is_some() || plan.require_cert_request)
-            && matches!(state, TlsState::Established)
-        {
-            out.push(finding(
-                "client-certificate-not-requested",
-                if plan.require_cert_request { sev(true) } else { Severity::Info },
-                "the server did not ask for a client certificate",
-                "the server sent no CertificateRequest, so no client certificate was sent: this server does not use client certificates (or a proxy in front of it terminates TLS)",
-                plan.require_cert_request.then(|| "sslcertmode=require makes libpq refuse such a server: set ssl_ca_file on the server so it asks for certificates, or use sslcertmode=allow".to_string()),
+                greeting,
+                sev.of(plan.mode >= Mode::Require),
             ));
         }
     }
-    if let Some(id) = &facts.client_identity {
-        out.extend(identity_findings(id, plan));
+    if let Some(AfterHandshake::Alert { alert }) = tls.session.as_ref().map(|s| &s.after_handshake)
+    {
+        let (meaning, fix) = alert_meaning(alert, plan);
+        out.push(finding(
+            "rejected-after-handshake",
+            sev.of(plan.mode >= Mode::Require),
+            format!("the server rejected the connection right after the handshake ({alert})"),
+            meaning,
+            Some(fix),
+        ));
     }
-    if let Some(login) = facts.tls.as_ref().and_then(|t| t.login.as_ref()) {
-        out.push(login_finding(login, facts, plan));
+    if let Some(e) = &tls.handshake_signature_error {
+        out.push(finding(
+            "handshake-signature",
+            sev.of(plan.mode >= Mode::VerifyCa),
+            "the server's handshake signature could not be verified",
+            format!("{e}: rustls could not use the server's certificate to check its handshake signature (an RSA key under 2048 bits, an unsupported algorithm, or an X.509 v1 certificate)"),
+            Some("use an X.509 v3 certificate with an RSA key of at least 2048 bits or an ECDSA P-256/P-384 key".into()),
+        ));
     }
+    out
+}
 
-    if matches!(state, TlsState::Established) && !facts.chain.is_empty() {
-        let verifying = effective_verifies(plan);
-        if let Some(problem) = chain.problem {
-            out.push(chain_finding(
-                problem,
-                chain,
-                facts,
-                plan,
-                trust,
-                sev(verifying),
-            ));
-        }
-        if let Some(h) = hostname {
-            if !h.matched {
-                out.push(hostname_finding(
-                    h,
-                    facts,
-                    sev(plan.mode == Mode::VerifyFull),
-                ));
-            }
-            if h.used_common_name
-                || (!facts.chain[0].has_san && facts.chain[0].common_name.is_some())
-            {
-                out.push(finding(
-                    "cn-only",
-                    Severity::Warning,
-                    "the certificate has no subjectAltName for this host",
-                    format!(
-                        "{} names the host only in its subject CN. libpq, MariaDB and Python/OpenSSL clients fall back to the CN; Go ≥ 1.15, Java and rustls-based clients reject it",
-                        facts.chain[0].subject
-                    ),
-                    Some("reissue the certificate with the host name in subjectAltName".into()),
-                ));
-            }
-        }
+/// Whether the server asked for a client certificate, against what was
+/// configured and what sslcertmode requires.
+fn certificate_request_findings(
+    tls: &TlsFacts,
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+    sev: FailureSeverity,
+) -> Vec<Finding> {
+    if let Some(req) = &tls.client_certificate_request {
+        return client_certificate_findings(
+            req,
+            tls.client_certificate_presented,
+            facts,
+            plan,
+            state,
+        );
     }
+    if !((facts.client_identity.is_some() || plan.require_cert_request)
+        && matches!(state, TlsState::Established))
+    {
+        return Vec::new();
+    }
+    vec![finding(
+        "client-certificate-not-requested",
+        if plan.require_cert_request { sev.of(true) } else { Severity::Info },
+        "the server did not ask for a client certificate",
+        "the server sent no CertificateRequest, so no client certificate was sent: this server does not use client certificates (or a proxy in front of it terminates TLS)",
+        plan.require_cert_request.then(|| "sslcertmode=require makes libpq refuse such a server: set ssl_ca_file on the server so it asks for certificates, or use sslcertmode=allow".to_string()),
+    )]
+}
 
-    if plan.protocol == Protocol::Mongo {
-        out.extend(mongo_findings(facts, plan, state, verdict));
+/// An established connection's chain and host name, as the client checks them.
+fn chain_and_name_findings(
+    facts: &Facts,
+    plan: &Plan,
+    chain: &ChainVerdict,
+    hostname: Option<&NameCheck>,
+    trust: &[TrustVerdict],
+    sev: FailureSeverity,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(problem) = chain.problem {
+        let severity = sev.of(effective_verifies(plan));
+        out.push(chain_finding(problem, chain, facts, plan, trust, severity));
     }
+    let Some(h) = hostname else {
+        return out;
+    };
+    if !h.matched {
+        out.push(hostname_finding(
+            h,
+            facts,
+            sev.of(plan.mode == Mode::VerifyFull),
+        ));
+    }
+    let leaf = &facts.chain[0];
+    if h.used_common_name || (!leaf.has_san && leaf.common_name.is_some()) {
+        out.push(finding(
+            "cn-only",
+            Severity::Warning,
+            "the certificate has no subjectAltName for this host",
+            format!(
+                "{} names the host only in its subject CN. libpq, MariaDB and Python/OpenSSL clients fall back to the CN; Go ≥ 1.15, Java and rustls-based clients reject it",
+                leaf.subject
+            ),
+            Some("reissue the certificate with the host name in subjectAltName".into()),
+        ));
+    }
+    out
+}
+
+/// Whether the chosen mode encrypts, and a client whose require verifies.
+fn encryption_findings(plan: &Plan, verdict: &ModeVerdict) -> Vec<Finding> {
+    let mut out = Vec::new();
     if verdict.result == Outcome::Pass && !verdict.encrypted {
         out.push(finding(
             "unencrypted",
@@ -259,7 +337,6 @@ pub(crate) fn collect(
             None,
         ));
     }
-    out.sort_by_key(|f| f.severity);
     out
 }
 
@@ -270,13 +347,35 @@ fn mongo_findings(
     state: &TlsState,
     verdict: &ModeVerdict,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
     let Some(m) = &facts.mongo else {
-        return out;
+        return Vec::new();
     };
+    let mut out: Vec<Finding> = mongo_state_finding(m, facts, state, verdict)
+        .into_iter()
+        .collect();
+    if m.answered && m.ok == Some(false) {
+        out.push(finding(
+            "hello-error",
+            Severity::Warning,
+            "the server answered hello with an error",
+            m.errmsg.clone().unwrap_or_else(|| "ok: 0".into()),
+            None,
+        ));
+    }
+    out.extend(replica_set_finding(m, plan));
+    out
+}
+
+/// What the connection came to, as MongoDB's hello explains it.
+fn mongo_state_finding(
+    m: &MongoFacts,
+    facts: &Facts,
+    state: &TlsState,
+    verdict: &ModeVerdict,
+) -> Option<Finding> {
     let fails = verdict.result != Outcome::Pass;
     match state {
-        TlsState::ServerRefusedTls => out.push(finding(
+        TlsState::ServerRefusedTls => Some(finding(
             "server-refuses-tls",
             if fails { Severity::Error } else { Severity::Warning },
             "the server speaks MongoDB without TLS",
@@ -291,7 +390,7 @@ fn mongo_findings(
             ),
             Some("enable TLS on the server: net.tls.mode requireTLS with net.tls.certificateKeyFile (allowTLS/preferTLS while clients migrate). Only on a trusted network: tls=false".into()),
         )),
-        TlsState::PlaintextRefused(why) => out.push(finding(
+        TlsState::PlaintextRefused(why) => Some(finding(
             "server-requires-tls",
             Severity::Error,
             "the server does not answer MongoDB without TLS",
@@ -299,7 +398,7 @@ fn mongo_findings(
             Some("connect with tls=true (and tlsCAFile=… for a private CA)".into()),
         )),
         TlsState::Unreachable(why) if m.looks_like_protocol.is_some_and(|p| p != "mongo" && p != "tls") => {
-            out.push(finding(
+            Some(finding(
                 "wrong-protocol",
                 Severity::Error,
                 format!(
@@ -310,45 +409,36 @@ fn mongo_findings(
                 Some("point the client at the MongoDB port (27017 by default), or check with --protocol tls what this port serves".into()),
             ))
         }
-        TlsState::Unreachable(why) if m.over_tls || facts.tls.is_none() => out.push(finding(
+        TlsState::Unreachable(why) if m.over_tls || facts.tls.is_none() => Some(finding(
             "no-answer",
             Severity::Error,
             "no MongoDB answer to hello",
             why.clone(),
             Some("check that mongod or mongos listens on this port; a proxy that completes TLS but cannot reach MongoDB behind it closes the connection like this".into()),
         )),
-        _ => {}
+        _ => None,
     }
-    if m.answered && m.ok == Some(false) {
-        out.push(finding(
-            "hello-error",
-            Severity::Warning,
-            "the server answered hello with an error",
-            m.errmsg.clone().unwrap_or_else(|| "ok: 0".into()),
-            None,
-        ));
+}
+
+/// replicaSet= names a set the server is not a member of.
+fn replica_set_finding(m: &MongoFacts, plan: &Plan) -> Option<Finding> {
+    let want = plan.mongo.as_ref().and_then(|p| p.replica_set.as_ref())?;
+    if !m.answered || m.set_name.as_deref() == Some(want.as_str()) {
+        return None;
     }
-    if let (Some(want), true) = (
-        plan.mongo.as_ref().and_then(|p| p.replica_set.as_ref()),
-        m.answered,
-    ) {
-        if m.set_name.as_deref() != Some(want.as_str()) {
-            out.push(finding(
-                "replica-set-mismatch",
-                Severity::Warning,
-                format!("the server is not a member of replica set {want}"),
-                format!(
-                    "replicaSet={want}, but hello says {}: PyMongo will not select this server",
-                    match &m.set_name {
-                        Some(s) => format!("setName {s}"),
-                        None => "no setName (a standalone or mongos)".into(),
-                    }
-                ),
-                Some("fix replicaSet= in the connection string to the server's setName".into()),
-            ));
-        }
-    }
-    out
+    Some(finding(
+        "replica-set-mismatch",
+        Severity::Warning,
+        format!("the server is not a member of replica set {want}"),
+        format!(
+            "replicaSet={want}, but hello says {}: PyMongo will not select this server",
+            match &m.set_name {
+                Some(s) => format!("setName {s}"),
+                None => "no setName (a standalone or mongos)".into(),
+            }
+        ),
+        Some("fix replicaSet= in the connection string to the server's setName".into()),
+    ))
 }
 
 /// Fixes in the client's own option names; under tlscheck's own rules, in
@@ -663,19 +753,45 @@ fn client_certificate_findings(
     plan: &Plan,
     state: &TlsState,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let cas = if req.acceptable_cas.is_empty() {
+    let accepted = matches!(state, TlsState::Established);
+    let (what, fix) = what_was_presented(req, presented, facts, plan, accepted);
+    let mut out = vec![finding(
+        "client-certificate-requested",
+        Severity::Info,
+        "the server asks for a client certificate",
+        format!("accepted issuers: {}. {what}", acceptable_cas(req)),
+        fix,
+    )];
+    if presented {
+        out.extend(issuer_not_accepted_finding(req, facts, plan));
+    }
+    out
+}
+
+/// The CAs a CertificateRequest names, in words.
+fn acceptable_cas(req: &crate::facts::tls::CertificateRequest) -> String {
+    if req.acceptable_cas.is_empty() {
         "any CA (no list sent)".to_string()
     } else {
         req.acceptable_cas.join("; ")
-    };
-    let accepted = matches!(state, TlsState::Established);
+    }
+}
+
+/// Which client certificate was configured and presented, how the server
+/// took it, and the fix where it did not.
+fn what_was_presented(
+    req: &crate::facts::tls::CertificateRequest,
+    presented: bool,
+    facts: &Facts,
+    plan: &Plan,
+    accepted: bool,
+) -> (String, Option<String>) {
     let outcome = if accepted {
         "went on (it is optional here, or checked at login)"
     } else {
         "did not accept that"
     };
-    let (what, fix) = match (&facts.client_identity, presented) {
+    match (&facts.client_identity, presented) {
         (None, _) => (
             format!("None was configured, so none was presented, and the server {outcome}"),
             (!accepted).then(|| client_cert_option(plan)),
@@ -700,36 +816,34 @@ fn client_certificate_findings(
             format!("The certificate {} was configured but not presented: its key ({}) cannot sign with any signature scheme the server offered ({})", id.subject, id.key_type.as_deref().unwrap_or("unknown type"), req.signature_schemes.join(", ")),
             Some("use a key type the server accepts (RSA 2048+, ECDSA P-256/P-384, Ed25519)".into()),
         ),
-    };
-    out.push(finding(
-        "client-certificate-requested",
-        Severity::Info,
-        "the server asks for a client certificate",
-        format!("accepted issuers: {cas}. {what}"),
-        fix,
-    ));
-    if let (Some(id), true) = (&facts.client_identity, presented) {
-        if !crate::identity::issuer_accepted(
-            &facts.client_identity_issuers,
-            &req.acceptable_cas_der,
-        ) {
-            out.push(finding(
-                "client-certificate-issuer-not-accepted",
-                Severity::Warning,
-                "the client certificate's issuer is not among the CAs the server accepts",
-                format!(
-                    "the presented certificate is issued by {}; the server names only: {cas}. A server that checks client certificates will reject it (unknown_ca, or at login)",
-                    id.issuer
-                ),
-                Some(if plan.protocol == Protocol::Mysql {
-                    "use a certificate issued by a CA in the server's ssl_ca, or add its CA there".into()
-                } else {
-                    "use a certificate issued by a CA the server lists (PostgreSQL: ssl_ca_file), or add its CA to that file and reload".into()
-                }),
-            ));
-        }
     }
-    out
+}
+
+/// A presented client certificate whose issuer the server does not list.
+fn issuer_not_accepted_finding(
+    req: &crate::facts::tls::CertificateRequest,
+    facts: &Facts,
+    plan: &Plan,
+) -> Option<Finding> {
+    let id = facts.client_identity.as_ref()?;
+    if crate::identity::issuer_accepted(&facts.client_identity_issuers, &req.acceptable_cas_der) {
+        return None;
+    }
+    Some(finding(
+        "client-certificate-issuer-not-accepted",
+        Severity::Warning,
+        "the client certificate's issuer is not among the CAs the server accepts",
+        format!(
+            "the presented certificate is issued by {}; the server names only: {}. A server that checks client certificates will reject it (unknown_ca, or at login)",
+            id.issuer,
+            acceptable_cas(req)
+        ),
+        Some(if plan.protocol == Protocol::Mysql {
+            "use a certificate issued by a CA in the server's ssl_ca, or add its CA there".into()
+        } else {
+            "use a certificate issued by a CA the server lists (PostgreSQL: ssl_ca_file), or add its CA to that file and reload".into()
+        }),
+    ))
 }
 
 /// What is wrong with the configured client certificate itself.
@@ -926,8 +1040,20 @@ fn client_cert_option(plan: &Plan) -> String {
 
 /// What an alert usually means for a database connection, and what to do.
 fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
+    handshake_alert_meaning(alert, plan)
+        .or_else(|| client_certificate_alert_meaning(alert, plan))
+        .unwrap_or_else(|| {
+            (
+                format!("the server sent the TLS alert {alert}"),
+                "check the server's log for the reason".into(),
+            )
+        })
+}
+
+/// Alerts about the handshake itself: versions, suites, ALPN, SNI, the server.
+fn handshake_alert_meaning(alert: &str, plan: &Plan) -> Option<(String, String)> {
     let offered = offered_versions(plan);
-    match alert {
+    let meaning = match alert {
         "protocol_version" => (
             format!("the server accepts none of the TLS versions offered ({offered})"),
             if plan.tls_min.is_some() || plan.tls_max.is_some() {
@@ -964,6 +1090,14 @@ fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
             "the server or a proxy failed internally; MongoDB Atlas answers this way when the client's IP is not on the access list".into(),
             "check the provider's IP access list and the proxy's upstream".into(),
         ),
+        _ => return None,
+    };
+    Some(meaning)
+}
+
+/// Alerts about the client certificate: missing, refused, untrusted, denied.
+fn client_certificate_alert_meaning(alert: &str, plan: &Plan) -> Option<(String, String)> {
+    let meaning = match alert {
         "certificate_required" => (
             "the server requires a client certificate and none was presented".into(),
             client_cert_option(plan),
@@ -995,8 +1129,9 @@ fn alert_meaning(alert: &str, plan: &Plan) -> (String, String) {
         "certificate_revoked" => ("the server's CRL revokes the client certificate".into(), "issue a new client certificate".into()),
         "access_denied" => ("the server checked the client certificate and then denied access: the certificate is valid but not allowed here (its subject or CN is not an allowed user)".into(), "check the server's access rules for this certificate's subject (pg_hba.conf cert lines and pg_ident.conf maps; REQUIRE SUBJECT/ISSUER)".into()),
         "decrypt_error" => ("the server could not verify the client's signature (CertificateVerify): the key does not belong to the certificate, or the signature scheme is broken".into(), "check that the client key matches its certificate (`tlscheck cert CERT KEY`)".into()),
-        other => (format!("the server sent the TLS alert {other}"), "check the server's log for the reason".into()),
-    }
+        _ => return None,
+    };
+    Some(meaning)
 }
 
 fn chain_finding(
@@ -1007,137 +1142,231 @@ fn chain_finding(
     trust: &[TrustVerdict],
     severity: Severity,
 ) -> Finding {
-    let detail = chain.detail.clone().unwrap_or_default();
-    let leaf = &facts.chain[0];
-    let top = facts.chain.last().unwrap_or(leaf);
-    let ca_option = words(plan).ca;
-    let cert_file = match plan.protocol {
+    let c = ChainContext {
+        detail: chain.detail.clone().unwrap_or_default(),
+        facts,
+        plan,
+        trust,
+        severity,
+    };
+    match problem {
+        ChainProblem::MissingIntermediate => missing_intermediate_finding(&c),
+        ChainProblem::UnknownIssuer => unknown_issuer_finding(&c),
+        ChainProblem::SelfSigned => self_signed_finding(&c),
+        ChainProblem::Expired | ChainProblem::NotYetValid => validity_finding(problem, c),
+        ChainProblem::NoRootFile | ChainProblem::SourceUnusable => {
+            verification_source_finding(problem, c)
+        }
+        ChainProblem::Revoked | ChainProblem::RevocationUnknown => revocation_finding(problem, c),
+        _ => certificate_form_finding(problem, c),
+    }
+}
+
+/// What a chain finding is written from.
+struct ChainContext<'a> {
+    /// The chain verdict's own words.
+    detail: String,
+    facts: &'a Facts,
+    plan: &'a Plan,
+    trust: &'a [TrustVerdict],
+    severity: Severity,
+}
+
+impl ChainContext<'_> {
+    /// The last certificate served (the leaf when it came alone).
+    fn top(&self) -> &crate::observe::CertFacts {
+        let chain = &self.facts.chain;
+        chain.last().unwrap_or(&chain[0])
+    }
+
+    /// The sources other than the deciding one that accept the chain, in a sentence.
+    fn also_valid(&self) -> String {
+        let elsewhere: Vec<String> = self
+            .trust
+            .iter()
+            .filter(|t| t.verdict.valid && !t.used_for_verdict)
+            .map(|t| t.label.clone())
+            .collect();
+        if elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!(" The chain is valid against: {}.", elsewhere.join(", "))
+        }
+    }
+
+    /// Whether the chain is valid against `kind`, where that source was loaded.
+    fn valid_in(&self, kind: SourceKind) -> Option<bool> {
+        self.trust
+            .iter()
+            .find(|t| t.source == kind)
+            .map(|t| t.verdict.valid)
+    }
+}
+
+fn missing_intermediate_finding(c: &ChainContext<'_>) -> Finding {
+    let top = c.top();
+    let aia = if top.aia_ca_issuers.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Its issuer can be downloaded from {}.",
+            top.aia_ca_issuers.join(", ")
+        )
+    };
+    let cert_file = match c.plan.protocol {
         Protocol::Mysql => "MySQL/MariaDB: ssl_cert",
         Protocol::Mongo => "MongoDB: the PEM file of net.tls.certificateKeyFile",
         _ => "PostgreSQL: ssl_cert_file",
     };
-    let use_os_store = format!("and use {}", words(plan).os_store);
-    let encrypt_only = mode_option(plan, Mode::Require);
-    let in_source = |kind: SourceKind| {
-        trust
-            .iter()
-            .find(|t| t.source == kind)
-            .map(|t| t.verdict.valid)
+    finding(
+        "missing-intermediate",
+        c.severity,
+        "the server does not send its intermediate certificate",
+        format!("{}.{aia}{}", c.detail, c.also_valid()),
+        Some(format!(
+            "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({cert_file}). As a stop-gap, add the intermediate to the client's CA file",
+            short_name(&top.issuer)
+        )),
+    )
+}
+
+fn unknown_issuer_finding(c: &ChainContext<'_>) -> Finding {
+    let top = c.top();
+    let note = match (c.valid_in(SourceKind::Os), c.valid_in(SourceKind::Mozilla)) {
+        (Some(false), Some(true)) => " Mozilla's bundle trusts it but this machine's OS store does not: update the ca-certificates package.",
+        (Some(false), Some(false)) => " Neither the OS store nor Mozilla's bundle trusts it: a private or corporate CA (or a TLS-intercepting proxy).",
+        _ => "",
     };
-    let elsewhere: Vec<String> = trust
-        .iter()
-        .filter(|t| t.verdict.valid && !t.used_for_verdict)
-        .map(|t| t.label.clone())
-        .collect();
-    let also_valid = if elsewhere.is_empty() {
-        String::new()
-    } else {
-        format!(" The chain is valid against: {}.", elsewhere.join(", "))
-    };
-    match problem {
-        ChainProblem::MissingIntermediate => {
-            let aia = if top.aia_ca_issuers.is_empty() {
-                String::new()
-            } else {
-                format!(" Its issuer can be downloaded from {}.", top.aia_ca_issuers.join(", "))
-            };
-            finding(
-                "missing-intermediate",
-                severity,
-                "the server does not send its intermediate certificate",
-                format!("{detail}.{aia}{also_valid}"),
-                Some(format!(
-                    "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({cert_file}). As a stop-gap, add the intermediate to the client's CA file",
-                    short_name(&top.issuer)
-                )),
-            )
-        }
-        ChainProblem::UnknownIssuer => {
-            let os = in_source(SourceKind::Os);
-            let moz = in_source(SourceKind::Mozilla);
-            let note = match (os, moz) {
-                (Some(false), Some(true)) => " Mozilla's bundle trusts it but this machine's OS store does not: update the ca-certificates package.",
-                (Some(false), Some(false)) => " Neither the OS store nor Mozilla's bundle trusts it: a private or corporate CA (or a TLS-intercepting proxy).",
-                _ => "",
-            };
-            finding(
-                "unknown-issuer",
-                severity,
-                format!("the chain ends at a CA that is not trusted: {}", short_name(if top.self_issued { &top.subject } else { &top.issuer })),
-                format!("{detail}.{note}{also_valid}"),
-                Some(format!(
-                    "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: /usr/local/share/ca-certificates/ then update-ca-certificates; openSUSE: /etc/pki/trust/anchors/ then update-ca-certificates; macOS: security add-trusted-cert -d -k /Library/Keychains/System.keychain FILE, and for python.org Python run Install Certificates.command) {use_os_store}"
-                )),
-            )
-        }
-        ChainProblem::SelfSigned => finding(
-            "self-signed",
-            severity,
-            "the server's certificate is self-signed",
-            format!("{detail}. A client can only trust it by holding this exact certificate.{also_valid}"),
-            Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only ({encrypt_only}) connects but does not authenticate the server")),
-        ),
-        ChainProblem::Expired => finding(
+    let ca_option = words(c.plan).ca;
+    let use_os_store = format!("and use {}", words(c.plan).os_store);
+    finding(
+        "unknown-issuer",
+        c.severity,
+        format!("the chain ends at a CA that is not trusted: {}", short_name(if top.self_issued { &top.subject } else { &top.issuer })),
+        format!("{}.{note}{}", c.detail, c.also_valid()),
+        Some(format!(
+            "give the client the CA that issued the chain: {ca_option}; or add it to the OS store (Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates; RHEL/Fedora: /etc/pki/ca-trust/source/anchors/ then update-ca-trust; Alpine: /usr/local/share/ca-certificates/ then update-ca-certificates; openSUSE: /etc/pki/trust/anchors/ then update-ca-certificates; macOS: security add-trusted-cert -d -k /Library/Keychains/System.keychain FILE, and for python.org Python run Install Certificates.command) {use_os_store}"
+        )),
+    )
+}
+
+fn self_signed_finding(c: &ChainContext<'_>) -> Finding {
+    let ca_option = words(c.plan).ca;
+    let encrypt_only = mode_option(c.plan, Mode::Require);
+    finding(
+        "self-signed",
+        c.severity,
+        "the server's certificate is self-signed",
+        format!("{}. A client can only trust it by holding this exact certificate.{}", c.detail, c.also_valid()),
+        Some(format!("give the client this certificate as its CA ({ca_option}), or better, issue the server's certificate from a CA. Encrypt-only ({encrypt_only}) connects but does not authenticate the server")),
+    )
+}
+
+/// A certificate outside its dates: expired, or not valid yet (a clock?).
+fn validity_finding(problem: ChainProblem, c: ChainContext<'_>) -> Finding {
+    if problem == ChainProblem::Expired {
+        return finding(
             "expired",
-            severity,
+            c.severity,
             "a certificate in the chain has expired",
-            detail,
+            c.detail,
             Some("renew the certificate on the server (and the CA bundle on the client, if a CA expired)".into()),
+        );
+    }
+    let now = c.facts.observed_unix;
+    let soon = c
+        .facts
+        .chain
+        .iter()
+        .find(|cert| cert.not_before_unix > now)
+        .map(|cert| cert.not_before_unix - now)
+        .unwrap_or(i64::MAX);
+    let clock = if soon < 2 * 86_400 {
+        " The gap is small: this machine's clock may be behind (check NTP)."
+    } else {
+        ""
+    };
+    finding(
+        "not-yet-valid",
+        c.severity,
+        "a certificate in the chain is not valid yet",
+        format!("{}.{clock}", c.detail),
+        Some(
+            "fix the clock on whichever side is wrong, or wait until the certificate's notBefore"
+                .into(),
         ),
-        ChainProblem::NotYetValid => {
-            let soon = facts
-                .chain
-                .iter()
-                .find(|c| c.not_before_unix > facts.observed_unix)
-                .map(|c| c.not_before_unix - facts.observed_unix)
-                .unwrap_or(i64::MAX);
-            let clock = if soon < 2 * 86_400 {
-                " The gap is small: this machine's clock may be behind (check NTP)."
-            } else {
-                ""
-            };
-            finding(
-                "not-yet-valid",
-                severity,
-                "a certificate in the chain is not valid yet",
-                format!("{detail}.{clock}"),
-                Some("fix the clock on whichever side is wrong, or wait until the certificate's notBefore".into()),
-            )
-        }
-        ChainProblem::NoRootFile => finding(
+    )
+}
+
+/// Nothing usable to verify against: no root file, or a CA that could not be read.
+fn verification_source_finding(problem: ChainProblem, c: ChainContext<'_>) -> Finding {
+    let client = c.plan.client;
+    if problem == ChainProblem::NoRootFile {
+        return finding(
             "no-root-file",
-            severity,
-            format!("{} has no root certificate to verify against", plan.client.name),
-            format!("{detail}. It fails under verify-ca and verify-full without one."),
+            c.severity,
+            format!("{} has no root certificate to verify against", client.name),
+            format!(
+                "{}. It fails under verify-ca and verify-full without one.",
+                c.detail
+            ),
             Some(format!(
                 "add {}, or {}, or put the CA in ~/.postgresql/root.crt",
-                plan.client.words.ca, plan.client.words.os_store
+                client.words.ca, client.words.os_store
             )),
-        ),
-        ChainProblem::Revoked => finding("revoked", severity, "a certificate in the chain is revoked", detail, Some("the server needs a new certificate".into())),
-        ChainProblem::RevocationUnknown => finding(
-            "revocation-unknown",
-            severity,
-            "the CRLs do not cover the whole chain",
-            format!("{detail}. libpq requires a CRL from every CA in the chain, the intermediates' included"),
-            Some("put the CRLs of the root and of every intermediate into the sslcrl file".into()),
-        ),
-        ChainProblem::UnsupportedAlgorithm => finding(
-            "weak-algorithm",
-            severity,
-            "the chain uses an algorithm current clients refuse",
-            detail,
-            Some("reissue with SHA-256 signatures and RSA ≥ 2048 or ECDSA keys".into()),
-        ),
-        ChainProblem::SourceUnusable => finding(
-            "trust-source-unusable",
-            severity,
-            "the CA for verification could not be used",
-            detail,
-            Some("check the CA file's path and that it holds PEM certificates".into()),
-        ),
-        _ => finding(chain_problem_id(problem), severity, "the certificate chain is not valid", detail, None),
+        );
     }
+    finding(
+        "trust-source-unusable",
+        c.severity,
+        "the CA for verification could not be used",
+        c.detail,
+        Some("check the CA file's path and that it holds PEM certificates".into()),
+    )
+}
+
+/// A revoked certificate, or CRLs that do not cover the whole chain.
+fn revocation_finding(problem: ChainProblem, c: ChainContext<'_>) -> Finding {
+    if problem == ChainProblem::Revoked {
+        return finding(
+            "revoked",
+            c.severity,
+            "a certificate in the chain is revoked",
+            c.detail,
+            Some("the server needs a new certificate".into()),
+        );
+    }
+    finding(
+        "revocation-unknown",
+        c.severity,
+        "the CRLs do not cover the whole chain",
+        format!(
+            "{}. libpq requires a CRL from every CA in the chain, the intermediates' included",
+            c.detail
+        ),
+        Some("put the CRLs of the root and of every intermediate into the sslcrl file".into()),
+    )
+}
+
+/// What is wrong with the certificates themselves: a refused algorithm, a
+/// bad signature, the wrong role or version, no or an unreadable certificate.
+fn certificate_form_finding(problem: ChainProblem, c: ChainContext<'_>) -> Finding {
+    if problem == ChainProblem::UnsupportedAlgorithm {
+        return finding(
+            "weak-algorithm",
+            c.severity,
+            "the chain uses an algorithm current clients refuse",
+            c.detail,
+            Some("reissue with SHA-256 signatures and RSA ≥ 2048 or ECDSA keys".into()),
+        );
+    }
+    finding(
+        chain_problem_id(problem),
+        c.severity,
+        "the certificate chain is not valid",
+        c.detail,
+        None,
+    )
 }
 
 fn chain_problem_id(p: ChainProblem) -> &'static str {

@@ -309,41 +309,166 @@ struct ByRulesClient {
 }
 
 pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
-    let mut state = tls_state(facts);
-    // The verdicts follow the rules' client: where its TLS stack connects
-    // and rustls does not, judge the connection it would make.
-    let by_rules_client = negotiated_by_rules_client(facts, plan, &state);
-    if by_rules_client.is_some() {
-        state = TlsState::Established;
-    }
-    let tls = facts.tls.as_ref();
-    let chain_der = tls.map(|t| t.chain_der.as_slice()).unwrap_or(&[]);
-    let crl_policy = plan.client.crl;
-
-    // The chain against every source, once.
-    let mut trust_verdicts = Vec::new();
+    let (state, by_rules_client) = judged_state(facts, plan);
     let sources = trust.sources();
     let verdict_kind = verdict_source(plan);
-    if !chain_der.is_empty() {
-        for s in &sources {
-            trust_verdicts.push(TrustVerdict {
-                source: s.kind,
-                label: s.label.clone(),
-                location: s.location.clone(),
-                roots: s.anchors.len(),
-                used_for_verdict: Some(s.kind) == verdict_kind,
-                verdict: chain::verify(
-                    chain_der,
-                    &facts.chain,
-                    s,
-                    (!trust.crls.is_empty()).then_some(&trust.crls),
-                    crl_policy,
-                    facts.observed_unix,
-                ),
-            });
-        }
+    let trust_verdicts = verdicts_per_source(facts, plan, trust, verdict_kind);
+    let policy_notes = compat::notes(&facts.chain);
+    let view = clients::ChainView {
+        facts,
+        trust,
+        verdicts: &trust_verdicts,
+        notes: &policy_notes,
+    };
+    let chain_verdict = chain_as_client_sees(plan, verdict_kind, &view);
+    let hostname = check_hostname(facts, plan);
+    let ctx = ModeContext {
+        state: &state,
+        chain: &chain_verdict,
+        hostname: hostname.as_ref(),
+        plan,
+        signature_ok: handshake_signature_ok(facts, plan, &policy_notes),
+    };
+    let (modes, mut verdict) = decide_every_mode(&ctx, by_rules_client.as_ref());
+    let ocsp = revocation_answers(facts, &sources);
+    let expiry = policy::expiry(facts, plan);
+    tighten_by_policy(&mut verdict, facts, plan, &state, &ocsp, &expiry);
+    let clients = clients::verdicts(&clients::Inputs {
+        chain: view,
+        plan,
+        state: &state,
+        ocsp: &ocsp,
+    });
+    let mut judgement = Judgement {
+        verdict,
+        modes,
+        trust: trust_verdicts,
+        verdict_trust: verdict_trust(plan, verdict_kind, &sources),
+        hostname,
+        ocsp,
+        expiry,
+        crl_sources: trust.crls.sources.clone(),
+        policy_notes,
+        clients,
+        findings: Vec::new(),
+    };
+    judgement.findings = all_findings(
+        facts,
+        plan,
+        &trust.crls,
+        &state,
+        &chain_verdict,
+        by_rules_client,
+        &judgement,
+    );
+    policy::strict(&mut judgement.verdict, plan, &judgement.findings);
+    judgement
+}
+
+/// Every finding, most severe first: the handshake's and the chain's, the
+/// rules' client's connection, expiry and revocation (on an established
+/// connection), weak certificates, and a split in the clients table.
+fn all_findings(
+    facts: &Facts,
+    plan: &Plan,
+    crls: &Crls,
+    state: &TlsState,
+    chain_verdict: &ChainVerdict,
+    by_rules_client: Option<ByRulesClient>,
+    j: &Judgement,
+) -> Vec<Finding> {
+    let mut out = findings::collect(
+        facts,
+        plan,
+        state,
+        &j.verdict,
+        chain_verdict,
+        j.hostname.as_ref(),
+        &j.trust,
+    );
+    out.extend(by_rules_client.map(|by| by.finding));
+    if matches!(state, TlsState::Established) {
+        let verifying = findings::effective_verifies(plan);
+        out.extend(policy::expiry_findings(&j.expiry, verifying));
+        out.extend(policy::revocation_findings(
+            facts, plan, &j.ocsp, crls, verifying,
+        ));
     }
-    let chain_verdict = match verdict_kind {
+    out.extend(j.policy_notes.iter().map(findings::policy_note_finding));
+    out.extend(clients_disagree_finding(&j.clients));
+    out.sort_by_key(|f| f.severity);
+    out
+}
+
+/// What the connection came to, as the verdicts judge it. They follow the
+/// rules' client: where its TLS stack connects and rustls does not, they
+/// judge the connection it would make.
+fn judged_state(facts: &Facts, plan: &Plan) -> (TlsState, Option<ByRulesClient>) {
+    let state = tls_state(facts);
+    match negotiated_by_rules_client(facts, plan, &state) {
+        Some(by) => (TlsState::Established, Some(by)),
+        None => (state, None),
+    }
+}
+
+/// The served chain against every trust source, once; `verdict_kind` marks
+/// the source that decides the verifying modes.
+fn verdicts_per_source(
+    facts: &Facts,
+    plan: &Plan,
+    trust: &Trust,
+    verdict_kind: Option<SourceKind>,
+) -> Vec<TrustVerdict> {
+    let chain_der = facts
+        .tls
+        .as_ref()
+        .map(|t| t.chain_der.as_slice())
+        .unwrap_or(&[]);
+    if chain_der.is_empty() {
+        return Vec::new();
+    }
+    let crls = (!trust.crls.is_empty()).then_some(&trust.crls);
+    trust
+        .sources()
+        .into_iter()
+        .map(|s| TrustVerdict {
+            source: s.kind,
+            label: s.label.clone(),
+            location: s.location.clone(),
+            roots: s.anchors.len(),
+            used_for_verdict: Some(s.kind) == verdict_kind,
+            verdict: chain::verify(
+                chain_der,
+                &facts.chain,
+                s,
+                crls,
+                plan.client.crl,
+                facts.observed_unix,
+            ),
+        })
+        .collect()
+}
+
+/// The chain as the chosen client's stack decides it against the source
+/// that decides: it may accept what webpki refuses (an X.509 v1 root under
+/// OpenSSL, an RSA-1024 leaf under Java or Go).
+fn chain_as_client_sees(
+    plan: &Plan,
+    verdict_kind: Option<SourceKind>,
+    view: &clients::ChainView<'_>,
+) -> ChainVerdict {
+    verdict_kind
+        .and_then(|k| clients::as_client_sees(plan.client, k, view))
+        .unwrap_or_else(|| webpki_chain_verdict(plan, verdict_kind, view.verdicts))
+}
+
+/// webpki's verdict against the source that decides, or why there is none.
+fn webpki_chain_verdict(
+    plan: &Plan,
+    verdict_kind: Option<SourceKind>,
+    trust_verdicts: &[TrustVerdict],
+) -> ChainVerdict {
+    match verdict_kind {
         Some(kind) => trust_verdicts
             .iter()
             .find(|t| t.source == kind)
@@ -361,42 +486,38 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
                 ),
             },
         ),
-    };
-    // The chosen client's stack may accept what webpki refuses (an X.509 v1
-    // root under OpenSSL, an RSA-1024 leaf under Java or Go).
-    let policy_notes = compat::notes(&facts.chain);
-    let view = clients::ChainView {
-        facts,
-        trust,
-        verdicts: &trust_verdicts,
-        notes: &policy_notes,
-    };
-    let chain_verdict = verdict_kind
-        .and_then(|k| clients::as_client_sees(plan.client, k, &view))
-        .unwrap_or(chain_verdict);
-    let verdict_trust = verdict_trust(plan, verdict_kind, &sources);
-    let name_rules = plan.client.names;
-    let hostname = facts
+    }
+}
+
+/// The name the client checks against a readable leaf, under its rules.
+fn check_hostname(facts: &Facts, plan: &Plan) -> Option<NameCheck> {
+    facts
         .chain
         .first()
         .filter(|l| l.parse_error.is_none())
-        .map(|leaf| hostname::check(&plan.verify_name(), leaf, name_rules));
+        .map(|leaf| hostname::check(&plan.verify_name(), leaf, plan.client.names))
+}
 
-    // rustls refuses to check a handshake signature made with an RSA key
-    // under 2048 bits; a client whose stack takes that key (Java, Go,
-    // Node.js) checks it and goes on, so its verdict does not fail on it.
-    let signature_ok = tls.is_none_or(|t| t.handshake_signature_error.is_none())
-        || clients::takes_weak_leaf_key(plan.client, &policy_notes);
-    let ctx = ModeContext {
-        state: &state,
-        chain: &chain_verdict,
-        hostname: hostname.as_ref(),
-        plan,
-        signature_ok,
-    };
-    let mut modes: Vec<ModeVerdict> = Mode::ALL.iter().map(|&m| decide(m, &ctx)).collect();
-    let mut verdict = decide(plan.mode, &ctx);
-    if let Some(by) = &by_rules_client {
+/// rustls refuses to check a handshake signature made with an RSA key
+/// under 2048 bits; a client whose stack takes that key (Java, Go,
+/// Node.js) checks it and goes on, so its verdict does not fail on it.
+fn handshake_signature_ok(facts: &Facts, plan: &Plan, notes: &[compat::PolicyNote]) -> bool {
+    facts
+        .tls
+        .as_ref()
+        .is_none_or(|t| t.handshake_signature_error.is_none())
+        || clients::takes_weak_leaf_key(plan.client, notes)
+}
+
+/// Every mode's verdict and the chosen mode's; where the rules' client
+/// connects and rustls could not, each encrypted verdict says so.
+fn decide_every_mode(
+    ctx: &ModeContext<'_>,
+    by_rules_client: Option<&ByRulesClient>,
+) -> (Vec<ModeVerdict>, ModeVerdict) {
+    let mut modes: Vec<ModeVerdict> = Mode::ALL.iter().map(|&m| decide(m, ctx)).collect();
+    let mut verdict = decide(ctx.plan.mode, ctx);
+    if let Some(by) = by_rules_client {
         for v in modes
             .iter_mut()
             .chain([&mut verdict])
@@ -405,38 +526,59 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             v.reason = format!("{} ({})", v.reason, by.short);
         }
     }
+    (modes, verdict)
+}
 
-    // Revocation answers: the staple, then any responder queries.
-    let mut ocsp = Vec::new();
-    if let (Some(staple), Some(leaf)) = (&facts.ocsp_staple, facts.chain.first()) {
-        let issuer = crate::trust::issuer_key(&facts.chain, 0, &sources);
-        ocsp.push(revocation::assess(
-            staple,
-            leaf,
-            0,
-            issuer.as_ref(),
-            facts.observed_unix,
-        ));
-    }
-    for q in &facts.ocsp_queries {
-        if let (Some(resp), Some(cert)) = (&q.response, facts.chain.get(q.position)) {
-            let issuer = crate::trust::issuer_key(&facts.chain, q.position, &sources);
-            ocsp.push(revocation::assess(
-                resp,
-                cert,
-                q.position,
-                issuer.as_ref(),
-                facts.observed_unix,
-            ));
-        }
-    }
-    let expiry = policy::expiry(facts, plan);
+/// Revocation answers: the staple, then any responder queries.
+fn revocation_answers(facts: &Facts, sources: &[&TrustSource]) -> Vec<revocation::OcspVerdict> {
+    let staple = facts
+        .ocsp_staple
+        .as_ref()
+        .zip(facts.chain.first())
+        .map(|(staple, leaf)| (staple, leaf, 0));
+    let queried = facts.ocsp_queries.iter().filter_map(|q| {
+        let resp = q.response.as_ref()?;
+        Some((resp, facts.chain.get(q.position)?, q.position))
+    });
+    staple
+        .into_iter()
+        .chain(queried)
+        .map(|(resp, cert, position)| {
+            let issuer = crate::trust::issuer_key(&facts.chain, position, sources);
+            revocation::assess(resp, cert, position, issuer.as_ref(), facts.observed_unix)
+        })
+        .collect()
+}
+
+/// The chosen mode's verdict under the policies that only tighten it:
+/// revocation and expiry, then the client's own refusals.
+fn tighten_by_policy(
+    verdict: &mut ModeVerdict,
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+    ocsp: &[revocation::OcspVerdict],
+    expiry: &policy::ExpiryReport,
+) {
     let verifying = findings::effective_verifies(plan);
-    policy::tighten(&mut verdict, plan, verifying, &ocsp, &expiry);
-    // sslcertmode=require: libpq refuses a server that asks for no certificate.
+    policy::tighten(verdict, plan, verifying, ocsp, expiry);
+    refuse_without_cert_request(verdict, facts, plan, state);
+    refuse_readable_key_file(verdict, facts, plan);
+}
+
+/// sslcertmode=require: libpq refuses a server that asks for no certificate.
+fn refuse_without_cert_request(
+    verdict: &mut ModeVerdict,
+    facts: &Facts,
+    plan: &Plan,
+    state: &TlsState,
+) {
     if plan.require_cert_request
         && matches!(state, TlsState::Established)
-        && tls.is_some_and(|t| t.session.is_some() && t.client_certificate_request.is_none())
+        && facts
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.session.is_some() && t.client_certificate_request.is_none())
         && verdict.result == Outcome::Pass
         && verdict.encrypted
     {
@@ -446,80 +588,34 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
             plan.client.name
         );
     }
-    // libpq refuses a client key file that others can read, before it
-    // connects: under its rules no mode gets that far.
-    if let (true, Some(problem)) = (
-        plan.client.key_file_must_be_private,
-        facts
-            .client_identity
-            .as_ref()
-            .and_then(|i| i.key_permission_problem.as_ref()),
-    ) {
+}
+
+/// libpq refuses a client key file that others can read, before it
+/// connects: under its rules no mode gets that far.
+fn refuse_readable_key_file(verdict: &mut ModeVerdict, facts: &Facts, plan: &Plan) {
+    let problem = facts
+        .client_identity
+        .as_ref()
+        .and_then(|i| i.key_permission_problem.as_ref());
+    if let (true, Some(problem)) = (plan.client.key_file_must_be_private, problem) {
         if verdict.result == Outcome::Pass {
             verdict.result = Outcome::Fail;
             verdict.reason = format!("{} refuses the client key: {problem}", plan.client.name);
         }
     }
+}
 
-    let mut findings = findings::collect(
-        facts,
-        plan,
-        &state,
-        &verdict,
-        &chain_verdict,
-        hostname.as_ref(),
-        &trust_verdicts,
-    );
-    if let Some(by) = by_rules_client {
-        findings.push(by.finding);
-    }
-    if matches!(state, TlsState::Established) {
-        findings.extend(policy::expiry_findings(&expiry, verifying));
-        findings.extend(policy::revocation_findings(
-            facts,
-            plan,
-            &ocsp,
-            &trust.crls,
-            verifying,
-        ));
-    }
-    findings.extend(policy_notes.iter().map(findings::policy_note_finding));
-    let clients = clients::verdicts(&clients::Inputs {
-        chain: clients::ChainView {
-            facts,
-            trust,
-            verdicts: &trust_verdicts,
-            notes: &policy_notes,
-        },
-        plan,
-        state: &state,
-        ocsp: &ocsp,
-    });
-    if let Some(split) = clients::split_summary(&clients) {
-        findings.push(findings::finding(
+/// When the clients table splits, a finding that says which families connect.
+fn clients_disagree_finding(clients: &[clients::ClientVerdict]) -> Option<Finding> {
+    clients::split_summary(clients).map(|split| {
+        findings::finding(
             "clients-disagree",
             Severity::Info,
             "client families decide differently",
             split,
             None,
-        ));
-    }
-    findings.sort_by_key(|f| f.severity);
-    policy::strict(&mut verdict, plan, &findings);
-
-    Judgement {
-        verdict,
-        modes,
-        trust: trust_verdicts,
-        verdict_trust,
-        hostname,
-        ocsp,
-        expiry,
-        crl_sources: trust.crls.sources.clone(),
-        policy_notes,
-        clients,
-        findings,
-    }
+        )
+    })
 }
 
 /// Which source decides verify-ca/verify-full: the CA file when one is
@@ -569,206 +665,300 @@ struct ModeContext<'a> {
     signature_ok: bool,
 }
 
-fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
-    let v = |result, encrypted, reason: String| ModeVerdict {
-        mode,
+/// One mode's result, before it is labelled with the mode.
+struct Decision {
+    result: Outcome,
+    encrypted: bool,
+    reason: String,
+}
+
+fn decision(result: Outcome, encrypted: bool, reason: impl Into<String>) -> Decision {
+    Decision {
         result,
         encrypted,
-        reason,
-    };
-    if let TlsState::Unreachable(why) = ctx.state {
-        return v(Outcome::Unreachable, false, why.clone());
+        reason: reason.into(),
     }
-    if let TlsState::ServerRejected(why) = ctx.state {
-        return v(
+}
+
+fn decide(mode: Mode, ctx: &ModeContext<'_>) -> ModeVerdict {
+    let d = no_connection(ctx.state)
+        .or_else(|| mongo_without_tls(mode, ctx))
+        .or_else(|| system_root_refusal(mode, ctx.plan))
+        .unwrap_or_else(|| decide_under_mode_rules(mode, ctx));
+    ModeVerdict {
+        mode,
+        result: d.result,
+        encrypted: d.encrypted,
+        reason: d.reason,
+    }
+}
+
+/// The endpoint could not be reached, or refused this client before TLS:
+/// every mode decides the same.
+fn no_connection(state: &TlsState) -> Option<Decision> {
+    match state {
+        TlsState::Unreachable(why) => Some(decision(Outcome::Unreachable, false, why.clone())),
+        TlsState::ServerRejected(why) => Some(decision(
             Outcome::Fail,
             false,
             format!("the server refuses this client before TLS: {why}"),
-        );
+        )),
+        _ => None,
     }
+}
+
+/// MongoDB without TLS (tls=false) is a separate connection in clear: the
+/// check made either it or the TLS one, and the other's modes say so.
+fn mongo_without_tls(mode: Mode, ctx: &ModeContext<'_>) -> Option<Decision> {
     let mongo = ctx.plan.protocol == crate::settings::Protocol::Mongo;
-    match (mode, ctx.state) {
-        (Mode::Disable, TlsState::PlaintextOnly) => {
-            return v(
-                Outcome::Pass,
-                false,
-                "reachable without TLS, and no TLS is in use: traffic is not encrypted".into(),
-            )
-        }
-        (Mode::Disable, TlsState::PlaintextRefused(why)) => {
-            return v(
-                Outcome::Fail,
-                false,
-                format!("the server does not answer MongoDB without TLS ({why}): it requires TLS"),
-            )
-        }
-        (_, TlsState::PlaintextOnly | TlsState::PlaintextRefused(_)) => {
-            return v(
-                Outcome::NotChecked,
-                false,
-                "with tls=false the check, like PyMongo, makes no TLS connection".into(),
-            )
-        }
+    let d = match (mode, ctx.state) {
+        (Mode::Disable, TlsState::PlaintextOnly) => decision(
+            Outcome::Pass,
+            false,
+            "reachable without TLS, and no TLS is in use: traffic is not encrypted",
+        ),
+        (Mode::Disable, TlsState::PlaintextRefused(why)) => decision(
+            Outcome::Fail,
+            false,
+            format!("the server does not answer MongoDB without TLS ({why}): it requires TLS"),
+        ),
+        (_, TlsState::PlaintextOnly | TlsState::PlaintextRefused(_)) => decision(
+            Outcome::NotChecked,
+            false,
+            "with tls=false the check, like PyMongo, makes no TLS connection",
+        ),
         // With TLS the check does not also try MongoDB in clear.
         (
             Mode::Disable,
             TlsState::Established
             | TlsState::HandshakeFailed(_)
             | TlsState::RejectedAfterHandshake(_),
-        ) if mongo => {
-            return v(
-                Outcome::NotChecked,
-                false,
-                "tls=false is a separate connection in clear, which this check did not make".into(),
-            )
-        }
-        (Mode::Disable, TlsState::ServerRefusedTls) if mongo => {
-            return v(
-                Outcome::Pass,
-                false,
-                "the server answers MongoDB without TLS: reachable, traffic not encrypted".into(),
-            )
-        }
-        _ => {}
-    }
-    let rules = &ctx.plan.client.modes;
-    let who = ctx.plan.client.name;
-    let root_file = matches!(ctx.plan.ca, Some(CaChoice::File(_)));
-    if rules.system_root_needs_verify_full
-        && ctx.plan.ca == Some(CaChoice::System)
-        && mode != Mode::VerifyFull
-        && mode != Mode::Insecure
-    {
-        return v(
-            Outcome::Fail,
+        ) if mongo => decision(
+            Outcome::NotChecked,
             false,
-            format!("{who} refuses sslmode={mode} with sslrootcert=system (use verify-full)"),
-        );
-    }
+            "tls=false is a separate connection in clear, which this check did not make",
+        ),
+        (Mode::Disable, TlsState::ServerRefusedTls) if mongo => decision(
+            Outcome::Pass,
+            false,
+            "the server answers MongoDB without TLS: reachable, traffic not encrypted",
+        ),
+        _ => return None,
+    };
+    Some(d)
+}
+
+/// A client that reads `system` as the OS store may refuse every mode but
+/// verify-full with it (libpq 16+).
+fn system_root_refusal(mode: Mode, plan: &Plan) -> Option<Decision> {
+    (plan.client.modes.system_root_needs_verify_full
+        && plan.ca == Some(CaChoice::System)
+        && mode != Mode::VerifyFull
+        && mode != Mode::Insecure)
+        .then(|| {
+            decision(
+                Outcome::Fail,
+                false,
+                format!(
+                    "{} refuses sslmode={mode} with sslrootcert=system (use verify-full)",
+                    plan.client.name
+                ),
+            )
+        })
+}
+
+/// What a mode means for the chosen client once a root file is given.
+struct EffectiveMode {
+    mode: Mode,
+    /// The chain is checked in every TLS mode, prefer included.
+    root_file_checks: bool,
+    /// Appended to verifying reasons when `mode` differs from the one asked.
+    quirk: String,
+}
+
+fn effective_mode(mode: Mode, plan: &Plan) -> EffectiveMode {
+    let rules = &plan.client.modes;
+    let root_file = matches!(plan.ca, Some(CaChoice::File(_)));
     // libpq's (and pgx's) quirk: require with a root file behaves as verify-ca.
     let effective = if rules.require_verifies_with_root && mode == Mode::Require && root_file {
         Mode::VerifyCa
     } else {
         mode
     };
-    // libpq checks the chain on every TLS connection when a root file exists.
-    let root_file_checks = rules.root_file_checks_in_prefer && root_file;
     let quirk = if effective != mode {
-        format!(" ({who} treats require as verify-ca when a root file exists)")
+        format!(
+            " ({} treats require as verify-ca when a root file exists)",
+            plan.client.name
+        )
     } else {
         String::new()
     };
+    EffectiveMode {
+        mode: effective,
+        // libpq checks the chain on every TLS connection when a root file exists.
+        root_file_checks: rules.root_file_checks_in_prefer && root_file,
+        quirk,
+    }
+}
 
-    match (effective, ctx.state) {
-        (Mode::Disable, _) => v(Outcome::Pass, false, "connects without TLS: traffic is not encrypted".into()),
-        (Mode::Allow, _) => v(
+/// A reachable server that speaks the protocol: the mode as the client's
+/// rules read it, against what the handshake came to.
+fn decide_under_mode_rules(mode: Mode, ctx: &ModeContext<'_>) -> Decision {
+    let effective = effective_mode(mode, ctx.plan);
+    match effective.mode {
+        Mode::Disable => {
+            return decision(
+                Outcome::Pass,
+                false,
+                "connects without TLS: traffic is not encrypted",
+            )
+        }
+        Mode::Allow => return decision(
             Outcome::Pass,
             false,
-            "tries without TLS first and would connect unencrypted unless the server insists on TLS".into(),
+            "tries without TLS first and would connect unencrypted unless the server insists on TLS",
         ),
-        (Mode::Prefer, TlsState::Established) if root_file_checks => {
+        Mode::Prefer => {
+            if let Some(d) = decide_prefer(ctx, effective.root_file_checks) {
+                return d;
+            }
+        }
+        _ => {}
+    }
+    match ctx.state {
+        TlsState::Established => decide_established(&effective, ctx),
+        TlsState::ServerRefusedTls if ctx.plan.protocol == crate::settings::Protocol::Mongo => decision(
+            Outcome::Fail,
+            false,
+            "the server speaks MongoDB without TLS only: the TLS handshake failed, and a hello in clear was answered",
+        ),
+        TlsState::ServerRefusedTls => decision(
+            Outcome::Fail,
+            false,
+            "the server does not support TLS, but this mode requires it",
+        ),
+        TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why) => {
+            decision(Outcome::Fail, false, format!("the TLS handshake failed: {why}"))
+        }
+        TlsState::Unreachable(_)
+        | TlsState::ServerRejected(_)
+        | TlsState::PlaintextOnly
+        | TlsState::PlaintextRefused(_) => unreachable!("handled above"),
+    }
+}
+
+/// prefer: encrypted when TLS works, otherwise in clear where the client
+/// falls back; `None` where it fails like the stricter modes.
+fn decide_prefer(ctx: &ModeContext<'_>, root_file_checks: bool) -> Option<Decision> {
+    let who = ctx.plan.client.name;
+    let d = match ctx.state {
+        TlsState::Established if root_file_checks => {
             if ctx.chain.valid && ctx.signature_ok {
-                v(
+                decision(
                     Outcome::Pass,
                     true,
                     format!("encrypted; the chain is valid ({who} checks it because a root file exists)"),
                 )
             } else {
-                let detail = ctx.chain.detail.clone().unwrap_or_else(|| "the handshake signature did not verify".into());
-                v(
+                let detail = ctx
+                    .chain
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| "the handshake signature did not verify".into());
+                decision(
                     Outcome::Pass,
                     false,
                     format!("{who} checks the chain because a root file exists, and it is not valid ({detail}); prefer then retries without TLS, unencrypted"),
                 )
             }
         }
-        (Mode::Prefer, TlsState::Established) => v(
+        TlsState::Established => decision(
             Outcome::Pass,
             true,
-            "encrypted; the certificate is not checked in this mode".into(),
+            "encrypted; the certificate is not checked in this mode",
         ),
-        (Mode::Prefer, TlsState::ServerRefusedTls) => v(
+        TlsState::ServerRefusedTls => decision(
             Outcome::Pass,
             false,
-            "the server offers no TLS, so this mode falls back to an unencrypted connection".into(),
+            "the server offers no TLS, so this mode falls back to an unencrypted connection",
         ),
-        (Mode::Prefer, TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why))
-            if rules.prefer_retries_after_failure =>
+        TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why)
+            if ctx.plan.client.modes.prefer_retries_after_failure =>
         {
-            v(
+            decision(
                 Outcome::Pass,
                 false,
                 format!("TLS failed ({why}); this mode retries without TLS, unencrypted"),
             )
         }
-        (_, TlsState::ServerRefusedTls) if mongo => v(
-            Outcome::Fail,
-            false,
-            "the server speaks MongoDB without TLS only: the TLS handshake failed, and a hello in clear was answered".into(),
-        ),
-        (_, TlsState::ServerRefusedTls) => v(
-            Outcome::Fail,
-            false,
-            "the server does not support TLS, but this mode requires it".into(),
-        ),
-        (_, TlsState::HandshakeFailed(why) | TlsState::RejectedAfterHandshake(why)) => {
-            v(Outcome::Fail, false, format!("the TLS handshake failed: {why}"))
-        }
-        (Mode::Require | Mode::Insecure, TlsState::Established) => v(
+        _ => return None,
+    };
+    Some(d)
+}
+
+/// The handshake finished: the encrypt-only modes pass, the verifying
+/// modes check the signature, the chain and (verify-full) the host name.
+fn decide_established(effective: &EffectiveMode, ctx: &ModeContext<'_>) -> Decision {
+    let quirk = &effective.quirk;
+    match effective.mode {
+        Mode::Require | Mode::Insecure => decision(
             Outcome::Pass,
             true,
-            "encrypted; the certificate is not checked in this mode".into(),
+            "encrypted; the certificate is not checked in this mode",
         ),
-        (Mode::VerifyCa | Mode::VerifyFull, TlsState::Established) => {
-            if !ctx.signature_ok {
-                return v(
-                    Outcome::Fail,
-                    true,
-                    format!("the server's handshake signature could not be verified{quirk}"),
-                );
-            }
-            if !ctx.chain.valid {
-                let detail = ctx.chain.detail.clone().unwrap_or_default();
-                return v(Outcome::Fail, true, format!("the certificate chain is not valid: {detail}{quirk}"));
-            }
-            if effective == Mode::VerifyCa {
-                return v(
-                    Outcome::Pass,
-                    true,
-                    format!("encrypted; the chain is valid (the host name is not checked in this mode){quirk}"),
-                );
-            }
-            match ctx.hostname {
-                Some(h) if h.matched => v(
-                    Outcome::Pass,
-                    true,
-                    format!(
-                        "encrypted; the chain is valid and the certificate names {} ({})",
-                        h.name,
-                        h.matched_by.as_deref().unwrap_or("")
-                    ),
-                ),
-                Some(h) => v(
-                    Outcome::Fail,
-                    true,
-                    format!(
-                        "the certificate is not valid for {}: it names {}",
-                        h.name,
-                        list_or_nothing(&h.certificate_names)
-                    ),
-                ),
-                None => v(Outcome::Fail, true, "the leaf certificate could not be read".into()),
-            }
+        Mode::VerifyCa | Mode::VerifyFull if !ctx.signature_ok => decision(
+            Outcome::Fail,
+            true,
+            format!("the server's handshake signature could not be verified{quirk}"),
+        ),
+        Mode::VerifyCa | Mode::VerifyFull if !ctx.chain.valid => {
+            let detail = ctx.chain.detail.clone().unwrap_or_default();
+            decision(
+                Outcome::Fail,
+                true,
+                format!("the certificate chain is not valid: {detail}{quirk}"),
+            )
         }
-        (
-            _,
-            TlsState::Unreachable(_)
-            | TlsState::ServerRejected(_)
-            | TlsState::PlaintextOnly
-            | TlsState::PlaintextRefused(_),
-        ) => {
-            unreachable!("handled above")
+        Mode::VerifyCa => decision(
+            Outcome::Pass,
+            true,
+            format!(
+                "encrypted; the chain is valid (the host name is not checked in this mode){quirk}"
+            ),
+        ),
+        Mode::VerifyFull => decide_host_name(ctx.hostname),
+        Mode::Disable | Mode::Allow | Mode::Prefer => {
+            unreachable!("decided before the handshake's state")
         }
+    }
+}
+
+/// verify-full, once the chain is valid: does the certificate name the host?
+fn decide_host_name(hostname: Option<&NameCheck>) -> Decision {
+    match hostname {
+        Some(h) if h.matched => decision(
+            Outcome::Pass,
+            true,
+            format!(
+                "encrypted; the chain is valid and the certificate names {} ({})",
+                h.name,
+                h.matched_by.as_deref().unwrap_or("")
+            ),
+        ),
+        Some(h) => decision(
+            Outcome::Fail,
+            true,
+            format!(
+                "the certificate is not valid for {}: it names {}",
+                h.name,
+                list_or_nothing(&h.certificate_names)
+            ),
+        ),
+        None => decision(
+            Outcome::Fail,
+            true,
+            "the leaf certificate could not be read",
+        ),
     }
 }
 
