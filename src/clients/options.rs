@@ -234,18 +234,55 @@ pub fn libpq_keywords(
 ) -> Result<(), UsageError> {
     let get =
         |name: &'static str, var: &'static str| exact(target, name).or_else(|| env_var(env, var));
-    if let Some(v) = get("sslmode", "PGSSLMODE") {
-        opts.mode = Some(mode_from(&v, modes)?);
-    } else if let Some((v, o)) = exact(target, "requiressl") {
-        if v == "1" {
-            opts.mode = Some((Mode::Require, o));
-        }
+    if let Some(mode) = libpq_mode(target, env, modes)? {
+        opts.mode = Some(mode);
     }
     opts.ca = get("sslrootcert", "PGSSLROOTCERT");
     opts.crl = get("sslcrl", "PGSSLCRL");
     opts.cert = get("sslcert", "PGSSLCERT");
     opts.key = get("sslkey", "PGSSLKEY");
     opts.key_password = exact(target, "sslpassword");
+    libpq_address(target, env, opts);
+    if exact(target, "sslsni").is_some_and(|(v, _)| v == "0") {
+        opts.sni = Some((SniRead::Off, Origin::Uri("sslsni")));
+    }
+    for (name, slot) in [
+        ("ssl_min_protocol_version", &mut opts.tls_min),
+        ("ssl_max_protocol_version", &mut opts.tls_max),
+    ] {
+        if let Some((v, o)) = exact(target, name) {
+            *slot = Some((tls_version(&v, name)?, o));
+        }
+    }
+    opts.timeout = get("connect_timeout", "PGCONNECT_TIMEOUT");
+    if let Some((v, o)) = get("sslnegotiation", "PGSSLNEGOTIATION") {
+        opts.negotiation = Some((pg_negotiation(&v, &o)?, o));
+    }
+    if let Some((v, o)) = exact(target, "sslcertmode") {
+        opts.cert_mode = Some((cert_mode(&v)?, o));
+    }
+    libpq_notes(target, opts);
+    Ok(())
+}
+
+/// `sslmode` (or `PGSSLMODE`) through the client's table, else the old
+/// `requiressl=1`.
+fn libpq_mode(
+    target: &Target,
+    env: &dyn Env,
+    modes: &[(&str, Mode)],
+) -> Result<Read<Mode>, UsageError> {
+    if let Some(v) = exact(target, "sslmode").or_else(|| env_var(env, "PGSSLMODE")) {
+        return mode_from(&v, modes).map(Some);
+    }
+    Ok(exact(target, "requiressl")
+        .filter(|(v, _)| v == "1")
+        .map(|(_, o)| (Mode::Require, o)))
+}
+
+/// `host`, `port` and `hostaddr`; `PGHOST` and `PGPORT` only fill what the
+/// target does not give.
+fn libpq_address(target: &Target, env: &dyn Env, opts: &mut Options) {
     opts.host = exact(target, "host").or_else(|| {
         target
             .host
@@ -261,43 +298,33 @@ pub fn libpq_keywords(
             .flatten()
     });
     opts.hostaddr = exact(target, "hostaddr");
-    if exact(target, "sslsni").is_some_and(|(v, _)| v == "0") {
-        opts.sni = Some((SniRead::Off, Origin::Uri("sslsni")));
+}
+
+/// libpq's `sslnegotiation` values.
+fn pg_negotiation(v: &str, o: &Origin) -> Result<PgNegotiation, UsageError> {
+    match v {
+        "postgres" => Ok(PgNegotiation::Postgres),
+        "direct" => Ok(PgNegotiation::Direct),
+        _ => Err(UsageError::Invalid(format!(
+            "sslnegotiation `{v}` (from {o}) is not postgres or direct"
+        ))),
     }
-    for (name, slot) in [
-        ("ssl_min_protocol_version", &mut opts.tls_min),
-        ("ssl_max_protocol_version", &mut opts.tls_max),
-    ] {
-        if let Some((v, o)) = exact(target, name) {
-            *slot = Some((tls_version(&v, name)?, o));
-        }
+}
+
+/// libpq's `sslcertmode` values.
+fn cert_mode(v: &str) -> Result<CertMode, UsageError> {
+    match v {
+        "disable" => Ok(CertMode::Disable),
+        "allow" => Ok(CertMode::Allow),
+        "require" => Ok(CertMode::Require),
+        other => Err(UsageError::Invalid(format!(
+            "sslcertmode `{other}` is not one of disable, allow, require"
+        ))),
     }
-    opts.timeout = get("connect_timeout", "PGCONNECT_TIMEOUT");
-    if let Some((v, o)) = get("sslnegotiation", "PGSSLNEGOTIATION") {
-        let n = match v.as_str() {
-            "postgres" => PgNegotiation::Postgres,
-            "direct" => PgNegotiation::Direct,
-            _ => {
-                return Err(UsageError::Invalid(format!(
-                    "sslnegotiation `{v}` (from {o}) is not postgres or direct"
-                )))
-            }
-        };
-        opts.negotiation = Some((n, o));
-    }
-    if let Some((v, o)) = exact(target, "sslcertmode") {
-        let m = match v.as_str() {
-            "disable" => CertMode::Disable,
-            "allow" => CertMode::Allow,
-            "require" => CertMode::Require,
-            other => {
-                return Err(UsageError::Invalid(format!(
-                    "sslcertmode `{other}` is not one of disable, allow, require"
-                )))
-            }
-        };
-        opts.cert_mode = Some((m, o));
-    }
+}
+
+/// libpq keywords tlscheck does not follow, said so.
+fn libpq_notes(target: &Target, opts: &mut Options) {
     if target.param("sslcrldir").is_some() {
         opts.notes
             .push("sslcrldir is not read yet: pass the CRL file with --crl-file".into());
@@ -308,7 +335,6 @@ pub fn libpq_keywords(
                 .into(),
         );
     }
-    Ok(())
 }
 
 /// libpq's TLS keywords, for [`note_unknown`].
@@ -529,110 +555,199 @@ pub fn mongo_tls(
         return Ok(());
     }
     let srv = t.scheme == Some(crate::target::Scheme::MongoSrv);
-    let flag = |names: &[&str]| -> Result<Option<(bool, Origin)>, UsageError> {
-        param(t, names).map(|v| Ok((boolean(&v)?, v.1))).transpose()
-    };
-    let tls_opt = flag(&["tls"])?;
-    let ssl_opt = flag(&["ssl"])?;
-    if let (Some((a, _)), Some((b, _))) = (&tls_opt, &ssl_opt) {
-        if a != b {
-            return Err(UsageError::Invalid(format!(
-                "Can not specify conflicting values for URI options tls and ssl ({who} refuses this URI)"
-            )));
-        }
-    }
-    let insecure = flag(&["tlsInsecure"])?;
-    let invalid_certs = flag(&["tlsAllowInvalidCertificates"])?;
-    let invalid_hosts = flag(&["tlsAllowInvalidHostnames"])?;
-    let no_ocsp_check = flag(&["tlsDisableOCSPEndpointCheck"])?;
-    let no_revocation = flag(&["tlsDisableCertificateRevocationCheck"])?;
-    let named = |o: &Option<(bool, Origin)>| o.as_ref().map(|(b, _)| *b);
-    let conflicts = [
-        (
-            "tlsInsecure",
-            named(&insecure),
-            "tlsAllowInvalidCertificates",
-            named(&invalid_certs),
-        ),
-        (
-            "tlsInsecure",
-            named(&insecure),
-            "tlsAllowInvalidHostnames",
-            named(&invalid_hosts),
-        ),
-        (
-            "tlsInsecure",
-            named(&insecure),
-            "tlsDisableOCSPEndpointCheck",
-            named(&no_ocsp_check),
-        ),
-        (
-            "tlsAllowInvalidCertificates",
-            named(&invalid_certs),
-            "tlsDisableOCSPEndpointCheck",
-            named(&no_ocsp_check),
-        ),
-        (
-            "tlsInsecure",
-            named(&insecure),
-            "tlsDisableCertificateRevocationCheck",
-            named(&no_revocation),
-        ),
-    ];
-    for (a, va, b, vb) in conflicts {
-        if va.is_some() && vb.is_some() {
-            return Err(UsageError::Invalid(format!(
-                "URI options {a} and {b} cannot be specified simultaneously ({who} refuses this URI)"
-            )));
-        }
-    }
-    // Options that switch TLS on by being set (files), or set to false.
-    let mut implies_tls = Vec::new();
-    for name in [
-        "tlsCertificateKeyFile",
-        "tlsCertificateKeyFilePassword",
-        "tlsCAFile",
-        "tlsCRLFile",
-    ] {
-        if files_imply_tls && param(t, &[name]).is_some_and(|(v, _)| !v.is_empty()) {
-            implies_tls.push(name);
-        }
-    }
-    for (name, v) in [
-        ("tlsAllowInvalidCertificates", named(&invalid_certs)),
-        ("tlsAllowInvalidHostnames", named(&invalid_hosts)),
-        ("tlsDisableOCSPEndpointCheck", named(&no_ocsp_check)),
-    ] {
-        if v == Some(false) {
-            implies_tls.push(name);
-        }
-    }
-    let tls = tls_opt.or(ssl_opt);
-    if named(&tls) == Some(false) && !implies_tls.is_empty() {
+    let flags = MongoFlags::read(t, who)?;
+    flags.check_conflicts(who)?;
+    let implies_tls = flags.implying_tls(t, files_imply_tls);
+    if value_of(&flags.tls) == Some(false) && !implies_tls.is_empty() {
         return Err(UsageError::Invalid(format!(
             "TLS has not been enabled but the following tls parameters have been set: {}. Please set `tls=True` or remove. ({who} refuses this URI)",
             implies_tls.join(", ")
         )));
     }
-    opts.mode = match (&tls, &insecure, &invalid_certs, &invalid_hosts) {
-        (Some((false, o)), ..) => Some((Mode::Disable, o.clone())),
-        (_, Some((true, o)), ..) | (_, _, Some((true, o)), _) => {
-            if tls.is_none() && !srv && implies_tls.is_empty() {
-                opts.notes.push(format!(
-                    "{}=true without tls=true: {who} would connect without TLS; judged under insecure as asked",
-                    origin_name(o)
-                ));
+    opts.mode = flags.mode(srv, &implies_tls, who, &mut opts.notes);
+    opts.default_mode = Some(mongo_default_mode(srv, &implies_tls, who));
+    opts.ca = param(t, &["tlsCAFile"]);
+    opts.crl = param(t, &["tlsCRLFile"]);
+    opts.cert = param(t, &["tlsCertificateKeyFile"]);
+    opts.key_password = param(t, &["tlsCertificateKeyFilePassword"]);
+    if let Some((true, o)) = flags.no_ocsp_check.or(flags.insecure.filter(|(b, _)| *b)) {
+        opts.extra.push(SettingReport {
+            name: "ocsp-endpoint-check",
+            value: format!("off ({who} will not ask OCSP responders)"),
+            source: o,
+        });
+    }
+    let mut known: Vec<&str> = MONGO_IGNORED.to_vec();
+    known.extend(MONGO_READ);
+    note_unknown(t, &known, opts);
+    Ok(())
+}
+
+/// The TLS options [`mongo_tls`] reads, for [`note_unknown`].
+const MONGO_READ: &[&str] = &[
+    "tls",
+    "ssl",
+    "tlscafile",
+    "tlscertificatekeyfile",
+    "tlscertificatekeyfilepassword",
+    "tlscrlfile",
+    "tlsinsecure",
+    "tlsallowinvalidcertificates",
+    "tlsallowinvalidhostnames",
+    "tlsdisableocspendpointcheck",
+    "tlsdisablecertificaterevocationcheck",
+];
+
+/// The boolean of a boolean option, when given.
+fn value_of(o: &Read<bool>) -> Option<bool> {
+    o.as_ref().map(|(b, _)| *b)
+}
+
+/// The boolean TLS options of a MongoDB URI, as given.
+struct MongoFlags {
+    /// `tls`, or its older name `ssl` (which must then agree).
+    tls: Read<bool>,
+    insecure: Read<bool>,
+    invalid_certs: Read<bool>,
+    invalid_hosts: Read<bool>,
+    no_ocsp_check: Read<bool>,
+    no_revocation: Read<bool>,
+}
+
+impl MongoFlags {
+    fn read(t: &Target, who: &str) -> Result<MongoFlags, UsageError> {
+        let flag = |names: &[&str]| -> Result<Read<bool>, UsageError> {
+            param(t, names).map(|v| Ok((boolean(&v)?, v.1))).transpose()
+        };
+        let tls_opt = flag(&["tls"])?;
+        let ssl_opt = flag(&["ssl"])?;
+        if let (Some((a, _)), Some((b, _))) = (&tls_opt, &ssl_opt) {
+            if a != b {
+                return Err(UsageError::Invalid(format!(
+                    "Can not specify conflicting values for URI options tls and ssl ({who} refuses this URI)"
+                )));
             }
-            Some((Mode::Insecure, o.clone()))
         }
-        (Some((true, _)), _, _, Some((true, o))) => Some((Mode::VerifyCa, o.clone())),
-        (Some((true, o)), ..) => Some((Mode::VerifyFull, o.clone())),
-        (None, _, _, Some((true, o))) if srv || !implies_tls.is_empty() => {
-            Some((Mode::VerifyCa, o.clone()))
+        Ok(MongoFlags {
+            insecure: flag(&["tlsInsecure"])?,
+            invalid_certs: flag(&["tlsAllowInvalidCertificates"])?,
+            invalid_hosts: flag(&["tlsAllowInvalidHostnames"])?,
+            no_ocsp_check: flag(&["tlsDisableOCSPEndpointCheck"])?,
+            no_revocation: flag(&["tlsDisableCertificateRevocationCheck"])?,
+            tls: tls_opt.or(ssl_opt),
+        })
+    }
+
+    /// The pairs the URI specification forbids giving together, whatever
+    /// their values.
+    fn check_conflicts(&self, who: &str) -> Result<(), UsageError> {
+        let conflicts = [
+            (
+                "tlsInsecure",
+                &self.insecure,
+                "tlsAllowInvalidCertificates",
+                &self.invalid_certs,
+            ),
+            (
+                "tlsInsecure",
+                &self.insecure,
+                "tlsAllowInvalidHostnames",
+                &self.invalid_hosts,
+            ),
+            (
+                "tlsInsecure",
+                &self.insecure,
+                "tlsDisableOCSPEndpointCheck",
+                &self.no_ocsp_check,
+            ),
+            (
+                "tlsAllowInvalidCertificates",
+                &self.invalid_certs,
+                "tlsDisableOCSPEndpointCheck",
+                &self.no_ocsp_check,
+            ),
+            (
+                "tlsInsecure",
+                &self.insecure,
+                "tlsDisableCertificateRevocationCheck",
+                &self.no_revocation,
+            ),
+        ];
+        for (a, va, b, vb) in conflicts {
+            if va.is_some() && vb.is_some() {
+                return Err(UsageError::Invalid(format!(
+                    "URI options {a} and {b} cannot be specified simultaneously ({who} refuses this URI)"
+                )));
+            }
         }
-        _ => None,
-    };
-    opts.default_mode = Some(if srv {
+        Ok(())
+    }
+
+    /// Options that switch TLS on by being set (files, when
+    /// `files_imply_tls`), or by being set to false.
+    fn implying_tls(&self, t: &Target, files_imply_tls: bool) -> Vec<&'static str> {
+        let mut implies_tls = Vec::new();
+        for name in [
+            "tlsCertificateKeyFile",
+            "tlsCertificateKeyFilePassword",
+            "tlsCAFile",
+            "tlsCRLFile",
+        ] {
+            if files_imply_tls && param(t, &[name]).is_some_and(|(v, _)| !v.is_empty()) {
+                implies_tls.push(name);
+            }
+        }
+        for (name, v) in [
+            ("tlsAllowInvalidCertificates", &self.invalid_certs),
+            ("tlsAllowInvalidHostnames", &self.invalid_hosts),
+            ("tlsDisableOCSPEndpointCheck", &self.no_ocsp_check),
+        ] {
+            if value_of(v) == Some(false) {
+                implies_tls.push(name);
+            }
+        }
+        implies_tls
+    }
+
+    /// The mode the options select, if they select one; notes an insecure
+    /// option that, without TLS on, the driver would not even use.
+    fn mode(
+        &self,
+        srv: bool,
+        implies_tls: &[&str],
+        who: &str,
+        notes: &mut Vec<String>,
+    ) -> Read<Mode> {
+        match (
+            &self.tls,
+            &self.insecure,
+            &self.invalid_certs,
+            &self.invalid_hosts,
+        ) {
+            (Some((false, o)), ..) => Some((Mode::Disable, o.clone())),
+            (_, Some((true, o)), ..) | (_, _, Some((true, o)), _) => {
+                if self.tls.is_none() && !srv && implies_tls.is_empty() {
+                    notes.push(format!(
+                        "{}=true without tls=true: {who} would connect without TLS; judged under insecure as asked",
+                        origin_name(o)
+                    ));
+                }
+                Some((Mode::Insecure, o.clone()))
+            }
+            (Some((true, _)), _, _, Some((true, o))) => Some((Mode::VerifyCa, o.clone())),
+            (Some((true, o)), ..) => Some((Mode::VerifyFull, o.clone())),
+            (None, _, _, Some((true, o))) if srv || !implies_tls.is_empty() => {
+                Some((Mode::VerifyCa, o.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The mode when the URI names none: verified TLS under `mongodb+srv://` or
+/// when an option implies TLS, else no TLS.
+fn mongo_default_mode(srv: bool, implies_tls: &[&str], who: &str) -> (Mode, Origin) {
+    if srv {
         (
             Mode::VerifyFull,
             Origin::Derived("mongodb+srv:// turns TLS on, verified".into()),
@@ -652,34 +767,7 @@ pub fn mongo_tls(
                 "{who} uses no TLS unless tls=true (or mongodb+srv://)"
             )),
         )
-    });
-    opts.ca = param(t, &["tlsCAFile"]);
-    opts.crl = param(t, &["tlsCRLFile"]);
-    opts.cert = param(t, &["tlsCertificateKeyFile"]);
-    opts.key_password = param(t, &["tlsCertificateKeyFilePassword"]);
-    if let Some((true, o)) = no_ocsp_check.or(insecure.filter(|(b, _)| *b)) {
-        opts.extra.push(SettingReport {
-            name: "ocsp-endpoint-check",
-            value: format!("off ({who} will not ask OCSP responders)"),
-            source: o,
-        });
     }
-    let mut known: Vec<&str> = MONGO_IGNORED.to_vec();
-    known.extend([
-        "tls",
-        "ssl",
-        "tlscafile",
-        "tlscertificatekeyfile",
-        "tlscertificatekeyfilepassword",
-        "tlscrlfile",
-        "tlsinsecure",
-        "tlsallowinvalidcertificates",
-        "tlsallowinvalidhostnames",
-        "tlsdisableocspendpointcheck",
-        "tlsdisablecertificaterevocationcheck",
-    ]);
-    note_unknown(t, &known, opts);
-    Ok(())
 }
 
 /// Note the unknown parameters of a string read with libpq's keywords,

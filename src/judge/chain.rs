@@ -6,7 +6,8 @@
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use serde::Serialize;
 use webpki::{
-    EndEntityCert, KeyUsage, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
+    EndEntityCert, KeyUsage, RevocationCheckDepth, RevocationOptions, RevocationOptionsBuilder,
+    UnknownStatusPolicy,
 };
 
 use crate::observe::{name_of, CertFacts};
@@ -132,165 +133,193 @@ pub fn verify_with(
                 .unwrap_or_else(|| "no trust anchors".into()),
         );
     }
-    // OpenSSL-based clients (libpq, MySQL, Python) accept a self-signed
-    // server certificate that is itself in the trust file, even with CA:TRUE
-    // (what `openssl req -x509` makes); webpki refuses a CA as end entity.
-    if facts.first().is_some_and(|l| l.self_issued) && source.certs.iter().any(|c| c == leaf_der) {
-        let leaf = &facts[0];
-        if leaf.not_after_unix < now_unix {
-            return ChainVerdict::invalid(
-                ChainProblem::Expired,
-                format!("{} expired on {}", leaf.subject, leaf.not_after),
-            );
-        }
-        if leaf.not_before_unix > now_unix {
-            return ChainVerdict::invalid(
-                ChainProblem::NotYetValid,
-                format!("{} is valid only from {}", leaf.subject, leaf.not_before),
-            );
-        }
-        return ChainVerdict {
-            valid: true,
-            problem: None,
-            detail: None,
-            path: vec![format!("{} (itself in this trust source)", leaf.subject)],
-            anchor_der: Some(leaf_der.clone()),
-            anchor_subject: Some(crate::trust::strip_sequence(&leaf.subject_der).to_vec()),
-        };
+    if let Some(verdict) = leaf_in_trust_source(leaf_der, facts, source, now_unix) {
+        return verdict;
     }
-    let leaf = match EndEntityCert::try_from(leaf_der) {
+    let leaf = match end_entity(leaf_der) {
         Ok(l) => l,
-        Err(webpki::Error::UnsupportedCertVersion) => {
-            return ChainVerdict::invalid(
-                ChainProblem::UnsupportedVersion,
-                "the leaf is an X.509 version 1 certificate: OpenSSL accepts it, webpki, Go and Java do not",
-            )
-        }
-        Err(e) => {
-            return ChainVerdict::invalid(
-                ChainProblem::Malformed,
-                format!("the leaf certificate cannot be parsed: {e:?}"),
-            )
-        }
+        Err(verdict) => return verdict,
     };
     let crl_refs: Vec<&webpki::CertRevocationList<'static>> =
         crls.map(|c| c.lists.iter().collect()).unwrap_or_default();
-    let revocation = if crl_refs.is_empty() {
-        None
-    } else {
-        RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
-            let b = match policy {
-                CrlPolicy::WholeChainStrict => b
-                    .with_depth(RevocationCheckDepth::Chain)
-                    .with_status_policy(UnknownStatusPolicy::Deny),
-                CrlPolicy::LeafLenient => b
-                    .with_depth(RevocationCheckDepth::EndEntity)
-                    .with_status_policy(UnknownStatusPolicy::Allow),
-                CrlPolicy::LeafStrict => b
-                    .with_depth(RevocationCheckDepth::EndEntity)
-                    .with_status_policy(UnknownStatusPolicy::Deny),
-            };
-            b.build()
-        })
+    let search = PathSearch {
+        leaf: &leaf,
+        intermediates: &chain[1..],
+        facts,
+        source,
+        algorithms: &signature_algorithms(accepted),
+        time: UnixTime::since_unix_epoch(std::time::Duration::from_secs(now_unix.max(0) as u64)),
     };
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now_unix.max(0) as u64));
+    let result = search.run(revocation_options(&crl_refs, policy));
+    match revoked_over_uncovered(&search, &crl_refs, result) {
+        Ok(verdict) => verdict,
+        Err(e) => explain(&e, facts, now_unix),
+    }
+}
+
+/// OpenSSL-based clients (libpq, MySQL, Python) accept a self-signed
+/// server certificate that is itself in the trust file, even with CA:TRUE
+/// (what `openssl req -x509` makes); webpki refuses a CA as end entity.
+/// `None` when the leaf is not such a certificate.
+fn leaf_in_trust_source(
+    leaf_der: &CertificateDer<'static>,
+    facts: &[CertFacts],
+    source: &TrustSource,
+    now_unix: i64,
+) -> Option<ChainVerdict> {
+    let leaf = facts.first().filter(|l| l.self_issued)?;
+    if !source.certs.iter().any(|c| c == leaf_der) {
+        return None;
+    }
+    if leaf.not_after_unix < now_unix {
+        return Some(ChainVerdict::invalid(
+            ChainProblem::Expired,
+            format!("{} expired on {}", leaf.subject, leaf.not_after),
+        ));
+    }
+    if leaf.not_before_unix > now_unix {
+        return Some(ChainVerdict::invalid(
+            ChainProblem::NotYetValid,
+            format!("{} is valid only from {}", leaf.subject, leaf.not_before),
+        ));
+    }
+    Some(ChainVerdict {
+        valid: true,
+        problem: None,
+        detail: None,
+        path: vec![format!("{} (itself in this trust source)", leaf.subject)],
+        anchor_der: Some(leaf_der.clone()),
+        anchor_subject: Some(crate::trust::strip_sequence(&leaf.subject_der).to_vec()),
+    })
+}
+
+/// The leaf as webpki reads it, or why it cannot.
+fn end_entity<'a>(
+    leaf_der: &'a CertificateDer<'static>,
+) -> Result<EndEntityCert<'a>, ChainVerdict> {
+    EndEntityCert::try_from(leaf_der).map_err(|e| match e {
+        webpki::Error::UnsupportedCertVersion => ChainVerdict::invalid(
+            ChainProblem::UnsupportedVersion,
+            "the leaf is an X.509 version 1 certificate: OpenSSL accepts it, webpki, Go and Java do not",
+        ),
+        e => ChainVerdict::invalid(
+            ChainProblem::Malformed,
+            format!("the leaf certificate cannot be parsed: {e:?}"),
+        ),
+    })
+}
+
+/// The CRL check a client's [`CrlPolicy`] asks for; `None` without CRLs.
+fn revocation_options<'a>(
+    crl_refs: &'a [&'a webpki::CertRevocationList<'static>],
+    policy: CrlPolicy,
+) -> Option<RevocationOptions<'a>> {
+    if crl_refs.is_empty() {
+        return None;
+    }
+    let (depth, unknown) = match policy {
+        CrlPolicy::WholeChainStrict => (RevocationCheckDepth::Chain, UnknownStatusPolicy::Deny),
+        CrlPolicy::LeafLenient => (RevocationCheckDepth::EndEntity, UnknownStatusPolicy::Allow),
+        CrlPolicy::LeafStrict => (RevocationCheckDepth::EndEntity, UnknownStatusPolicy::Deny),
+    };
+    RevocationOptionsBuilder::new(crl_refs)
+        .ok()
+        .map(|b| b.with_depth(depth).with_status_policy(unknown).build())
+}
+
+/// The signature algorithms a verification accepts.
+fn signature_algorithms(accepted: Algorithms) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
     let current = rustls::crypto::aws_lc_rs::default_provider()
         .signature_verification_algorithms
         .all;
-    let with_legacy: Vec<&dyn SignatureVerificationAlgorithm> = legacy_rsa::ALL
-        .iter()
-        .copied()
-        .chain(current.iter().copied())
-        .collect();
-    let algorithms: &[&dyn SignatureVerificationAlgorithm] = match accepted {
-        Algorithms::Current => current,
-        Algorithms::WithLegacy => &with_legacy,
-    };
-    let verify = |revocation| {
-        leaf.verify_for_usage(
-            algorithms,
-            &source.anchors,
-            &chain[1..],
-            time,
+    match accepted {
+        Algorithms::Current => current.to_vec(),
+        Algorithms::WithLegacy => legacy_rsa::ALL
+            .iter()
+            .copied()
+            .chain(current.iter().copied())
+            .collect(),
+    }
+}
+
+/// One chain to verify, with everything but the revocation check fixed.
+struct PathSearch<'a> {
+    leaf: &'a EndEntityCert<'a>,
+    intermediates: &'a [CertificateDer<'static>],
+    facts: &'a [CertFacts],
+    source: &'a TrustSource,
+    algorithms: &'a [&'static dyn SignatureVerificationAlgorithm],
+    time: UnixTime,
+}
+
+impl PathSearch<'_> {
+    /// webpki's answer, as a valid verdict naming the path, leaf first.
+    fn run(
+        &self,
+        revocation: Option<RevocationOptions<'_>>,
+    ) -> Result<ChainVerdict, webpki::Error> {
+        let path = self.leaf.verify_for_usage(
+            self.algorithms,
+            &self.source.anchors,
+            self.intermediates,
+            self.time,
             KeyUsage::server_auth(),
             revocation,
             None,
-        )
-        .map(|path| {
-            let mut names = vec![facts.first().map(|f| f.subject.clone()).unwrap_or_default()];
-            for c in path.intermediate_certificates() {
-                names.push(name_of(c.subject()));
-            }
-            names.push(format!(
-                "{} (trust anchor)",
-                name_of(path.anchor().subject.as_ref())
-            ));
-            let anchor_der = source.anchor_cert(path.anchor()).cloned();
-            (names, anchor_der, path.anchor().subject.to_vec())
-        })
-    };
-    let mut result = verify(revocation);
-    // webpki stops at the first certificate no CRL covers, which may sit
-    // above a revoked leaf; OpenSSL reports the revocation. Look again,
-    // lenient about coverage, so "revoked" wins over "not covered".
-    if matches!(result, Err(webpki::Error::UnknownRevocationStatus)) {
-        let lenient = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
-            b.with_depth(RevocationCheckDepth::Chain)
-                .with_status_policy(UnknownStatusPolicy::Allow)
-                .build()
-        });
-        if let Err(e @ webpki::Error::CertRevoked) = verify(lenient) {
-            result = Err(e);
+        )?;
+        let mut names = vec![self
+            .facts
+            .first()
+            .map(|f| f.subject.clone())
+            .unwrap_or_default()];
+        for c in path.intermediate_certificates() {
+            names.push(name_of(c.subject()));
         }
-    }
-    match result {
-        Ok((names, anchor_der, anchor_subject)) => ChainVerdict {
+        names.push(format!(
+            "{} (trust anchor)",
+            name_of(path.anchor().subject.as_ref())
+        ));
+        Ok(ChainVerdict {
             valid: true,
             problem: None,
             detail: None,
             path: names,
-            anchor_der,
-            anchor_subject: Some(anchor_subject),
-        },
-        Err(e) => explain(&e, facts, now_unix),
+            anchor_der: self.source.anchor_cert(path.anchor()).cloned(),
+            anchor_subject: Some(path.anchor().subject.to_vec()),
+        })
+    }
+}
+
+/// webpki stops at the first certificate no CRL covers, which may sit
+/// above a revoked leaf; OpenSSL reports the revocation. Look again,
+/// lenient about coverage, so "revoked" wins over "not covered".
+fn revoked_over_uncovered(
+    search: &PathSearch<'_>,
+    crl_refs: &[&webpki::CertRevocationList<'static>],
+    result: Result<ChainVerdict, webpki::Error>,
+) -> Result<ChainVerdict, webpki::Error> {
+    if !matches!(result, Err(webpki::Error::UnknownRevocationStatus)) {
+        return result;
+    }
+    let lenient = RevocationOptionsBuilder::new(crl_refs).ok().map(|b| {
+        b.with_depth(RevocationCheckDepth::Chain)
+            .with_status_policy(UnknownStatusPolicy::Allow)
+            .build()
+    });
+    match search.run(lenient) {
+        Err(e @ webpki::Error::CertRevoked) => Err(e),
+        _ => result,
     }
 }
 
 fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdict {
     use webpki::Error as E;
-    let top = facts.last();
     let (problem, detail) = match e {
         E::UnknownIssuer | E::CaUsedAsEndEntity if facts.len() == 1 && facts[0].self_issued => (
             ChainProblem::SelfSigned,
             format!("the certificate for {} signed itself", facts[0].subject),
         ),
-        E::UnknownIssuer => {
-            let leaf = &facts[0];
-            if facts.len() == 1 && leaf.self_issued {
-                (ChainProblem::SelfSigned, format!("the certificate for {} signed itself", leaf.subject))
-            } else if let Some(top) = top.filter(|t| !t.self_issued && t.is_ca != Some(true)) {
-                (
-                    ChainProblem::MissingIntermediate,
-                    format!(
-                        "the server sent {} without its issuer {}",
-                        top.subject, top.issuer
-                    ),
-                )
-            } else {
-                let top = top.unwrap_or(leaf);
-                if top.self_issued {
-                    (
-                        ChainProblem::UnknownIssuer,
-                        format!("the served root {} is not trusted here", top.subject),
-                    )
-                } else {
-                    (
-                        ChainProblem::UnknownIssuer,
-                        format!("the issuer {} is not trusted here", top.issuer),
-                    )
-                }
-            }
-        }
+        E::UnknownIssuer => unknown_issuer(facts),
         E::CertExpired { .. } => {
             let which = facts
                 .iter()
@@ -307,6 +336,43 @@ fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdic
                 .unwrap_or_else(|| "a certificate in the chain is not valid yet".into());
             (ChainProblem::NotYetValid, which)
         }
+        other => explain_fixed(other),
+    };
+    ChainVerdict::invalid(problem, detail)
+}
+
+/// An unknown issuer, told by the shape of the chain as served: a top that
+/// is not a CA lacks its intermediate; otherwise the root is not trusted.
+fn unknown_issuer(facts: &[CertFacts]) -> (ChainProblem, String) {
+    let leaf = &facts[0];
+    let top = facts.last();
+    if let Some(top) = top.filter(|t| !t.self_issued && t.is_ca != Some(true)) {
+        return (
+            ChainProblem::MissingIntermediate,
+            format!(
+                "the server sent {} without its issuer {}",
+                top.subject, top.issuer
+            ),
+        );
+    }
+    let top = top.unwrap_or(leaf);
+    if top.self_issued {
+        (
+            ChainProblem::UnknownIssuer,
+            format!("the served root {} is not trusted here", top.subject),
+        )
+    } else {
+        (
+            ChainProblem::UnknownIssuer,
+            format!("the issuer {} is not trusted here", top.issuer),
+        )
+    }
+}
+
+/// The problems whose words do not depend on the chain.
+fn explain_fixed(e: &webpki::Error) -> (ChainProblem, String) {
+    use webpki::Error as E;
+    match e {
         E::CertRevoked => (ChainProblem::Revoked, "a certificate in the chain is revoked by the CRL".into()),
         E::UnknownRevocationStatus => (
             ChainProblem::RevocationUnknown,
@@ -339,8 +405,7 @@ fn explain(e: &webpki::Error, facts: &[CertFacts], now_unix: i64) -> ChainVerdic
             "an X.509 version 1 certificate in the chain: OpenSSL accepts it, webpki, Go and Java do not".into(),
         ),
         other => (ChainProblem::Other, format!("{other:?}")),
-    };
-    ChainVerdict::invalid(problem, detail)
+    }
 }
 
 /// RSA PKCS#1 signatures with keys from 1024 bits and SHA-1 or SHA-2, which

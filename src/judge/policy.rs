@@ -197,58 +197,92 @@ pub fn revocation_findings(
     crls: &Crls,
     verifying: bool,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
     let sev = if verifying {
         Severity::Error
     } else {
         Severity::Warning
     };
-    for v in ocsp {
-        let what = if v.source == "stapled" {
-            "the stapled OCSP response".to_string()
-        } else {
-            format!("the OCSP responder {}", v.url.as_deref().unwrap_or(""))
-        };
-        let subject = facts
-            .chain
-            .get(v.position)
-            .map(|c| short_name(&c.subject).to_string())
-            .unwrap_or_default();
-        if v.trustworthy && v.status == Some("revoked") {
-            out.push(finding(
-                if v.source == "stapled" { "ocsp-staple-revoked" } else { "ocsp-revoked" },
-                sev,
-                format!("{what} says {subject} is revoked"),
-                format!(
-                    "revoked {}{}; signed by {}",
-                    v.revocation_time.as_deref().unwrap_or("(time not given)"),
-                    v.revocation_reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default(),
-                    v.signer.as_deref().unwrap_or("?")
-                ),
-                Some("the server needs a new certificate; OCSP-checking clients (MongoDB drivers ≥ 4.4, browsers) refuse this one".into()),
-            ));
-        } else if v.trustworthy && v.status == Some("unknown") {
-            out.push(finding(
-                "ocsp-unknown",
-                Severity::Warning,
-                format!("{what} does not know {subject}"),
-                "the responder answered unknown: it does not serve this issuer, or the certificate is not in its database",
-                None,
-            ));
-        } else if !v.trustworthy {
-            out.push(finding(
-                if v.source == "stapled" { "ocsp-staple-invalid" } else { "ocsp-response-invalid" },
-                Severity::Warning,
-                format!("{what} cannot be relied on"),
-                v.problems.join("; "),
-                Some(if v.source == "stapled" {
-                    "fix the server's OCSP stapling (a stale cache, or a response for another certificate); clients that check staples (MongoDB drivers ≥ 4.4) reject invalid ones".into()
-                } else {
-                    "check the responder; meanwhile a CRL (--crl-fetch) can answer the same question".into()
-                }),
-            ));
-        }
+    let mut out: Vec<Finding> = ocsp
+        .iter()
+        .filter_map(|v| ocsp_answer_finding(facts, v, sev))
+        .collect();
+    out.extend(ocsp_query_findings(facts));
+    if plan.crl_fetch {
+        out.extend(crl_fetch_findings(facts));
     }
+    out.extend(crls.errors.iter().map(|e| {
+        finding(
+            "crl-unusable",
+            Severity::Warning,
+            "a CRL could not be used",
+            e.clone(),
+            None,
+        )
+    }));
+    out.extend(must_staple_finding(facts));
+    out
+}
+
+/// What one OCSP answer says, when it says something worth a finding:
+/// revoked (at `sev`), unknown, or not to be relied on.
+fn ocsp_answer_finding(facts: &Facts, v: &OcspVerdict, sev: Severity) -> Option<Finding> {
+    let stapled = v.source == "stapled";
+    let what = if stapled {
+        "the stapled OCSP response".to_string()
+    } else {
+        format!("the OCSP responder {}", v.url.as_deref().unwrap_or(""))
+    };
+    let subject = facts
+        .chain
+        .get(v.position)
+        .map(|c| short_name(&c.subject).to_string())
+        .unwrap_or_default();
+    if v.trustworthy && v.status == Some("revoked") {
+        Some(finding(
+            if stapled { "ocsp-staple-revoked" } else { "ocsp-revoked" },
+            sev,
+            format!("{what} says {subject} is revoked"),
+            format!(
+                "revoked {}{}; signed by {}",
+                v.revocation_time.as_deref().unwrap_or("(time not given)"),
+                v.revocation_reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default(),
+                v.signer.as_deref().unwrap_or("?")
+            ),
+            Some("the server needs a new certificate; OCSP-checking clients (MongoDB drivers ≥ 4.4, browsers) refuse this one".into()),
+        ))
+    } else if v.trustworthy && v.status == Some("unknown") {
+        Some(finding(
+            "ocsp-unknown",
+            Severity::Warning,
+            format!("{what} does not know {subject}"),
+            "the responder answered unknown: it does not serve this issuer, or the certificate is not in its database",
+            None,
+        ))
+    } else if !v.trustworthy {
+        Some(finding(
+            if stapled {
+                "ocsp-staple-invalid"
+            } else {
+                "ocsp-response-invalid"
+            },
+            Severity::Warning,
+            format!("{what} cannot be relied on"),
+            v.problems.join("; "),
+            Some(if stapled {
+                "fix the server's OCSP stapling (a stale cache, or a response for another certificate); clients that check staples (MongoDB drivers ≥ 4.4) reject invalid ones".into()
+            } else {
+                "check the responder; meanwhile a CRL (--crl-fetch) can answer the same question"
+                    .into()
+            }),
+        ))
+    } else {
+        None
+    }
+}
+
+/// OCSP responders that could not be asked (or that a certificate does not name).
+fn ocsp_query_findings(facts: &Facts) -> Vec<Finding> {
+    let mut out = Vec::new();
     for q in &facts.ocsp_queries {
         if let Some(e) = &q.error {
             let private_no_url = q.url.is_none();
@@ -265,48 +299,48 @@ pub fn revocation_findings(
             ));
         }
     }
-    if plan.crl_fetch {
-        for c in &facts.chain {
-            if c.crl_urls.is_empty() && !c.self_issued {
-                out.push(finding(
-                    "no-crl-url",
-                    Severity::Info,
-                    format!("{} names no CRL distribution point", short_name(&c.subject)),
-                    "normal for a private CA",
-                    None,
-                ));
-            }
-        }
-        for d in facts.crl_downloads.iter().filter(|d| d.error.is_some()) {
+    out
+}
+
+/// With `--crl-fetch`: certificates that name no CRL, and CRLs that could
+/// not be downloaded.
+fn crl_fetch_findings(facts: &Facts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for c in &facts.chain {
+        if c.crl_urls.is_empty() && !c.self_issued {
             out.push(finding(
-                "crl-fetch-failed",
-                Severity::Warning,
-                format!("could not download the CRL {}", d.url),
-                d.error.clone().unwrap_or_default(),
+                "no-crl-url",
+                Severity::Info,
+                format!("{} names no CRL distribution point", short_name(&c.subject)),
+                "normal for a private CA",
                 None,
             ));
         }
     }
-    for e in &crls.errors {
+    for d in facts.crl_downloads.iter().filter(|d| d.error.is_some()) {
         out.push(finding(
-            "crl-unusable",
+            "crl-fetch-failed",
             Severity::Warning,
-            "a CRL could not be used",
-            e.clone(),
+            format!("could not download the CRL {}", d.url),
+            d.error.clone().unwrap_or_default(),
             None,
         ));
     }
-    if let Some(leaf) = facts.chain.first() {
-        let stapled = facts.ocsp_staple.is_some();
-        if leaf.must_staple && !stapled && facts.tls.as_ref().is_some_and(|t| t.session.is_some()) {
-            out.push(finding(
-                "must-staple-missing",
-                Severity::Warning,
-                "the certificate requires OCSP stapling, but nothing was stapled",
-                format!("{} carries the TLS feature status_request (must-staple)", leaf.subject),
-                Some("enable OCSP stapling on the server; browsers and rustls-based clients that honour must-staple refuse this".into()),
-            ));
-        }
-    }
     out
+}
+
+/// A must-staple leaf, on a completed handshake, with nothing stapled.
+fn must_staple_finding(facts: &Facts) -> Option<Finding> {
+    let leaf = facts.chain.first()?;
+    let stapled = facts.ocsp_staple.is_some();
+    let handshake_done = facts.tls.as_ref().is_some_and(|t| t.session.is_some());
+    (leaf.must_staple && !stapled && handshake_done).then(|| {
+        finding(
+            "must-staple-missing",
+            Severity::Warning,
+            "the certificate requires OCSP stapling, but nothing was stapled",
+            format!("{} carries the TLS feature status_request (must-staple)", leaf.subject),
+            Some("enable OCSP stapling on the server; browsers and rustls-based clients that honour must-staple refuse this".into()),
+        )
+    })
 }

@@ -48,80 +48,16 @@ pub fn assess(
     issuer: Option<&IssuerKey>,
     now_unix: i64,
 ) -> OcspVerdict {
-    let mut v = OcspVerdict {
-        source: resp.source,
-        url: resp.url.clone(),
-        position,
-        status: None,
-        revocation_time: None,
-        revocation_reason: None,
-        this_update: None,
-        next_update: None,
-        about_this_certificate: false,
-        signer: None,
-        signature_valid: false,
-        fresh: false,
-        trustworthy: false,
-        problems: Vec::new(),
-    };
-    if let Some(e) = &resp.parse_error {
-        v.problems.push(e.clone());
-        return v;
-    }
-    if resp.response_status != "successful" {
-        v.problems.push(format!(
-            "the responder answered {}, not a status",
-            resp.response_status
-        ));
-        return v;
-    }
-    let Some(issuer) = issuer else {
-        v.problems.push(
-            "the issuer's certificate is neither served nor in a trust source, so the response cannot be checked".into(),
-        );
-        return v;
-    };
-    let single = resp
-        .responses
-        .iter()
-        .find(|s| cert_id_matches(s, cert, issuer));
-    let Some(single) = single else {
-        v.problems.push(format!(
-            "the response is about serial {}, not this certificate (serial {})",
-            resp.responses
-                .iter()
-                .map(|s| s.serial.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            cert.serial
-        ));
-        return v;
-    };
-    v.about_this_certificate = true;
-    v.status = Some(single.status);
-    v.revocation_time = single.revocation_time.clone();
-    v.revocation_reason = single.revocation_reason.clone();
-    v.this_update = Some(single.this_update.clone());
-    v.next_update = single.next_update.clone();
-
-    v.fresh = single.this_update_unix <= now_unix + SKEW_SECONDS
-        && single
-            .next_update_unix
-            .is_none_or(|next| now_unix <= next + SKEW_SECONDS);
-    if single.this_update_unix > now_unix + SKEW_SECONDS {
-        v.problems.push(format!(
-            "thisUpdate {} is in the future (allowing {} s of skew)",
-            single.this_update, SKEW_SECONDS
-        ));
-    }
-    if let (Some(next), Some(text)) = (single.next_update_unix, &single.next_update) {
-        if now_unix > next + SKEW_SECONDS {
-            v.problems.push(format!(
-                "stale: nextUpdate {text} has passed (allowing {SKEW_SECONDS} s of skew)"
-            ));
+    let mut v = OcspVerdict::unanswered(resp, position);
+    let (single, issuer) = match answer_about(resp, cert, issuer) {
+        Ok(found) => found,
+        Err(problem) => {
+            v.problems.push(problem);
+            return v;
         }
-    }
-
+    };
+    v.take_answer(single);
+    v.check_freshness(single, now_unix);
     match signature_check(resp, issuer) {
         Ok(signer) => {
             v.signer = Some(signer);
@@ -131,6 +67,99 @@ pub fn assess(
     }
     v.trustworthy = v.about_this_certificate && v.signature_valid && v.fresh;
     v
+}
+
+/// The single response about `cert`, with the issuer it can be checked
+/// against; or why the response cannot answer for this certificate.
+fn answer_about<'r, 'i>(
+    resp: &'r OcspResponseFacts,
+    cert: &CertFacts,
+    issuer: Option<&'i IssuerKey>,
+) -> Result<(&'r SingleResponseFacts, &'i IssuerKey), String> {
+    if let Some(e) = &resp.parse_error {
+        return Err(e.clone());
+    }
+    if resp.response_status != "successful" {
+        return Err(format!(
+            "the responder answered {}, not a status",
+            resp.response_status
+        ));
+    }
+    let Some(issuer) = issuer else {
+        return Err(
+            "the issuer's certificate is neither served nor in a trust source, so the response cannot be checked".into(),
+        );
+    };
+    let single = resp
+        .responses
+        .iter()
+        .find(|s| cert_id_matches(s, cert, issuer));
+    let Some(single) = single else {
+        return Err(format!(
+            "the response is about serial {}, not this certificate (serial {})",
+            resp.responses
+                .iter()
+                .map(|s| s.serial.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            cert.serial
+        ));
+    };
+    Ok((single, issuer))
+}
+
+impl OcspVerdict {
+    /// A verdict for a response that has not (yet) been found to answer.
+    fn unanswered(resp: &OcspResponseFacts, position: usize) -> OcspVerdict {
+        OcspVerdict {
+            source: resp.source,
+            url: resp.url.clone(),
+            position,
+            status: None,
+            revocation_time: None,
+            revocation_reason: None,
+            this_update: None,
+            next_update: None,
+            about_this_certificate: false,
+            signer: None,
+            signature_valid: false,
+            fresh: false,
+            trustworthy: false,
+            problems: Vec::new(),
+        }
+    }
+
+    /// What the single response about this certificate says.
+    fn take_answer(&mut self, single: &SingleResponseFacts) {
+        self.about_this_certificate = true;
+        self.status = Some(single.status);
+        self.revocation_time = single.revocation_time.clone();
+        self.revocation_reason = single.revocation_reason.clone();
+        self.this_update = Some(single.this_update.clone());
+        self.next_update = single.next_update.clone();
+    }
+
+    /// thisUpdate ≤ now ≤ nextUpdate, within [`SKEW_SECONDS`]; each way it
+    /// is not is a problem.
+    fn check_freshness(&mut self, single: &SingleResponseFacts, now_unix: i64) {
+        self.fresh = single.this_update_unix <= now_unix + SKEW_SECONDS
+            && single
+                .next_update_unix
+                .is_none_or(|next| now_unix <= next + SKEW_SECONDS);
+        if single.this_update_unix > now_unix + SKEW_SECONDS {
+            self.problems.push(format!(
+                "thisUpdate {} is in the future (allowing {} s of skew)",
+                single.this_update, SKEW_SECONDS
+            ));
+        }
+        if let (Some(next), Some(text)) = (single.next_update_unix, &single.next_update) {
+            if now_unix > next + SKEW_SECONDS {
+                self.problems.push(format!(
+                    "stale: nextUpdate {text} has passed (allowing {SKEW_SECONDS} s of skew)"
+                ));
+            }
+        }
+    }
 }
 
 fn cert_id_matches(s: &SingleResponseFacts, cert: &CertFacts, issuer: &IssuerKey) -> bool {
