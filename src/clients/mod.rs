@@ -136,7 +136,7 @@ impl Profile {
     /// "as pgjdbc 42.5 would decide".
     pub fn as_would_decide(&self) -> String {
         if self.id == GENERIC.id {
-            "by tlscheck's own rules (--ca-file or the OS store; host names as RFC 6125, no CN fallback)"
+            "by tlscheck's own rules (--ca-file or the OS store; host names as RFC 6125, no CN fallback); --client NAME judges as your client would"
                 .into()
         } else {
             format!("as {} would decide", self.version)
