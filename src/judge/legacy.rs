@@ -154,7 +154,7 @@ pub fn server_fix(protocol: Protocol) -> &'static str {
 }
 
 /// Findings from a scan (also used by `connect` when its handshake failed
-/// and the probes explain why).
+/// and the probes explain why), one function per kind.
 pub fn findings(scan: &ScanFacts, protocol: Protocol) -> Vec<Finding> {
     let mut out = Vec::new();
     if scan.error.is_some() {
@@ -166,85 +166,136 @@ pub fn findings(scan: &ScanFacts, protocol: Protocol) -> Vec<Finding> {
         .filter(|v| **v < ProbeVersion::Tls12)
         .map(|v| v.name())
         .collect();
+    out.extend(cannot_connect(scan, &accepted, &legacy, protocol));
+    out.extend(legacy_versions_accepted(&accepted, &legacy, protocol));
+    out.extend(weak_ciphers(scan));
+    out.extend(no_secure_renegotiation(scan));
+    out.extend(small_dh(scan));
+    out.extend(no_tls13(&accepted));
+    out.extend(sni_certificate_differs(scan));
+    out.extend(scan_incomplete(scan));
+    out
+}
+
+/// Why no current client stack, or some of them, can connect at all: no
+/// version accepted, only versions they refuse, or no suite in common.
+fn cannot_connect(
+    scan: &ScanFacts,
+    accepted: &[ProbeVersion],
+    legacy: &[&str],
+    protocol: Protocol,
+) -> Option<Finding> {
+    if accepted.is_empty() {
+        Some(no_version_accepted(scan, protocol))
+    } else if accepted.iter().all(|v| *v < ProbeVersion::Tls12) {
+        Some(legacy_tls_only(legacy, protocol))
+    } else {
+        no_shared_cipher(scan, protocol)
+    }
+}
+
+/// The server accepted no version at all: each probe's answer.
+fn no_version_accepted(scan: &ScanFacts, protocol: Protocol) -> Finding {
+    let answers: Vec<String> = scan
+        .versions
+        .iter()
+        .map(|v| format!("{}: {}", v.version.name(), v.answer))
+        .collect();
+    let all_closed = scan.versions.iter().all(|v| v.answer.starts_with("closed"));
+    finding(
+        "no-version-accepted",
+        Severity::Error,
+        "The server accepted no TLS version from SSLv3 to TLS 1.3",
+        format!("Each version's probe got: {}.", answers.join("; ")),
+        Some(if all_closed && protocol == Protocol::Tls {
+            "A server that hangs up on every hello may expect its own protocol first:                  PostgreSQL and MySQL-protocol servers upgrade to TLS inside it (--protocol postgres or mysql).                  Otherwise check the server's TLS configuration and log, and any access list in front of it."
+                .to_string()
+        } else {
+            "Check the server's TLS configuration and log (certificate and key loaded, versions and suites enabled),                  and any access list in front of it."
+                .to_string()
+        }),
+    )
+}
+
+/// The server speaks only versions every current stack refuses.
+fn legacy_tls_only(legacy: &[&str], protocol: Protocol) -> Finding {
+    let stopgaps: Vec<String> = STACKS
+        .iter()
+        .map(|s| format!("{}: {}", s.name, s.stopgap))
+        .collect();
+    finding(
+        "legacy-tls-only",
+        Severity::Error,
+        format!("The server speaks only {}", legacy.join(" and ")),
+        format!(
+            "Every current client stack refuses these versions by default: {}. \
+             Drivers then fail with `unsupported protocol`, `tlsv1 alert protocol version`, \
+             `No appropriate protocol` (Java) or `server selected unsupported protocol version` (Go).",
+            STACKS
+                .iter()
+                .map(|s| format!("{} ({})", s.name, s.who))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Some(format!(
+            "Upgrade the server's TLS: {}. As a stop-gap only, re-enable the old versions in the client: {}.",
+            server_fix(protocol),
+            stopgaps.join("; ")
+        )),
+    )
+}
+
+/// Some stacks share no suite with the server (`None`: all of them can
+/// connect).
+fn no_shared_cipher(scan: &ScanFacts, protocol: Protocol) -> Option<Finding> {
     let verdicts = stack_verdicts(scan);
     let stuck: Vec<&StackVerdict> = verdicts.iter().filter(|v| !v.connects).collect();
-    if accepted.is_empty() {
-        let answers: Vec<String> = scan
-            .versions
-            .iter()
-            .map(|v| format!("{}: {}", v.version.name(), v.answer))
-            .collect();
-        let all_closed = scan.versions.iter().all(|v| v.answer.starts_with("closed"));
-        out.push(finding(
-            "no-version-accepted",
-            Severity::Error,
-            "The server accepted no TLS version from SSLv3 to TLS 1.3",
-            format!("Each version's probe got: {}.", answers.join("; ")),
-            Some(if all_closed && protocol == Protocol::Tls {
-                "A server that hangs up on every hello may expect its own protocol first:                  PostgreSQL and MySQL-protocol servers upgrade to TLS inside it (--protocol postgres or mysql).                  Otherwise check the server's TLS configuration and log, and any access list in front of it."
-                    .to_string()
-            } else {
-                "Check the server's TLS configuration and log (certificate and key loaded, versions and suites enabled),                  and any access list in front of it."
-                    .to_string()
-            }),
-        ));
-    } else if accepted.iter().all(|v| *v < ProbeVersion::Tls12) {
-        let stopgaps: Vec<String> = STACKS
-            .iter()
-            .map(|s| format!("{}: {}", s.name, s.stopgap))
-            .collect();
-        out.push(finding(
-            "legacy-tls-only",
-            Severity::Error,
-            format!("The server speaks only {}", legacy.join(" and ")),
-            format!(
-                "Every current client stack refuses these versions by default: {}. \
-                 Drivers then fail with `unsupported protocol`, `tlsv1 alert protocol version`, \
-                 `No appropriate protocol` (Java) or `server selected unsupported protocol version` (Go).",
-                STACKS
-                    .iter()
-                    .map(|s| format!("{} ({})", s.name, s.who))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            Some(format!(
-                "Upgrade the server's TLS: {}. As a stop-gap only, re-enable the old versions in the client: {}.",
-                server_fix(protocol),
-                stopgaps.join("; ")
-            )),
-        ));
-    } else if !stuck.is_empty() && !accepted.is_empty() {
-        let who: Vec<String> = stuck
-            .iter()
-            .map(|v| format!("{} ({}): {}", v.stack, v.who, v.detail))
-            .collect();
-        out.push(finding(
-            "no-shared-cipher",
-            Severity::Error,
-            format!(
-                "{} cannot connect: no cipher suite in common",
-                stuck.iter().map(|v| v.stack).collect::<Vec<_>>().join(", ")
-            ),
-            format!(
-                "{}. These clients fail with `handshake failure` (alert 40) or `no shared cipher` in the server's log.",
-                who.join("; ")
-            ),
-            Some(format!(
-                "Enable ECDHE with AES-GCM (and TLS 1.3) on the server: {}.",
-                server_fix(protocol)
-            )),
-        ));
+    if stuck.is_empty() {
+        return None;
     }
-    if !legacy.is_empty() && accepted.iter().any(|v| *v >= ProbeVersion::Tls12) {
-        out.push(finding(
-            "legacy-versions-accepted",
-            Severity::Warning,
-            format!("The server still accepts {}", legacy.join(", ")),
-            "Current clients refuse these versions, so they serve only very old clients, \
-             and a downgrade-capable client could be pushed to them.",
-            Some(format!("Turn them off: {}.", server_fix(protocol))),
-        ));
+    let who: Vec<String> = stuck
+        .iter()
+        .map(|v| format!("{} ({}): {}", v.stack, v.who, v.detail))
+        .collect();
+    Some(finding(
+        "no-shared-cipher",
+        Severity::Error,
+        format!(
+            "{} cannot connect: no cipher suite in common",
+            stuck.iter().map(|v| v.stack).collect::<Vec<_>>().join(", ")
+        ),
+        format!(
+            "{}. These clients fail with `handshake failure` (alert 40) or `no shared cipher` in the server's log.",
+            who.join("; ")
+        ),
+        Some(format!(
+            "Enable ECDHE with AES-GCM (and TLS 1.3) on the server: {}.",
+            server_fix(protocol)
+        )),
+    ))
+}
+
+/// The server still accepts versions below TLS 1.2 next to modern ones.
+fn legacy_versions_accepted(
+    accepted: &[ProbeVersion],
+    legacy: &[&str],
+    protocol: Protocol,
+) -> Option<Finding> {
+    if legacy.is_empty() || !accepted.iter().any(|v| *v >= ProbeVersion::Tls12) {
+        return None;
     }
+    Some(finding(
+        "legacy-versions-accepted",
+        Severity::Warning,
+        format!("The server still accepts {}", legacy.join(", ")),
+        "Current clients refuse these versions, so they serve only very old clients, \
+         and a downgrade-capable client could be pushed to them.",
+        Some(format!("Turn them off: {}.", server_fix(protocol))),
+    ))
+}
+
+/// Every weak suite the server accepts, at each version.
+fn weak_ciphers(scan: &ScanFacts) -> Option<Finding> {
     let mut weak: Vec<String> = Vec::new();
     for v in scan.accepted() {
         for c in &v.ciphers {
@@ -259,80 +310,106 @@ pub fn findings(scan: &ScanFacts, protocol: Protocol) -> Vec<Finding> {
             }
         }
     }
-    if !weak.is_empty() {
-        out.push(finding(
-            "weak-ciphers",
-            Severity::Warning,
-            format!("The server accepts {} weak cipher suite(s)", weak.len()),
-            weak.join("; "),
-            Some("Offer only ECDHE (or TLS 1.3) suites with AES-GCM or ChaCha20.".into()),
-        ));
+    if weak.is_empty() {
+        return None;
     }
-    if scan.secure_renegotiation == Some(false) {
-        out.push(finding(
-            "no-secure-renegotiation",
-            Severity::Warning,
-            "The server does not support secure renegotiation (RFC 5746)",
-            "OpenSSL 3 clients refuse such servers: `unsafe legacy renegotiation disabled`.",
-            Some(
-                "Upgrade the server's TLS library; as a stop-gap, `Options = UnsafeLegacyServerConnect` in the client's OPENSSL_CONF."
-                    .into(),
-            ),
-        ));
+    Some(finding(
+        "weak-ciphers",
+        Severity::Warning,
+        format!("The server accepts {} weak cipher suite(s)", weak.len()),
+        weak.join("; "),
+        Some("Offer only ECDHE (or TLS 1.3) suites with AES-GCM or ChaCha20.".into()),
+    ))
+}
+
+/// The server does not answer renegotiation_info (RFC 5746).
+fn no_secure_renegotiation(scan: &ScanFacts) -> Option<Finding> {
+    if scan.secure_renegotiation != Some(false) {
+        return None;
     }
-    if let Some(bits) = scan.dh_bits.filter(|b| *b < 2048) {
-        out.push(finding(
-            "small-dh",
-            Severity::Warning,
-            format!("The server's DHE group is {bits} bits"),
-            "OpenSSL at security level 2 (Debian, Ubuntu, Python 3.10+) refuses it: `dh key too small`.",
-            Some("Use a 2048-bit or larger DH group on the server, or turn DHE suites off in favour of ECDHE.".into()),
-        ));
-    }
-    if !accepted.is_empty()
-        && !accepted.contains(&ProbeVersion::Tls13)
-        && accepted.contains(&ProbeVersion::Tls12)
+    Some(finding(
+        "no-secure-renegotiation",
+        Severity::Warning,
+        "The server does not support secure renegotiation (RFC 5746)",
+        "OpenSSL 3 clients refuse such servers: `unsafe legacy renegotiation disabled`.",
+        Some(
+            "Upgrade the server's TLS library; as a stop-gap, `Options = UnsafeLegacyServerConnect` in the client's OPENSSL_CONF."
+                .into(),
+        ),
+    ))
+}
+
+/// The server's DHE prime is below 2048 bits.
+fn small_dh(scan: &ScanFacts) -> Option<Finding> {
+    let bits = scan.dh_bits.filter(|b| *b < 2048)?;
+    Some(finding(
+        "small-dh",
+        Severity::Warning,
+        format!("The server's DHE group is {bits} bits"),
+        "OpenSSL at security level 2 (Debian, Ubuntu, Python 3.10+) refuses it: `dh key too small`.",
+        Some("Use a 2048-bit or larger DH group on the server, or turn DHE suites off in favour of ECDHE.".into()),
+    ))
+}
+
+/// The server speaks TLS 1.2 but not TLS 1.3.
+fn no_tls13(accepted: &[ProbeVersion]) -> Option<Finding> {
+    if accepted.is_empty()
+        || accepted.contains(&ProbeVersion::Tls13)
+        || !accepted.contains(&ProbeVersion::Tls12)
     {
-        out.push(finding(
-            "no-tls13",
-            Severity::Info,
-            "The server does not speak TLS 1.3",
-            "TLS 1.2 with ECDHE and AES-GCM is still sound; clients that insist on TLS 1.3 will fail.",
-            None,
-        ));
+        return None;
     }
-    if let Some(own) = scan.certificates.first() {
-        for other in scan.certificates.iter().skip(1) {
-            let (Some(a), Some(b)) = (own.chain.first(), other.chain.first()) else {
-                continue;
-            };
-            if a != b {
-                let name = other
-                    .sni
-                    .as_deref()
-                    .map(|n| format!("for the name {n}"))
-                    .unwrap_or_else(|| "without SNI".into());
-                out.push(finding(
-                    "sni-certificate-differs",
-                    Severity::Info,
-                    format!("The server serves a different certificate {name}"),
-                    "It chooses its certificate by the name the client sends (an SNI router or a load balancer with several \
-                     certificates). Clients that send no SNI (connections by IP address, old drivers) get the other one.",
-                    Some("Connect by the name the certificate is issued for, so that the client sends it as SNI.".into()),
-                ));
-            }
+    Some(finding(
+        "no-tls13",
+        Severity::Info,
+        "The server does not speak TLS 1.3",
+        "TLS 1.2 with ECDHE and AES-GCM is still sound; clients that insist on TLS 1.3 will fail.",
+        None,
+    ))
+}
+
+/// One finding for each name (or no name) for which the server serves
+/// another leaf than for the target's own name.
+fn sni_certificate_differs(scan: &ScanFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(own) = scan.certificates.first() else {
+        return out;
+    };
+    for other in scan.certificates.iter().skip(1) {
+        let (Some(a), Some(b)) = (own.chain.first(), other.chain.first()) else {
+            continue;
+        };
+        if a != b {
+            let name = other
+                .sni
+                .as_deref()
+                .map(|n| format!("for the name {n}"))
+                .unwrap_or_else(|| "without SNI".into());
+            out.push(finding(
+                "sni-certificate-differs",
+                Severity::Info,
+                format!("The server serves a different certificate {name}"),
+                "It chooses its certificate by the name the client sends (an SNI router or a load balancer with several \
+                 certificates). Clients that send no SNI (connections by IP address, old drivers) get the other one.",
+                Some("Connect by the name the certificate is issued for, so that the client sends it as SNI.".into()),
+            ));
         }
     }
-    if !scan.incomplete.is_empty() {
-        out.push(finding(
-            "scan-incomplete",
-            Severity::Warning,
-            "Some probes got no clear answer; the lists may be incomplete",
-            scan.incomplete.join("; "),
-            Some("Run again with a longer --timeout or a lower --concurrency.".into()),
-        ));
-    }
     out
+}
+
+/// Some probes got no clear answer.
+fn scan_incomplete(scan: &ScanFacts) -> Option<Finding> {
+    if scan.incomplete.is_empty() {
+        return None;
+    }
+    Some(finding(
+        "scan-incomplete",
+        Severity::Warning,
+        "Some probes got no clear answer; the lists may be incomplete",
+        scan.incomplete.join("; "),
+        Some("Run again with a longer --timeout or a lower --concurrency.".into()),
+    ))
 }
 
 /// The TLS 1.3 groups, named.

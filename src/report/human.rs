@@ -6,8 +6,16 @@ use std::fmt::Write;
 use owo_colors::OwoColorize;
 
 use super::Report;
-use crate::facts::tls::AfterHandshake;
-use crate::judge::{Finding, Outcome, Severity, TrustVerdict};
+use crate::facts::connect::ConnectFacts;
+use crate::facts::scan::ScanFacts;
+use crate::facts::srv::SrvFacts;
+use crate::facts::tls::{AfterHandshake, Session, TlsFacts};
+use crate::facts::upgrade::{Greeting, UpgradeFacts};
+use crate::identity::IdentityFacts;
+use crate::judge::hostname::NameCheck;
+use crate::judge::policy::{ExpiringCertificate, ExpiryReport};
+use crate::judge::revocation::OcspVerdict;
+use crate::judge::{Finding, Judgement, Outcome, Severity, TrustVerdict};
 use crate::observe::CertFacts;
 
 /// Whether to colour, decided once by the caller.
@@ -52,28 +60,90 @@ impl Painter {
             s.to_string()
         }
     }
-    fn outcome(&self, o: Outcome) -> String {
-        match o {
-            Outcome::Pass => self.green("pass"),
-            Outcome::Fail => self.red("FAIL"),
-            Outcome::Unreachable => self.red("UNREACHABLE"),
-            Outcome::NotChecked => self.dim("not tried"),
+    /// ✓ in green when `ok`, else ✗ in red.
+    pub(crate) fn mark(&self, ok: bool) -> String {
+        if ok {
+            self.green("✓")
+        } else {
+            self.red("✗")
         }
+    }
+    /// `s` in the colour of outcome `o`.
+    fn like(&self, o: Outcome, s: &str) -> String {
+        match o {
+            Outcome::Pass => self.green(s),
+            Outcome::Fail | Outcome::Unreachable => self.red(s),
+            Outcome::NotChecked => self.dim(s),
+        }
+    }
+    fn outcome(&self, o: Outcome) -> String {
+        self.like(o, outcome_word(o))
     }
 }
 
+/// An outcome in a word, as the modes table writes it.
+fn outcome_word(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "FAIL",
+        Outcome::Unreachable => "UNREACHABLE",
+        Outcome::NotChecked => "not tried",
+    }
+}
+
+/// The report for people, section by section: the verdict, why, every
+/// mode, every client, the trust sources, the connection's facts, the chain
+/// and the notes.
 pub fn render(r: &Report, p: Painter) -> String {
     let mut out = String::new();
     let j = &r.judgement;
-    let v = &j.verdict;
+    verdict(&mut out, r, p);
+    if !j.findings.is_empty() {
+        finding_list(&mut out, "Why", &j.findings, p);
+    }
+    modes_table(&mut out, j, p);
+    if !j.clients.is_empty() {
+        clients_table(&mut out, &j.clients, p);
+    }
+    if !j.trust.is_empty() {
+        trust_section(&mut out, j, p);
+    }
+    connection(&mut out, r, p);
+    if !r.facts.chain.is_empty() {
+        chain(&mut out, r, p);
+    }
+    if !r.notes.is_empty() {
+        heading(&mut out, "Notes", p);
+        for n in &r.notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    out
+}
 
-    // 1. The verdict.
-    let (mark, word) = match v.result {
-        Outcome::Pass => (p.green("✓"), p.green("PASS")),
-        Outcome::Fail => (p.red("✗"), p.red("FAIL")),
-        Outcome::Unreachable => (p.red("✗"), p.red("UNREACHABLE")),
-        Outcome::NotChecked => (p.dim("-"), p.dim("NOT TRIED")),
+/// A section's title, after a blank line.
+pub(crate) fn heading(out: &mut String, title: &str, p: Painter) {
+    let _ = writeln!(out, "\n{}", p.bold(title));
+}
+
+/// The findings under a heading, one entry each.
+pub(crate) fn finding_list(out: &mut String, title: &str, findings: &[Finding], p: Painter) {
+    heading(out, title, p);
+    for f in findings {
+        finding(out, f, p);
+    }
+}
+
+/// The verdict in one line, then its reason and the rules applied.
+fn verdict(out: &mut String, r: &Report, p: Painter) {
+    let v = &r.judgement.verdict;
+    let mark = match v.result {
+        Outcome::Pass => "✓",
+        Outcome::Fail | Outcome::Unreachable => "✗",
+        Outcome::NotChecked => "-",
     };
+    let mark = p.like(v.result, mark);
+    let word = p.like(v.result, &outcome_word(v.result).to_uppercase());
     let _ = writeln!(
         out,
         "{mark} {word}  {} under {}",
@@ -87,17 +157,11 @@ pub fn render(r: &Report, p: Painter) -> String {
     );
     let _ = writeln!(out, "  {}", v.reason);
     let _ = writeln!(out, "  {}", p.dim(&r.target.rules_applied));
+}
 
-    // 2. Why.
-    if !j.findings.is_empty() {
-        let _ = writeln!(out, "\n{}", p.bold("Why"));
-        for f in &j.findings {
-            finding(&mut out, f, p);
-        }
-    }
-
-    // 3. Every mode.
-    let _ = writeln!(out, "\n{}", p.bold("Every mode, from this one handshake"));
+/// Every mode's verdict from the one handshake, the chosen one marked.
+fn modes_table(out: &mut String, j: &Judgement, p: Painter) {
+    heading(out, "Every mode, from this one handshake", p);
     if j.modes.iter().all(|m| m.result == Outcome::Unreachable) {
         let _ = writeln!(
             out,
@@ -105,7 +169,7 @@ pub fn render(r: &Report, p: Painter) -> String {
         );
     }
     for m in j.modes.iter().filter(|m| m.result != Outcome::Unreachable) {
-        let chosen = if m.mode == v.mode {
+        let chosen = if m.mode == j.verdict.mode {
             p.bold(" ← chosen")
         } else {
             String::new()
@@ -119,25 +183,53 @@ pub fn render(r: &Report, p: Painter) -> String {
             chosen
         );
     }
+}
 
-    // 3b. Every client of the protocol, in its usual verifying configuration.
-    if !j.clients.is_empty() {
-        clients_table(&mut out, &j.clients, p);
+/// The chain against each trust source, and which one the verdicts use.
+fn trust_section(out: &mut String, j: &Judgement, p: Painter) {
+    heading(out, "Trust sources (the chain against each)", p);
+    trust_sources(out, &j.trust, "decides verify-ca/verify-full", p);
+    let _ = writeln!(out, "  verdicts use: {}", j.verdict_trust);
+}
+
+/// What happened on the way, from the address to the host name check.
+fn connection(out: &mut String, r: &Report, p: Painter) {
+    let (f, j) = (&r.facts, &r.judgement);
+    target_lines(out, r, p);
+    if let Some(c) = &f.connect {
+        connect_lines(out, c);
     }
-
-    // 4. Trust sources.
-    if !j.trust.is_empty() {
+    if let Some(u) = &f.upgrade {
+        upgrade_lines(out, u);
+    }
+    if let Some(t) = &f.tls {
+        tls_lines(out, r, t);
+    }
+    if let Some(m) = &f.mongo {
+        mongo_section(out, m);
+    }
+    for q in f.ocsp_queries.iter().filter(|q| q.response.is_none()) {
         let _ = writeln!(
             out,
-            "\n{}",
-            p.bold("Trust sources (the chain against each)")
+            "  OCSP        [{}] {}",
+            q.position,
+            q.error.as_deref().unwrap_or("no answer")
         );
-        trust_sources(&mut out, &j.trust, "decides verify-ca/verify-full", p);
-        let _ = writeln!(out, "  verdicts use: {}", j.verdict_trust);
     }
+    if !j.crl_sources.is_empty() {
+        let _ = writeln!(out, "  CRLs        {}", j.crl_sources.join(", "));
+    }
+    if let Some(first) = &j.expiry.first_to_expire {
+        expiry_line(out, &j.expiry, first);
+    }
+    if let Some(h) = &j.hostname {
+        hostname_line(out, h);
+    }
+}
 
-    // 5. Connection facts.
-    let _ = writeln!(out, "\n{}", p.bold("Connection"));
+/// The target as typed, the protocol and why, and the effective settings.
+fn target_lines(out: &mut String, r: &Report, p: Painter) {
+    heading(out, "Connection", p);
     let _ = writeln!(out, "  target      {}", r.target.input);
     let _ = writeln!(
         out,
@@ -154,243 +246,260 @@ pub fn render(r: &Report, p: Painter) -> String {
             p.dim(&format!("({})", s.source))
         );
     }
+}
+
+/// The address connected to, and the ones that failed before it.
+fn connect_lines(out: &mut String, c: &ConnectFacts) {
+    let _ = writeln!(
+        out,
+        "  address     {} (TCP connect {:.1} ms)",
+        c.peer, c.connect_ms
+    );
+    for a in &c.failed_attempts {
+        let _ = writeln!(out, "              {} failed first: {}", a.address, a.error);
+    }
+}
+
+/// How the connection got to TLS, after the MySQL greeting if there was one.
+fn upgrade_lines(out: &mut String, u: &UpgradeFacts) {
+    if let Some(g) = &u.mysql {
+        greeting_lines(out, g);
+    }
+    let how = match u.method {
+        "sslrequest" => format!("SSLRequest → {}", u.server_answer.as_deref().unwrap_or("?")),
+        "direct" => format!("direct TLS, ALPN {}", u.alpn.join(",")),
+        "mysql-sslrequest" => "CLIENT_SSL in the greeting → SSLRequest sent, then TLS".into(),
+        "mysql-greeting" => u.server_answer.clone().unwrap_or_default(),
+        _ => "TLS from the first byte".into(),
+    };
+    let _ = writeln!(out, "  upgrade     {how}");
+}
+
+/// The MySQL server's greeting: who it is and what it offered.
+fn greeting_lines(out: &mut String, g: &Greeting) {
+    let _ = writeln!(
+        out,
+        "  server      {} (version string {}, protocol {})",
+        g.describe(),
+        g.server_version,
+        g.protocol_version
+    );
+    let mut parts = Vec::new();
+    if let Some(id) = g.connection_id {
+        parts.push(format!("connection id {id}"));
+    }
+    if let Some(a) = &g.auth_plugin {
+        parts.push(format!("auth plugin {a}"));
+    }
+    if let Some(c) = g.charset {
+        parts.push(format!("charset {c} ({})", g.charset_name.unwrap_or("?")));
+    }
+    if let Some(st) = g.status {
+        parts.push(format!("status 0x{st:04x}"));
+    }
+    if let Some(caps) = &g.capabilities {
+        parts.push(format!(
+            "capabilities {caps} ({} CLIENT_SSL)",
+            if g.client_ssl { "with" } else { "without" }
+        ));
+    }
+    if !parts.is_empty() {
+        let _ = writeln!(out, "  greeting    {}", parts.join(", "));
+    }
+}
+
+/// The handshake: its session or failure, the version probes, OCSP, and
+/// the client certificate.
+fn tls_lines(out: &mut String, r: &Report, t: &TlsFacts) {
+    let sni = t.sni_sent.clone().unwrap_or_else(|| "none".into());
+    if let Some(s) = &t.session {
+        session_lines(out, t, s, &sni);
+    } else if let Some(e) = &t.failure {
+        let _ = writeln!(
+            out,
+            "  TLS         failed: {e} (offered {}, SNI {sni})",
+            t.versions_offered.join(", ")
+        );
+    }
+    if let Some(scan) = &r.facts.legacy_probe {
+        probes_line(out, scan);
+    }
+    if t.ocsp_stapled_bytes == 0 {
+        let _ = writeln!(out, "  OCSP        not stapled");
+    }
+    for o in &r.judgement.ocsp {
+        ocsp_line(out, o);
+    }
+    client_cert_lines(out, t, r.facts.client_identity.as_ref());
+}
+
+/// The session agreed, what the server did after the handshake, and how
+/// the connection closed.
+fn session_lines(out: &mut String, t: &TlsFacts, s: &Session, sni: &str) {
+    let _ = writeln!(
+        out,
+        "  TLS         {}, {}, {}, ALPN {}, SNI {}, {} handshake in {:.1} ms",
+        s.version,
+        s.cipher_suite,
+        s.key_exchange_group.as_deref().unwrap_or("?"),
+        s.alpn.as_deref().unwrap_or("none"),
+        sni,
+        s.handshake_kind,
+        t.handshake_ms
+    );
+    let after = match &s.after_handshake {
+        AfterHandshake::Quiet { waited_ms } => format!("nothing within {waited_ms:.0} ms"),
+        AfterHandshake::Alert { alert } => format!("alert {alert}"),
+        AfterHandshake::Closed => "the server closed the connection".into(),
+        AfterHandshake::Data { bytes } => format!("{bytes} bytes of data"),
+        AfterHandshake::Error { error } => error.clone(),
+    };
+    let close = if s.closed_cleanly {
+        "closed with close_notify"
+    } else {
+        "close_notify could not be sent"
+    };
+    let _ = writeln!(out, "  after       {after}; {close}");
+}
+
+/// What the version probes found, in one line.
+fn probes_line(out: &mut String, scan: &ScanFacts) {
+    let accepted: Vec<String> = scan
+        .accepted()
+        .map(|v| format!("{} ({} suites)", v.version.name(), v.ciphers.len()))
+        .collect();
+    let chain = match scan.certificates.first() {
+        Some(c) if !c.chain.is_empty() => format!("; chain read from a {}", c.how),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "  probes      the server accepts {}{chain}; {} probe connections (tlscheck scan for more)",
+        joined_or(&accepted, ", ", "no version"),
+        scan.connections
+    );
+}
+
+/// One OCSP answer: where from, the status, its dates, whether to trust it.
+fn ocsp_line(out: &mut String, o: &OcspVerdict) {
+    let label = match o.source {
+        "stapled" => "stapled".to_string(),
+        _ => format!(
+            "[{}] {}",
+            o.position,
+            o.url.as_deref().unwrap_or("responder")
+        ),
+    };
+    let status = o.status.unwrap_or("no answer for this certificate");
+    let trust = if o.trustworthy {
+        format!("signed by {}, fresh", o.signer.as_deref().unwrap_or("?"))
+    } else {
+        format!("not reliable: {}", o.problems.join("; "))
+    };
+    let dates = match (&o.this_update, &o.next_update) {
+        (Some(a), Some(b)) => format!(" ({a} → {b})"),
+        (Some(a), None) => format!(" ({a})"),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "  OCSP        {label}: {status}{dates}; {trust}");
+}
+
+/// Whether the server asked for a client certificate, and whether ours went.
+fn client_cert_lines(out: &mut String, t: &TlsFacts, identity: Option<&IdentityFacts>) {
+    let sent = if t.client_certificate_presented {
+        "; presented"
+    } else if identity.is_some() && t.client_certificate_request.is_some() {
+        "; not presented"
+    } else {
+        ""
+    };
+    let cr = match &t.client_certificate_request {
+        Some(req) if req.acceptable_cas.is_empty() => format!("requested (any issuer){sent}"),
+        Some(req) => format!("requested, from: {}{sent}", req.acceptable_cas.join("; ")),
+        None => "not requested".into(),
+    };
+    let _ = writeln!(out, "  client cert {cr}");
+    if let Some(id) = identity {
+        let _ = writeln!(
+            out,
+            "  identity    {} (issuer {}; {} key in {}, until {})",
+            id.subject, id.issuer, id.key_format, id.key_file, id.not_after
+        );
+    }
+}
+
+/// The certificate that expires first, against the warning thresholds.
+fn expiry_line(out: &mut String, expiry: &ExpiryReport, first: &ExpiringCertificate) {
+    let fail = expiry
+        .fail_days
+        .map(|d| format!(", fail within {d}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  expiry      first to expire: {} in {} days, {} (warn within {}{fail})",
+        crate::judge::findings::short_name(&first.subject),
+        first.days_left,
+        first.not_after,
+        expiry.warn_days
+    );
+}
+
+/// The host name against the certificate's names.
+fn hostname_line(out: &mut String, h: &NameCheck) {
+    let m = if h.matched {
+        format!(
+            "{} matches {}",
+            h.name,
+            h.matched_by.as_deref().unwrap_or("")
+        )
+    } else {
+        format!(
+            "{} not among {}",
+            h.name,
+            crate::judge::list_or_nothing(&h.certificate_names)
+        )
+    };
+    let _ = writeln!(out, "  host name   {m} ({:?} rules)", h.rules);
+}
+
+/// The chain as served, drawn from issuer to leaf, under the anchor that
+/// completed it when the server did not send that.
+fn chain(out: &mut String, r: &Report, p: Painter) {
     let f = &r.facts;
-    if let Some(c) = &f.connect {
-        let _ = writeln!(
-            out,
-            "  address     {} (TCP connect {:.1} ms)",
-            c.peer, c.connect_ms
-        );
-        for a in &c.failed_attempts {
-            let _ = writeln!(out, "              {} failed first: {}", a.address, a.error);
+    heading(out, "Chain as served (issuer → leaf)", p);
+    let anchor = r
+        .judgement
+        .trust
+        .iter()
+        .find(|t| t.used_for_verdict && t.verdict.valid)
+        .and_then(|t| t.verdict.path.last().cloned());
+    let mut depth = 0;
+    if let Some(a) = anchor {
+        if !f.chain.last().is_some_and(|c| c.self_issued) {
+            let _ = writeln!(out, "  {}", p.dim(&format!("{a}, not served")));
+            depth = 1;
         }
     }
-    if let Some(u) = &f.upgrade {
-        if let Some(g) = &u.mysql {
-            let _ = writeln!(
-                out,
-                "  server      {} (version string {}, protocol {})",
-                g.describe(),
-                g.server_version,
-                g.protocol_version
-            );
-            let mut parts = Vec::new();
-            if let Some(id) = g.connection_id {
-                parts.push(format!("connection id {id}"));
-            }
-            if let Some(a) = &g.auth_plugin {
-                parts.push(format!("auth plugin {a}"));
-            }
-            if let Some(c) = g.charset {
-                parts.push(format!("charset {c} ({})", g.charset_name.unwrap_or("?")));
-            }
-            if let Some(st) = g.status {
-                parts.push(format!("status 0x{st:04x}"));
-            }
-            if let Some(caps) = &g.capabilities {
-                parts.push(format!(
-                    "capabilities {caps} ({} CLIENT_SSL)",
-                    if g.client_ssl { "with" } else { "without" }
-                ));
-            }
-            if !parts.is_empty() {
-                let _ = writeln!(out, "  greeting    {}", parts.join(", "));
-            }
-        }
-        let how = match u.method {
-            "sslrequest" => format!("SSLRequest → {}", u.server_answer.as_deref().unwrap_or("?")),
-            "direct" => format!("direct TLS, ALPN {}", u.alpn.join(",")),
-            "mysql-sslrequest" => "CLIENT_SSL in the greeting → SSLRequest sent, then TLS".into(),
-            "mysql-greeting" => u.server_answer.clone().unwrap_or_default(),
-            _ => "TLS from the first byte".into(),
-        };
-        let _ = writeln!(out, "  upgrade     {how}");
+    for c in f.chain.iter().rev() {
+        cert(out, c, depth, f.observed_unix, p);
+        depth += 1;
     }
-    if let Some(t) = &f.tls {
-        let sni = t.sni_sent.clone().unwrap_or_else(|| "none".into());
-        if let Some(s) = &t.session {
-            let _ = writeln!(
-                out,
-                "  TLS         {}, {}, {}, ALPN {}, SNI {}, {} handshake in {:.1} ms",
-                s.version,
-                s.cipher_suite,
-                s.key_exchange_group.as_deref().unwrap_or("?"),
-                s.alpn.as_deref().unwrap_or("none"),
-                sni,
-                s.handshake_kind,
-                t.handshake_ms
-            );
-            let after = match &s.after_handshake {
-                AfterHandshake::Quiet { waited_ms } => format!("nothing within {waited_ms:.0} ms"),
-                AfterHandshake::Alert { alert } => format!("alert {alert}"),
-                AfterHandshake::Closed => "the server closed the connection".into(),
-                AfterHandshake::Data { bytes } => format!("{bytes} bytes of data"),
-                AfterHandshake::Error { error } => error.clone(),
-            };
-            let close = if s.closed_cleanly {
-                "closed with close_notify"
-            } else {
-                "close_notify could not be sent"
-            };
-            let _ = writeln!(out, "  after       {after}; {close}");
-        } else if let Some(e) = &t.failure {
-            let _ = writeln!(
-                out,
-                "  TLS         failed: {e} (offered {}, SNI {sni})",
-                t.versions_offered.join(", ")
-            );
-        }
-        if let Some(scan) = &r.facts.legacy_probe {
-            let accepted: Vec<String> = scan
-                .accepted()
-                .map(|v| format!("{} ({} suites)", v.version.name(), v.ciphers.len()))
-                .collect();
-            let chain = match scan.certificates.first() {
-                Some(c) if !c.chain.is_empty() => format!("; chain read from a {}", c.how),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                out,
-                "  probes      the server accepts {}{chain}; {} probe connections (tlscheck scan for more)",
-                if accepted.is_empty() {
-                    "no version".to_string()
-                } else {
-                    accepted.join(", ")
-                },
-                scan.connections
-            );
-        }
-        if t.ocsp_stapled_bytes == 0 {
-            let _ = writeln!(out, "  OCSP        not stapled");
-        }
-        for o in &j.ocsp {
-            let label = match o.source {
-                "stapled" => "stapled".to_string(),
-                _ => format!(
-                    "[{}] {}",
-                    o.position,
-                    o.url.as_deref().unwrap_or("responder")
-                ),
-            };
-            let status = o.status.unwrap_or("no answer for this certificate");
-            let trust = if o.trustworthy {
-                format!("signed by {}, fresh", o.signer.as_deref().unwrap_or("?"))
-            } else {
-                format!("not reliable: {}", o.problems.join("; "))
-            };
-            let dates = match (&o.this_update, &o.next_update) {
-                (Some(a), Some(b)) => format!(" ({a} → {b})"),
-                (Some(a), None) => format!(" ({a})"),
-                _ => String::new(),
-            };
-            let _ = writeln!(out, "  OCSP        {label}: {status}{dates}; {trust}");
-        }
-        let sent = if t.client_certificate_presented {
-            "; presented"
-        } else if f.client_identity.is_some() && t.client_certificate_request.is_some() {
-            "; not presented"
-        } else {
-            ""
-        };
-        let cr = match &t.client_certificate_request {
-            Some(req) if req.acceptable_cas.is_empty() => format!("requested (any issuer){sent}"),
-            Some(req) => format!("requested, from: {}{sent}", req.acceptable_cas.join("; ")),
-            None => "not requested".into(),
-        };
-        let _ = writeln!(out, "  client cert {cr}");
-        if let Some(id) = &f.client_identity {
-            let _ = writeln!(
-                out,
-                "  identity    {} (issuer {}; {} key in {}, until {})",
-                id.subject, id.issuer, id.key_format, id.key_file, id.not_after
-            );
-        }
-    }
-    if let Some(m) = &f.mongo {
-        mongo_section(&mut out, m);
-    }
-    for q in f.ocsp_queries.iter().filter(|q| q.response.is_none()) {
-        let _ = writeln!(
-            out,
-            "  OCSP        [{}] {}",
-            q.position,
-            q.error.as_deref().unwrap_or("no answer")
-        );
-    }
-    if !j.crl_sources.is_empty() {
-        let _ = writeln!(out, "  CRLs        {}", j.crl_sources.join(", "));
-    }
-    if let Some(first) = &j.expiry.first_to_expire {
-        let fail = j
-            .expiry
-            .fail_days
-            .map(|d| format!(", fail within {d}"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  expiry      first to expire: {} in {} days, {} (warn within {}{fail})",
-            crate::judge::findings::short_name(&first.subject),
-            first.days_left,
-            first.not_after,
-            j.expiry.warn_days
-        );
-    }
-    if let Some(h) = &j.hostname {
-        let m = if h.matched {
-            format!(
-                "{} matches {}",
-                h.name,
-                h.matched_by.as_deref().unwrap_or("")
-            )
-        } else {
-            format!(
-                "{} not among {}",
-                h.name,
-                crate::judge::list_or_nothing(&h.certificate_names)
-            )
-        };
-        let _ = writeln!(out, "  host name   {m} ({:?} rules)", h.rules);
-    }
+}
 
-    // 6. The chain.
-    if !f.chain.is_empty() {
-        let _ = writeln!(out, "\n{}", p.bold("Chain as served (issuer → leaf)"));
-        let anchor = j
-            .trust
-            .iter()
-            .find(|t| t.used_for_verdict && t.verdict.valid)
-            .and_then(|t| t.verdict.path.last().cloned());
-        let mut depth = 0;
-        if let Some(a) = anchor {
-            if !f.chain.last().is_some_and(|c| c.self_issued) {
-                let _ = writeln!(out, "  {}", p.dim(&format!("{a}, not served")));
-                depth = 1;
-            }
-        }
-        for c in f.chain.iter().rev() {
-            cert(&mut out, c, depth, r.facts.observed_unix, p);
-            depth += 1;
-        }
+/// `items` joined by `sep`, or `empty` when there are none.
+fn joined_or(items: &[String], sep: &str, empty: &str) -> String {
+    if items.is_empty() {
+        empty.to_string()
+    } else {
+        items.join(sep)
     }
-
-    if !r.notes.is_empty() {
-        let _ = writeln!(out, "\n{}", p.bold("Notes"));
-        for n in &r.notes {
-            let _ = writeln!(out, "  - {n}");
-        }
-    }
-    out
 }
 
 /// The chain against each trust source, one entry each; `decides` names
 /// what the source marked `used_for_verdict` decides.
 pub(crate) fn trust_sources(out: &mut String, trust: &[TrustVerdict], decides: &str, p: Painter) {
     for t in trust {
-        let mark = if t.verdict.valid {
-            p.green("✓")
-        } else {
-            p.red("✗")
-        };
+        let mark = p.mark(t.verdict.valid);
         let used = if t.used_for_verdict {
             p.bold(&format!("  ← {decides}"))
         } else {
@@ -476,11 +585,7 @@ fn mongo_section(out: &mut String, m: &crate::facts::upgrade::MongoFacts) {
     let _ = writeln!(
         out,
         "  compression {}",
-        if m.compression.is_empty() {
-            "none agreed".to_string()
-        } else {
-            m.compression.join(", ")
-        }
+        joined_or(&m.compression, ", ", "none agreed")
     );
 }
 
@@ -494,37 +599,7 @@ pub fn render_checked(c: &crate::report::Checked, p: Painter) -> String {
     };
     let mut out = String::new();
     if let Some(s) = &m.srv {
-        let _ = writeln!(
-            out,
-            "{}",
-            p.bold(&format!("DNS for {} (resolver {})", s.name, s.dns_server))
-        );
-        for r in &s.records {
-            let mark = if r.within_parent_domain {
-                p.green("✓")
-            } else {
-                p.red("✗")
-            };
-            let _ = writeln!(
-                out,
-                "  {mark} SRV {} → {}:{} (priority {}, weight {})",
-                s.query, r.target, r.port, r.priority, r.weight
-            );
-        }
-        match &s.txt {
-            Some(t) => {
-                let _ = writeln!(out, "  TXT {}: {t}", s.name);
-            }
-            None => {
-                let _ = writeln!(out, "  TXT {}: none", s.name);
-            }
-        }
-        if let Some(e) = &s.error {
-            let _ = writeln!(out, "  {} {e}", p.red("✗"));
-        }
-        for pr in &s.problems {
-            let _ = writeln!(out, "  {} {pr}", p.red("✗"));
-        }
+        srv_section(&mut out, s, p);
         out.push('\n');
     }
     for (i, r) in m.hosts.iter().enumerate() {
@@ -553,14 +628,41 @@ pub fn render_checked(c: &crate::report::Checked, p: Painter) -> String {
     out
 }
 
-/// Pad a possibly coloured word to the width of its plain text.
+/// What DNS said for a `mongodb+srv` name: the SRV records, the TXT
+/// record, and what is wrong with them.
+fn srv_section(out: &mut String, s: &SrvFacts, p: Painter) {
+    let _ = writeln!(
+        out,
+        "{}",
+        p.bold(&format!("DNS for {} (resolver {})", s.name, s.dns_server))
+    );
+    for r in &s.records {
+        let mark = p.mark(r.within_parent_domain);
+        let _ = writeln!(
+            out,
+            "  {mark} SRV {} → {}:{} (priority {}, weight {})",
+            s.query, r.target, r.port, r.priority, r.weight
+        );
+    }
+    match &s.txt {
+        Some(t) => {
+            let _ = writeln!(out, "  TXT {}: {t}", s.name);
+        }
+        None => {
+            let _ = writeln!(out, "  TXT {}: none", s.name);
+        }
+    }
+    if let Some(e) = &s.error {
+        let _ = writeln!(out, "  {} {e}", p.red("✗"));
+    }
+    for pr in &s.problems {
+        let _ = writeln!(out, "  {} {pr}", p.red("✗"));
+    }
+}
+
+/// Pad a possibly coloured outcome word to the width of its plain text.
 fn pad(painted: &str, o: Outcome) -> String {
-    let plain = match o {
-        Outcome::Pass => 4,
-        Outcome::Fail => 4,
-        Outcome::Unreachable => 11,
-        Outcome::NotChecked => 9,
-    };
+    let plain = outcome_word(o).chars().count();
     format!("{painted}{}", " ".repeat(6usize.saturating_sub(plain)))
 }
 
@@ -636,12 +738,7 @@ pub(crate) fn cert(out: &mut String, c: &CertFacts, depth: usize, now: i64, p: P
             .map(|d| format!("DNS:{d}"))
             .chain(c.san_ip.iter().map(|i| format!("IP:{i}")))
             .collect();
-        let names = if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(" ")
-        };
-        let _ = writeln!(out, "  {pad}SAN     {names}");
+        let _ = writeln!(out, "  {pad}SAN     {}", joined_or(&names, " ", "none"));
     }
     if !c.aia_ca_issuers.is_empty() {
         let _ = writeln!(out, "  {pad}issuer URL {}", c.aia_ca_issuers.join(" "));
@@ -652,10 +749,10 @@ pub(crate) fn cert(out: &mut String, c: &CertFacts, depth: usize, now: i64, p: P
 /// Each client's verdict, grouped by protocol; ✓ marks the rows whose
 /// rules the tests check against the real client.
 fn clients_table(out: &mut String, clients: &[crate::judge::clients::ClientVerdict], p: Painter) {
-    let _ = writeln!(
+    heading(
         out,
-        "\n{}",
-        p.bold("Clients, each in its usual verifying configuration (✓ = checked against the real client)")
+        "Clients, each in its usual verifying configuration (✓ = checked against the real client)",
+        p,
     );
     let width = clients
         .iter()

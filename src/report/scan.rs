@@ -5,10 +5,10 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::human::Painter;
+use super::human::{self, Painter};
 use super::SCHEMA_VERSION;
 use crate::facts::scan::ScanFacts;
-use crate::facts::scan::{code_point, group_name, suite_name, ProbeVersion};
+use crate::facts::scan::{code_point, group_name, suite_name, ProbeVersion, VersionScan};
 use crate::judge::legacy::{self, StackVerdict};
 use crate::judge::{Finding, Severity};
 use crate::observe;
@@ -103,50 +103,7 @@ pub struct CertificateReport {
 
 impl ScanReport {
     pub fn new(plan: &Plan, scan: &ScanFacts, concurrency: usize, strict: bool) -> ScanReport {
-        let now = observe::now_unix();
-        let versions: Vec<VersionReport> = scan
-            .versions
-            .iter()
-            .map(|v| VersionReport {
-                version: v.version,
-                accepted: v.accepted,
-                answer: v.answer.clone(),
-                refused_by: legacy::refuse_version(v.version),
-                server_order: v.server_order,
-                ciphers: v
-                    .ciphers
-                    .iter()
-                    .map(|c| CipherReport {
-                        id: code_point(*c),
-                        name: suite_name(*c),
-                        weak: legacy::weaknesses(*c),
-                        refused_by: legacy::refuse_suite(v.version, *c),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let own_leaf = scan
-            .certificates
-            .first()
-            .and_then(|c| c.chain.first().cloned());
-        let certificates = scan
-            .certificates
-            .iter()
-            .map(|c| {
-                let leaf = c.chain.first().map(|der| observe::describe(0, der, now));
-                CertificateReport {
-                    sni: c.sni.clone(),
-                    leaf_sha256: leaf.as_ref().map(|l| l.sha256.clone()),
-                    subject: leaf.as_ref().map(|l| l.subject.clone()),
-                    san_dns: leaf.map(|l| l.san_dns).unwrap_or_default(),
-                    chain_length: c.chain.len(),
-                    differs: !c.chain.is_empty()
-                        && own_leaf.is_some()
-                        && c.chain.first() != own_leaf.as_ref(),
-                    how: c.how.clone(),
-                }
-            })
-            .collect();
+        let versions: Vec<VersionReport> = scan.versions.iter().map(VersionReport::new).collect();
         let clients = if scan.error.is_some() {
             Vec::new()
         } else {
@@ -158,57 +115,13 @@ impl ScanReport {
             .filter(|c| !c.connects)
             .map(|c| c.stack)
             .collect();
-        let refused_accepted = versions.iter().any(|v| {
-            v.accepted && (!v.refused_by.is_empty() || v.ciphers.iter().any(|c| !c.weak.is_empty()))
-        });
-        let exit_code = if scan.error.is_some() {
-            3
-        } else if !stuck.is_empty()
-            || (strict
-                && (refused_accepted || findings.iter().any(|f| f.severity != Severity::Info)))
-        {
-            1
-        } else {
-            0
-        };
-        let accepted: Vec<&str> = scan.accepted().map(|v| v.version.name()).collect();
-        let summary = match &scan.error {
-            Some(e) => format!("UNREACHABLE {}:{}: {e}", plan.host, plan.port),
-            None if accepted.is_empty() => {
-                format!(
-                    "FAIL {}:{}: the server accepted no TLS version",
-                    plan.host, plan.port
-                )
-            }
-            None => {
-                let word = if exit_code == 0 { "PASS" } else { "FAIL" };
-                let who = if stuck.is_empty() {
-                    "every current client stack can connect".to_string()
-                } else {
-                    format!("{} cannot connect", stuck.join(", "))
-                };
-                format!(
-                    "{word} {}:{} ({}) speaks {}; {who}",
-                    plan.host,
-                    plan.port,
-                    plan.protocol.name(),
-                    accepted.join(", ")
-                )
-            }
-        };
+        let exit_code = exit_code(scan, &versions, &stuck, &findings, strict);
         ScanReport {
             schema_version: SCHEMA_VERSION,
             tlscheck_version: env!("CARGO_PKG_VERSION"),
-            target: ScanTarget {
-                input: plan.display.clone(),
-                host: plan.host.clone(),
-                port: plan.port,
-                protocol: plan.protocol,
-                protocol_reason: plan.protocol_reason.clone(),
-                sni: plan.sni_sent(),
-            },
+            target: ScanTarget::new(plan),
             exit_code,
-            summary,
+            summary: summary(plan, scan, exit_code, &stuck),
             connections: scan.connections,
             concurrency,
             elapsed_ms: (scan.elapsed_ms * 10.0).round() / 10.0,
@@ -222,7 +135,7 @@ impl ScanReport {
                     name: group_name(*g),
                 })
                 .collect(),
-            certificates,
+            certificates: certificate_reports(scan),
             secure_renegotiation: scan.secure_renegotiation,
             dh_bits: scan.dh_bits,
             clients,
@@ -235,10 +148,156 @@ impl ScanReport {
     }
 }
 
+impl ScanTarget {
+    fn new(plan: &Plan) -> ScanTarget {
+        ScanTarget {
+            input: plan.display.clone(),
+            host: plan.host.clone(),
+            port: plan.port,
+            protocol: plan.protocol,
+            protocol_reason: plan.protocol_reason.clone(),
+            sni: plan.sni_sent(),
+        }
+    }
+}
+
+impl VersionReport {
+    /// One version's probe, with what current clients make of it and of
+    /// each suite.
+    fn new(v: &VersionScan) -> VersionReport {
+        VersionReport {
+            version: v.version,
+            accepted: v.accepted,
+            answer: v.answer.clone(),
+            refused_by: legacy::refuse_version(v.version),
+            server_order: v.server_order,
+            ciphers: v
+                .ciphers
+                .iter()
+                .map(|c| CipherReport {
+                    id: code_point(*c),
+                    name: suite_name(*c),
+                    weak: legacy::weaknesses(*c),
+                    refused_by: legacy::refuse_suite(v.version, *c),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Each certificate the probes read, marked when it is not the one served
+/// for the target's own name (the first).
+fn certificate_reports(scan: &ScanFacts) -> Vec<CertificateReport> {
+    let now = observe::now_unix();
+    let own_leaf = scan
+        .certificates
+        .first()
+        .and_then(|c| c.chain.first().cloned());
+    scan.certificates
+        .iter()
+        .map(|c| {
+            let leaf = c.chain.first().map(|der| observe::describe(0, der, now));
+            CertificateReport {
+                sni: c.sni.clone(),
+                leaf_sha256: leaf.as_ref().map(|l| l.sha256.clone()),
+                subject: leaf.as_ref().map(|l| l.subject.clone()),
+                san_dns: leaf.map(|l| l.san_dns).unwrap_or_default(),
+                chain_length: c.chain.len(),
+                differs: !c.chain.is_empty()
+                    && own_leaf.is_some()
+                    && c.chain.first() != own_leaf.as_ref(),
+                how: c.how.clone(),
+            }
+        })
+        .collect()
+}
+
+/// 3 when the scan could not reach TLS; 1 when a current client stack
+/// cannot connect or, with `strict`, the server accepts what current
+/// clients refuse or something is worth a warning; else 0.
+fn exit_code(
+    scan: &ScanFacts,
+    versions: &[VersionReport],
+    stuck: &[&str],
+    findings: &[Finding],
+    strict: bool,
+) -> i32 {
+    let refused_accepted = versions.iter().any(|v| {
+        v.accepted && (!v.refused_by.is_empty() || v.ciphers.iter().any(|c| !c.weak.is_empty()))
+    });
+    if scan.error.is_some() {
+        3
+    } else if !stuck.is_empty()
+        || (strict && (refused_accepted || findings.iter().any(|f| f.severity != Severity::Info)))
+    {
+        1
+    } else {
+        0
+    }
+}
+
+/// The verdict in one line.
+fn summary(plan: &Plan, scan: &ScanFacts, exit_code: i32, stuck: &[&str]) -> String {
+    let accepted: Vec<&str> = scan.accepted().map(|v| v.version.name()).collect();
+    match &scan.error {
+        Some(e) => format!("UNREACHABLE {}:{}: {e}", plan.host, plan.port),
+        None if accepted.is_empty() => {
+            format!(
+                "FAIL {}:{}: the server accepted no TLS version",
+                plan.host, plan.port
+            )
+        }
+        None => {
+            let word = if exit_code == 0 { "PASS" } else { "FAIL" };
+            let who = if stuck.is_empty() {
+                "every current client stack can connect".to_string()
+            } else {
+                format!("{} cannot connect", stuck.join(", "))
+            };
+            format!(
+                "{word} {}:{} ({}) speaks {}; {who}",
+                plan.host,
+                plan.port,
+                plan.protocol.name(),
+                accepted.join(", ")
+            )
+        }
+    }
+}
+
 /// The scan for people: the summary, a table per version, the groups, the
 /// certificates by name, which clients connect, the findings.
 pub fn render(r: &ScanReport, p: Painter) -> String {
     let mut out = String::new();
+    headline(&mut out, r, p);
+    if r.error.is_some() {
+        return out;
+    }
+    versions_table(&mut out, &r.versions, p);
+    for v in r.versions.iter().filter(|v| v.accepted) {
+        cipher_table(&mut out, v, p);
+    }
+    if !r.groups.is_empty() {
+        let names: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
+        let _ = writeln!(out, "\n{} {}", p.bold("TLS 1.3 groups:"), names.join(", "));
+    }
+    if let Some(bits) = r.dh_bits {
+        let _ = writeln!(out, "{} {bits} bits", p.bold("DHE group:"));
+    }
+    if !r.certificates.is_empty() {
+        certificates_table(&mut out, &r.certificates, p);
+    }
+    if !r.clients.is_empty() {
+        clients_table(&mut out, &r.clients, p);
+    }
+    if !r.findings.is_empty() {
+        human::finding_list(&mut out, "Findings", &r.findings, p);
+    }
+    out
+}
+
+/// The summary, and how many connections the scan took.
+fn headline(out: &mut String, r: &ScanReport, p: Painter) {
     let head = if r.exit_code == 0 {
         p.green(&r.summary)
     } else {
@@ -253,11 +312,12 @@ pub fn render(r: &ScanReport, p: Painter) -> String {
             r.connections, r.concurrency, r.elapsed_ms
         ))
     );
-    if r.error.is_some() {
-        return out;
-    }
-    let _ = writeln!(out, "\n{}", p.bold("Versions"));
-    for v in &r.versions {
+}
+
+/// Each version: accepted or refused, and whether current clients refuse it.
+fn versions_table(out: &mut String, versions: &[VersionReport], p: Painter) {
+    human::heading(out, "Versions", p);
+    for v in versions {
         let state = if v.accepted {
             if v.refused_by.is_empty() {
                 p.green("accepted")
@@ -276,74 +336,67 @@ pub fn render(r: &ScanReport, p: Painter) -> String {
         };
         let _ = writeln!(out, "  {:<8} {state}{note}", v.version.name());
     }
-    for v in r.versions.iter().filter(|v| v.accepted) {
-        let order = match v.server_order {
-            Some(true) => "server's order",
-            Some(false) => "client's order",
-            None => "order not applicable",
+}
+
+/// An accepted version's suites, with what is weak and who would not use
+/// each.
+fn cipher_table(out: &mut String, v: &VersionReport, p: Painter) {
+    let order = match v.server_order {
+        Some(true) => "server's order",
+        Some(false) => "client's order",
+        None => "order not applicable",
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {}",
+        p.bold(&format!("{} cipher suites", v.version.name())),
+        p.dim(&format!("({}, {order})", v.ciphers.len()))
+    );
+    for c in &v.ciphers {
+        let mut notes = Vec::new();
+        if !c.weak.is_empty() {
+            notes.push(p.yellow(&c.weak.join(", ")));
+        }
+        if !c.refused_by.is_empty() && c.refused_by.len() < legacy::STACKS.len() {
+            notes.push(p.dim(&format!("not used by {}", c.refused_by.join(", "))));
+        }
+        let _ = writeln!(out, "  {} {:<48} {}", c.id, c.name, notes.join("; "));
+    }
+}
+
+/// The certificate served for each name sent.
+fn certificates_table(out: &mut String, certificates: &[CertificateReport], p: Painter) {
+    human::heading(out, "Certificates", p);
+    for c in certificates {
+        let name = c
+            .sni
+            .as_deref()
+            .map(|s| format!("SNI {s}"))
+            .unwrap_or_else(|| "no SNI".into());
+        let what = match (&c.subject, &c.leaf_sha256) {
+            (Some(s), Some(h)) => {
+                let mark = if c.differs {
+                    p.yellow(" (a different certificate)")
+                } else {
+                    String::new()
+                };
+                format!("{s}  sha256 {}…{mark}", &h[..h.len().min(16)])
+            }
+            _ => p.dim(&format!("none ({})", c.how)),
         };
-        let _ = writeln!(
-            out,
-            "\n{} {}",
-            p.bold(&format!("{} cipher suites", v.version.name())),
-            p.dim(&format!("({}, {order})", v.ciphers.len()))
-        );
-        for c in &v.ciphers {
-            let mut notes = Vec::new();
-            if !c.weak.is_empty() {
-                notes.push(p.yellow(&c.weak.join(", ")));
-            }
-            if !c.refused_by.is_empty() && c.refused_by.len() < legacy::STACKS.len() {
-                notes.push(p.dim(&format!("not used by {}", c.refused_by.join(", "))));
-            }
-            let _ = writeln!(out, "  {} {:<48} {}", c.id, c.name, notes.join("; "));
-        }
+        let _ = writeln!(out, "  {name:<32} {what}");
     }
-    if !r.groups.is_empty() {
-        let names: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
-        let _ = writeln!(out, "\n{} {}", p.bold("TLS 1.3 groups:"), names.join(", "));
+}
+
+/// Whether each current client stack connects, and with what.
+fn clients_table(out: &mut String, clients: &[StackVerdict], p: Painter) {
+    human::heading(out, "Clients", p);
+    for c in clients {
+        let mark = if c.connects {
+            p.green("connects")
+        } else {
+            p.red("FAILS   ")
+        };
+        let _ = writeln!(out, "  {mark} {:<26} {}", c.stack, p.dim(&c.detail));
     }
-    if let Some(bits) = r.dh_bits {
-        let _ = writeln!(out, "{} {bits} bits", p.bold("DHE group:"));
-    }
-    if !r.certificates.is_empty() {
-        let _ = writeln!(out, "\n{}", p.bold("Certificates"));
-        for c in &r.certificates {
-            let name = c
-                .sni
-                .as_deref()
-                .map(|s| format!("SNI {s}"))
-                .unwrap_or_else(|| "no SNI".into());
-            let what = match (&c.subject, &c.leaf_sha256) {
-                (Some(s), Some(h)) => {
-                    let mark = if c.differs {
-                        p.yellow(" (a different certificate)")
-                    } else {
-                        String::new()
-                    };
-                    format!("{s}  sha256 {}…{mark}", &h[..h.len().min(16)])
-                }
-                _ => p.dim(&format!("none ({})", c.how)),
-            };
-            let _ = writeln!(out, "  {name:<32} {what}");
-        }
-    }
-    if !r.clients.is_empty() {
-        let _ = writeln!(out, "\n{}", p.bold("Clients"));
-        for c in &r.clients {
-            let mark = if c.connects {
-                p.green("connects")
-            } else {
-                p.red("FAILS   ")
-            };
-            let _ = writeln!(out, "  {mark} {:<26} {}", c.stack, p.dim(&c.detail));
-        }
-    }
-    if !r.findings.is_empty() {
-        let _ = writeln!(out, "\n{}", p.bold("Findings"));
-        for f in &r.findings {
-            super::human::finding(&mut out, f, p);
-        }
-    }
-    out
 }
