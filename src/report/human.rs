@@ -237,6 +237,18 @@ fn target_lines(out: &mut String, r: &Report, p: Painter) {
         r.target.protocol.name(),
         r.target.protocol_reason
     );
+    let c = &r.target.client;
+    let _ = writeln!(
+        out,
+        "  client      {} ({}; {})",
+        c.id,
+        c.chosen_by,
+        if c.verified {
+            "checked against the real client"
+        } else {
+            "rules from documentation, not verified"
+        }
+    );
     for s in &r.settings {
         let _ = writeln!(
             out,
