@@ -238,16 +238,16 @@ fn target_lines(out: &mut String, r: &Report, p: Painter) {
         r.target.protocol_reason
     );
     let c = &r.target.client;
+    let checked = if c.verified {
+        format!("checked against {}", c.verified_by)
+    } else {
+        c.verified_by.clone()
+    };
     let _ = writeln!(
         out,
-        "  client      {} ({}; {})",
-        c.id,
-        c.chosen_by,
-        if c.verified {
-            "checked against the real client"
-        } else {
-            "rules from documentation, not verified"
-        }
+        "  client      {} {}",
+        c.version,
+        p.dim(&format!("({}; {checked})", c.chosen_by))
     );
     for s in &r.settings {
         let _ = writeln!(
