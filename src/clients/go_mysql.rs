@@ -22,12 +22,7 @@ pub static PROFILE: Profile = Profile {
     stack: StackId::Go,
     trust: DefaultTrust::Os,
     names: NameRules::Strict,
-    certs: CertPolicy {
-        x509_v1: false,
-        ca_without_basic_constraints: false,
-        min_rsa_bits: 1024,
-        sha1: false,
-    },
+    certs: CertPolicy::GO,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,

@@ -266,6 +266,23 @@ impl CertPolicy {
         min_rsa_bits: 1024,
         sha1: false,
     };
+    /// Java 17's PKIX checks: X.509 v1 roots taken, basicConstraints
+    /// required, RSA from 1024 bits, SHA-1 refused only for chains that end
+    /// at a root shipped with the JDK (so taken below a private root).
+    pub const JAVA: CertPolicy = CertPolicy {
+        x509_v1: true,
+        ca_without_basic_constraints: false,
+        min_rsa_bits: 1024,
+        sha1: true,
+    };
+    /// Go 1.19's crypto/x509: basicConstraints required, RSA from 1024 bits,
+    /// SHA-1 refused.
+    pub const GO: CertPolicy = CertPolicy {
+        x509_v1: false,
+        ca_without_basic_constraints: false,
+        min_rsa_bits: 1024,
+        sha1: false,
+    };
     /// rustls-webpki.
     pub const WEBPKI: CertPolicy = CertPolicy {
         x509_v1: false,

@@ -22,12 +22,7 @@ pub static PROFILE: Profile = Profile {
     stack: StackId::Java,
     trust: DefaultTrust::RootFileOnly,
     names: NameRules::Pgjdbc,
-    certs: CertPolicy {
-        x509_v1: true,
-        ca_without_basic_constraints: false,
-        min_rsa_bits: 1024,
-        sha1: true,
-    },
+    certs: CertPolicy::JAVA,
     crl: CrlPolicy::LeafLenient,
     ocsp: OcspRules::Ignores,
     key_file_must_be_private: false,
