@@ -180,11 +180,14 @@ pg_run() { (cd "$pg_dir" && LC_ALL=C "${as_pg[@]}" "$pgbin/$1" "${@:2}"); }
 # start_postgres DIR CERT KEY [CONF_LINE...]: after find_postgres, initdb
 # DIR/data and start it with TLS (CERT: the chain to serve, KEY: its key)
 # on an ephemeral 127.0.0.1 port, with the CONF_LINEs (e.g.
-# "ssl_ciphers = 'HIGH'") added to postgresql.conf. Sets pg_port; stop it
-# with stop_postgres (from the caller's EXIT trap). DIR is handed to the
-# postgres user when running as root, and every directory above it must let
-# that user through. Exits 1 with the log's tail when it cannot start.
-pg_dir="" pg_data="" pg_port=""
+# "ssl_ciphers = 'HIGH'") added to postgresql.conf. When pg_ca_file names a
+# PEM file, it is copied in and set as ssl_ca_file: the server then sends a
+# CertificateRequest on every connection, as many production servers do.
+# Sets pg_port; stop it with stop_postgres (from the caller's EXIT trap).
+# DIR is handed to the postgres user when running as root, and every
+# directory above it must let that user through. Exits 1 with the log's
+# tail when it cannot start.
+pg_dir="" pg_data="" pg_port="" pg_ca_file="${pg_ca_file:-}"
 start_postgres() {
   local cert=$2 key=$3 attempt try
   pg_dir=$1
@@ -199,6 +202,11 @@ start_postgres() {
   cp "$cert" "$pg_data/server.crt"
   install -m 0600 "$key" "$pg_data/server.key"
   if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$pg_data/server.crt" "$pg_data/server.key"; fi
+  if [ -n "$pg_ca_file" ]; then
+    cp "$pg_ca_file" "$pg_data/root.crt"
+    if [ ${#as_pg[@]} -gt 0 ]; then chown postgres: "$pg_data/root.crt"; fi
+    set -- "ssl_ca_file = '$pg_data/root.crt'" "$@"
+  fi
 
   pg_port=""
   for attempt in 1 2 3 4 5; do

@@ -2,10 +2,15 @@
 # Benchmark: `tlscheck connect` against `openssl s_client -starttls postgres`
 # on a throw-away PostgreSQL with TLS on an ephemeral 127.0.0.1 port.
 #
+# The server has ssl_ca_file set, as many production servers do (for
+# client certificates, hostssl ... cert): it then sends a CertificateRequest
+# on every connection, and neither client presents a certificate.
+#
 # Usage (from the repo root):  bash bench/run.sh
 #   BENCH_RUNS=N            timed runs of each command (default 30)
 #   BENCH_TLSCHECK=PATH     time this tlscheck binary instead of building
 #                           target/release/tlscheck (to compare variants)
+#   BENCH_CA_FILE=0         no ssl_ca_file (no CertificateRequest)
 #
 # Needs: cargo, openssl, python3, PostgreSQL server binaries
 # (/usr/lib/postgresql/*/bin). Only 127.0.0.1 is contacted. Prints median and
@@ -18,6 +23,11 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 read_runs 30
+ca_file=${BENCH_CA_FILE:-1}
+case $ca_file in
+  0 | 1) ;;
+  *) echo "bench: BENCH_CA_FILE must be 0 or 1, not '$ca_file'" >&2; exit 2 ;;
+esac
 need_tools cargo openssl python3
 # libpq / tlscheck settings from the caller's environment must not leak in.
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
@@ -35,7 +45,16 @@ pki="$work/pki"
 make_pki "$pki"
 root_pem="$pki/root.pem"
 
-echo "== PostgreSQL ($pgbin)"
+pg_ca_file=""
+if [ "$ca_file" = 1 ]; then
+  # A CA for client certificates, apart from the server's own PKI.
+  ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$pki/client-ca.key"
+  ossl req -new -x509 -key "$pki/client-ca.key" -subj "/CN=tlscheck bench client CA" -days 2 \
+    -out "$pki/client-ca.pem"
+  pg_ca_file="$pki/client-ca.pem"
+fi
+
+echo "== PostgreSQL ($pgbin${pg_ca_file:+, ssl_ca_file set})"
 start_postgres "$work" "$pki/server-chain.pem" "$pki/leaf.key"
 port=$pg_port
 
@@ -48,6 +67,17 @@ ossl_cmd=(openssl s_client -starttls postgres -connect "127.0.0.1:$port" -CAfile
   -verify_return_error -verify_hostname localhost)
 
 # --- 4. timing ----------------------------------------------------------------
+# What the server asked for, and how long tlscheck's read after the
+# handshake could wait and why (facts.tls.after_handshake_wait).
+"${tls_cmd[@]}" --json | python3 -c '
+import json, sys
+tls = json.load(sys.stdin)["facts"]["tls"]
+w = tls.get("after_handshake_wait")
+why = ("%s, budget %.1f ms (rtt %.2f ms)" % (w["reason"], w["budget_ms"], w["rtt_ms"])
+       if w else "(not recorded by this binary)")
+print("==", tls.get("version"), "CertificateRequest:", "yes" if tls.get("client_certificate_request") else "no",
+      "| after-handshake read:", why)
+' || true
 check_and_time "$runs"
 
 if command -v hyperfine >/dev/null; then

@@ -65,10 +65,13 @@ pub async fn gather(plan: &Plan) -> Facts {
         max: plan.tls_max,
         timeout: plan.timeout,
         rtt,
-        // MySQL-protocol servers ask every client for an optional
-        // certificate; a rejection of one that was presented (a bad
-        // signature, an unknown CA under TLS 1.3) still comes as an alert.
-        cert_request_may_reject: plan.protocol != Protocol::Mysql || plan.identity.is_some(),
+        // Only a plain TLS listener (and MongoDB, which reads the hello's
+        // reply anyway) may refuse a missing client certificate in TLS.
+        // PostgreSQL with ssl_ca_file and MySQL-protocol servers ask every
+        // client for an optional certificate and refuse a missing one at
+        // login; a certificate that was presented is waited for everywhere
+        // (the handshake knows whether it was).
+        cert_request_may_reject: matches!(plan.protocol, Protocol::Tls | Protocol::Mongo),
         identity: plan.identity.as_ref().map(|i| i.certified.clone()),
         login: plan.login.clone(),
         after_tls: if mongo {

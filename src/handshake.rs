@@ -23,7 +23,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::facts::sniff::{self, alert_name};
-use crate::facts::tls::{AfterHandshake, CertificateRequest, HandshakeError, Session, TlsFacts};
+use crate::facts::tls::{
+    AfterHandshake, AfterHandshakeWait, CertificateRequest, HandshakeError, Session, TlsFacts,
+    WaitReason,
+};
 use crate::facts::upgrade::{HelloExchange, HelloOutcome};
 use crate::settings::TlsVersion;
 
@@ -36,12 +39,15 @@ pub struct Offer {
     pub min: Option<TlsVersion>,
     pub max: Option<TlsVersion>,
     pub timeout: Duration,
-    /// A rough round-trip time, to size the wait for a post-handshake alert.
+    /// The round trip measured before the handshake (the TCP connect), one
+    /// of the two measures [`post_handshake_wait`] sizes its wait from.
     pub rtt: Duration,
-    /// Whether a CertificateRequest may end in a rejection after a TLS 1.3
-    /// handshake, worth waiting longer for. MySQL-protocol servers ask every
-    /// client for an optional certificate and check it only at login, so for
-    /// them the request means nothing and the wait stays short.
+    /// Whether this listener may refuse a *missing* client certificate in
+    /// TLS, after a TLS 1.3 handshake. PostgreSQL and MySQL-protocol servers
+    /// never do (a server with a CA file asks every client for an optional
+    /// certificate and refuses a missing one only at login), so for them
+    /// only a certificate that was presented can be refused in TLS; a plain
+    /// TLS listener may require one.
     pub cert_request_may_reject: bool,
     /// The client certificate to present when the server asks for one.
     pub identity: Option<Arc<rustls::sign::CertifiedKey>>,
@@ -143,16 +149,28 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
                     _ => "full",
                 },
                 after_handshake: AfterHandshake::Quiet { waited_ms: 0.0 },
+                after_handshake_wait: AfterHandshakeWait::default(),
                 closed_cleanly: false,
+            };
+            let round_trips = match conn.handshake_kind() {
+                Some(rustls::HandshakeKind::FullWithHelloRetryRequest) => 2,
+                _ => 1,
+            };
+            let measured = Measured {
+                connect: offer.rtt,
+                handshake: Duration::from_secs_f64(facts.handshake_ms / 1000.0),
+                round_trips,
             };
             match offer.after_tls {
                 AfterTls::Listen => {
-                    let wait = post_handshake_wait(
-                        offer,
-                        version,
-                        offer.cert_request_may_reject && record.cert_request().is_some(),
-                    );
-                    session.after_handshake = read_after_handshake(&mut tls, wait).await;
+                    let (presented, requested) = {
+                        let seen = record.lock();
+                        (seen.presented, seen.cert_request.is_some())
+                    };
+                    let (budget, wait) =
+                        post_handshake_wait(offer, version, requested, presented, &measured);
+                    session.after_handshake = read_after_handshake(&mut tls, budget).await;
+                    session.after_handshake_wait = wait;
                     // One step past TLS, only on a connection the server kept.
                     if let (Some(login), AfterHandshake::Quiet { .. }) =
                         (&offer.login, &session.after_handshake)
@@ -165,6 +183,13 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
                     let x =
                         crate::protocol::mongo::hello_exchange(&mut tls, offer.timeout, true).await;
                     session.after_handshake = after_hello(&x);
+                    // The hello's reply is the read: an alert comes in its
+                    // place, so no separate wait is needed.
+                    session.after_handshake_wait = AfterHandshakeWait {
+                        reason: WaitReason::HelloReply,
+                        budget_ms: offer.timeout.as_secs_f64() * 1000.0,
+                        rtt_ms: measured.rtt().as_secs_f64() * 1000.0,
+                    };
                     facts.mongo_hello = Some(x);
                 }
             }
@@ -188,18 +213,84 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
     facts
 }
 
-/// How long to wait for a post-handshake alert. TLS 1.3 servers that reject
-/// a client certificate (or its absence) say so only after the client's
-/// Finished, one round trip later, and only servers that sent a
-/// CertificateRequest do that; they get a wait scaled to the round trip.
-/// Any other server is waiting for the client's first message, so only what
-/// has already arrived is read: a database check should not idle.
-fn post_handshake_wait(offer: &Offer, version: &str, cert_requested: bool) -> Duration {
-    if version == "TLSv1.3" && cert_requested {
-        (offer.rtt * 4 + Duration::from_millis(100)).min(offer.timeout)
-    } else {
-        Duration::ZERO
+/// The round trips this connection showed, to size the post-handshake wait.
+struct Measured {
+    /// The TCP connect: one round trip, answered by the server's kernel.
+    connect: Duration,
+    /// The whole handshake: its round trips plus the server's work (key
+    /// exchange, signature), which is what a rejection after it costs too.
+    handshake: Duration,
+    /// 1 for a full TLS 1.3 handshake, 2 with a HelloRetryRequest.
+    round_trips: u32,
+}
+
+impl Measured {
+    /// The longer of the two measures of one round trip.
+    fn rtt(&self) -> Duration {
+        self.connect.max(self.handshake / self.round_trips)
     }
+}
+
+/// The wait is this many measured round trips: the alert needs one round
+/// trip plus the server's check of the certificate (about what its own
+/// handshake work took, already in the measure), and the rest is margin for
+/// jitter on the path and in the server's scheduling.
+const WAIT_ROUND_TRIPS: u32 = 3;
+/// Never less: on loopback or a LAN a round trip is well under 1 ms, but the
+/// server process still has to be scheduled and verify a chain (RSA-4096 or
+/// a CRL lookup: a few ms), and a busy host (a CI runner running tests in
+/// parallel) delays that by tens of ms. A missed alert turns a refusal into
+/// a pass, the worst error this tool can make, so the floor leans long; it
+/// is paid only where a refusal can come.
+const WAIT_FLOOR: Duration = Duration::from_millis(50);
+/// Never more: an intercontinental round trip is about 300 ms, so three of
+/// them, plus the server's work, fit; a handshake that took much longer was
+/// stalled rather than far, and a longer wait would only idle. The
+/// per-target timeout bounds it further.
+const WAIT_CEILING: Duration = Duration::from_secs(2);
+
+/// How long to wait for a post-handshake alert, and why. A TLS 1.3 server
+/// that rejects a client certificate (or its absence) says so only after
+/// the client's Finished, one round trip later, and only a server that sent
+/// a CertificateRequest does that. It can refuse a certificate that was
+/// presented; a missing one only a listener that may require one refuses in
+/// TLS (`cert_request_may_reject`): PostgreSQL and MySQL-protocol servers
+/// refuse it at login. There the wait is sized from this connection's round
+/// trips ([`WAIT_ROUND_TRIPS`], [`WAIT_FLOOR`], [`WAIT_CEILING`]). Any other
+/// server is waiting for the client's first message, so only what has
+/// already arrived is read: a database check should not idle.
+fn post_handshake_wait(
+    offer: &Offer,
+    version: &str,
+    cert_requested: bool,
+    presented: bool,
+    measured: &Measured,
+) -> (Duration, AfterHandshakeWait) {
+    let rtt = measured.rtt();
+    let reason = if version != "TLSv1.3" {
+        WaitReason::NotTls13
+    } else if !cert_requested {
+        WaitReason::NoCertificateRequest
+    } else if presented {
+        WaitReason::CertificatePresented
+    } else if offer.cert_request_may_reject {
+        WaitReason::ListenerMayRequireCertificate
+    } else {
+        WaitReason::MissingCertificateRefusedAtLogin
+    };
+    let budget = match reason {
+        WaitReason::CertificatePresented | WaitReason::ListenerMayRequireCertificate => (rtt
+            * WAIT_ROUND_TRIPS)
+            .clamp(WAIT_FLOOR, WAIT_CEILING)
+            .min(offer.timeout),
+        _ => Duration::ZERO,
+    };
+    let wait = AfterHandshakeWait {
+        reason,
+        budget_ms: budget.as_secs_f64() * 1000.0,
+        rtt_ms: rtt.as_secs_f64() * 1000.0,
+    };
+    (budget, wait)
 }
 
 async fn read_after_handshake<S: AsyncRead + AsyncWrite + Unpin>(
@@ -386,9 +477,6 @@ impl Record {
     }
     fn take(&self) -> Seen {
         std::mem::take(&mut *self.lock())
-    }
-    fn cert_request(&self) -> Option<CertificateRequest> {
-        self.lock().cert_request.clone()
     }
     fn first_bytes(&self) -> Vec<u8> {
         self.lock().first_bytes.clone()

@@ -251,6 +251,10 @@ fn openssl_s_server_requiring_a_client_certificate() {
     );
     let f = r.finding("rejected-after-handshake");
     assert!(f["fix"].as_str().unwrap().contains("--cert"), "{f:#}");
+    // A plain TLS listener may require a certificate: the read waited.
+    let wait = &r.json["facts"]["tls"]["after_handshake_wait"];
+    assert_eq!(wait["reason"], "listener-may-require-certificate", "{wait}");
+    assert!(wait["budget_ms"].as_f64().unwrap() >= 50.0, "{wait}");
     let req = &r.json["facts"]["tls"]["client_certificate_request"];
     assert!(
         req["acceptable_cas"].to_string().contains("client CA"),
@@ -348,6 +352,10 @@ fn openssl_s_server_requiring_a_client_certificate() {
     assert!(
         f["detail"].as_str().unwrap().contains("some other CA"),
         "{f:#}"
+    );
+    assert_eq!(
+        r.json["facts"]["tls"]["after_handshake_wait"]["reason"],
+        "certificate-presented"
     );
 
     // Expired: the dates are read before connecting, and the server's
@@ -608,6 +616,73 @@ fn postgres_cert_authentication() {
     let r = support::json_run(cmd);
     assert_eq!(r.code, 0, "{:#}", r.json);
     assert_eq!(r.json["facts"]["tls"]["client_certificate_presented"], true);
+}
+
+/// PostgreSQL with `ssl_ca_file` asks every client for a certificate, but
+/// refuses a missing one only at login, never in TLS: a check that presents
+/// none does not wait after the handshake (it used to wait 100 ms and more,
+/// 6× what `openssl s_client -starttls postgres` takes). A certificate that
+/// is presented can be refused in TLS, so that is still waited for.
+#[test]
+fn postgres_ca_file_without_a_certificate_is_not_waited_for() {
+    let c = Clients::new("postgres");
+    let server_ca = Ca::root("tlscheck test server CA");
+    let leaf = server_ca.leaf(&LeafSpec::for_names(&["localhost", "127.0.0.1"]));
+    let mut opts = PgOptions::tls(leaf.cert_pem.clone(), leaf.key_pem.clone());
+    opts.ca_pem = Some(c.ca.cert_pem());
+    let pg = PgServer::start(opts);
+    let addr = pg.addr();
+    let root = c.write("server-root.pem", &[&server_ca.cert_pem()]);
+    let root = root.to_str().unwrap();
+
+    let r = run(&[
+        &addr,
+        "--protocol",
+        "postgres",
+        "--mode",
+        "verify-full",
+        "--ca-file",
+        root,
+    ]);
+    assert_eq!(r.code, 0, "{:#}", r.json);
+    let tls = &r.json["facts"]["tls"];
+    assert_eq!(tls["version"], "TLSv1.3", "{tls:#}");
+    assert!(tls["client_certificate_request"].is_object(), "{tls:#}");
+    assert_eq!(tls["client_certificate_presented"], false);
+    assert_eq!(tls["after_handshake"]["kind"], "quiet", "{tls:#}");
+    let wait = &tls["after_handshake_wait"];
+    assert_eq!(
+        wait["reason"], "missing-certificate-refused-at-login",
+        "{wait}"
+    );
+    assert_eq!(wait["budget_ms"], 0.0, "{wait}");
+    assert!(wait["rtt_ms"].as_f64().unwrap() > 0.0, "{wait}");
+
+    // A certificate from a CA the server does not trust is refused in TLS,
+    // after the handshake: waited for, and found.
+    let r = run(&[
+        &addr,
+        "--protocol",
+        "postgres",
+        "--mode",
+        "require",
+        "--cert",
+        &c.s("untrusted.crt"),
+        "--key",
+        &c.s("untrusted.key"),
+    ]);
+    assert_eq!(r.code, 1, "{:#}", r.json);
+    let tls = &r.json["facts"]["tls"];
+    assert_eq!(
+        tls["after_handshake_wait"]["reason"],
+        "certificate-presented"
+    );
+    assert!(
+        tls["after_handshake_wait"]["budget_ms"].as_f64().unwrap() >= 50.0,
+        "{tls:#}"
+    );
+    assert_eq!(tls["after_handshake"]["alert"], "unknown_ca", "{tls:#}");
+    assert!(r.has("rejected-after-handshake"), "{:?}", r.ids());
 }
 
 fn set_mode(p: &Path, mode: u32) {

@@ -54,6 +54,8 @@ pub struct Session {
     /// What the first read after the handshake showed (TLS 1.3 servers send
     /// client-certificate rejections only then).
     pub after_handshake: AfterHandshake,
+    /// How long that read could wait, and why.
+    pub after_handshake_wait: AfterHandshakeWait,
     /// Whether our close_notify went out.
     pub closed_cleanly: bool,
 }
@@ -75,6 +77,43 @@ pub enum AfterHandshake {
     Error {
         error: String,
     },
+}
+
+/// The budget of the first read after the handshake. A refusal that comes
+/// after a TLS 1.3 handshake is worth waiting for only where one can come;
+/// elsewhere only what already arrived is read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AfterHandshakeWait {
+    pub reason: WaitReason,
+    /// The longest the read would wait, ms; 0: only what had already arrived
+    /// was read.
+    pub budget_ms: f64,
+    /// One round trip as this connection measured it, ms: the longer of the
+    /// TCP connect and the handshake per round trip (server work included).
+    /// The budget, when there is one, is a multiple of it within bounds.
+    pub rtt_ms: f64,
+}
+
+/// Why the first read after the handshake waited, or did not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaitReason {
+    /// Before TLS 1.3 a refusal comes inside the handshake: no wait.
+    #[default]
+    NotTls13,
+    /// No CertificateRequest: nothing to refuse, no wait.
+    NoCertificateRequest,
+    /// A certificate was presented: the server may refuse it after the
+    /// handshake, so the read waits.
+    CertificatePresented,
+    /// None was presented and the listener (plain TLS) may require one: the
+    /// read waits.
+    ListenerMayRequireCertificate,
+    /// None was presented, and this protocol's servers (PostgreSQL, MySQL)
+    /// refuse a missing certificate only at login: no wait.
+    MissingCertificateRefusedAtLogin,
+    /// MongoDB: the hello's reply is the read, under the timeout.
+    HelloReply,
 }
 
 #[derive(Debug, Clone, Serialize)]
