@@ -16,7 +16,9 @@ Exit codes:
   1  it fails under the mode (certificate, host name, TLS version, server refuses TLS or the client, handshake alert)
   2  usage error (bad flags, malformed target, unsupported protocol)
   3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)
-Several hosts (a MongoDB seed list, mongodb+srv, --all-members): the worst of the hosts' codes.";
+Several hosts (a MongoDB seed list, mongodb+srv, --all-members): the worst of the hosts' codes.
+Several endpoints (TARGET..., --targets, --config): the worst endpoint's (3 above 1 above 0); an
+endpoint that meets its inventory expectation (expect = \"fail\" | \"unreachable\", min_tls) counts as 0.";
 
 pub const SCAN_EXIT_CODES_HELP: &str = "\
 Exit codes:
