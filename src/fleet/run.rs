@@ -173,6 +173,7 @@ pub fn run(
     opts: Options,
     mut on_done: impl FnMut(&EndpointResult),
 ) -> std::io::Result<Vec<EndpointResult>> {
+    crate::check::share_trust_stores();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
