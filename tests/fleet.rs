@@ -209,6 +209,8 @@ fn a_mixed_inventory_in_every_format_and_the_worst_exit_code() {
     assert!(h.stdout.contains("── closed"), "{}", h.context());
     assert!(!h.stdout.contains("── pg-good"), "{}", h.context());
     assert!(!h.stdout.contains("── mongo"), "{}", h.context());
+    // No progress bar when the output is not a terminal.
+    assert_eq!(h.stderr, "", "{}", h.context());
 
     // json: one document.
     let j = run(&["--config", inv, "--format", "json"], &[]);

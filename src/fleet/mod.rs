@@ -83,11 +83,11 @@ pub fn connect(args: &ConnectArgs) -> u8 {
                 run::Status::Fail => tally.fail += 1,
                 run::Status::Unreachable => tally.unreachable += 1,
             }
+            bar.inc(1);
             bar.set_message(format!(
                 "{} pass, {} warn, {} fail, {} unreachable",
                 tally.pass, tally.warn, tally.fail, tally.unreachable
             ));
-            bar.inc(1);
         }
     });
     if let Some(bar) = bar {
@@ -159,9 +159,9 @@ fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 /// The bar on standard error: checks done, and the counts so far.
 fn progress_bar(len: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-    ) {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {bar:20} {pos}/{len} {msg}")
+    {
         bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(120));
