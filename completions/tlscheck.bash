@@ -133,12 +133,40 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__connect)
-            opts="-h --protocol --client --mode --tls-allow-invalid-hostnames --tls-allow-invalid-certificates --tls-insecure --all-members --dns-server --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
+            opts="-q -h --targets --config --jobs --per-endpoint --deadline --format --output --quiet --protocol --client --mode --tls-allow-invalid-hostnames --tls-allow-invalid-certificates --tls-insecure --all-members --dns-server --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --targets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --per-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json jsonl junit github markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --protocol)
                     COMPREPLY=($(compgen -W "auto postgres mysql mongo tls" -- "${cur}"))
                     return 0

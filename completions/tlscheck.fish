@@ -34,6 +34,18 @@ complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "clients" -d 'List
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "roots" -d 'Show where this machine\'s OS trust store is read from, and search it and the Mozilla bundle'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "cert" -d 'Inspect local certificates, chains, CRLs, PKCS#12 bundles and private keys'
 complete -c tlscheck -n "__fish_tlscheck_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l targets -d 'Also check the targets in FILE, one a line (`-`: standard input; `#` starts a comment)' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l config -d 'Also check the endpoints of this inventory (TOML: [defaults] and [[endpoint]] tables with their own options and expectations; see README "Inventory"). Its values override the flags' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l jobs -d 'Checks run at once when there are several targets' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l per-endpoint -d 'Checks run at once against one host:port (a check holds one connection; after a failed handshake its explaining probes hold up to 4)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l deadline -d 'Seconds for the whole run: checks not finished by then are reported unreachable (exit 3)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l format -d 'Output form: human (a summary table worst first, then the full report of each failure), json, jsonl (one report a line), junit (JUnit XML), github (workflow annotations, and a Markdown summary to $GITHUB_STEP_SUMMARY), markdown [default: human; one target: today\'s report]' -r -f -a "human\t''
+json\t''
+jsonl\t''
+junit\t''
+github\t''
+markdown\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l output -d 'Write the --format output to FILE (json when --format is human or absent); the terminal gets the human summary' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l protocol -d 'Wire protocol spoken before TLS [default: auto: from the URI scheme, else the client, else the port]' -r -f -a "auto\t''
 postgres\t''
 mysql\t''
@@ -71,6 +83,7 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l save-root 
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l color -d 'Colour in the human report (NO_COLOR is honoured; never colour when not a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -s q -l quiet -d 'No progress bar and no notes on standard error'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-allow-invalid-hostnames -d 'PyMongo\'s tlsAllowInvalidHostnames: check the chain, not the host name (the verdicts of verify-ca)'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-allow-invalid-certificates -d 'PyMongo\'s tlsAllowInvalidCertificates: encrypt, check no certificate (mode insecure)'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-insecure -d 'PyMongo\'s tlsInsecure: encrypt, check no certificate nor revocation (mode insecure)'

@@ -1,6 +1,7 @@
 //! One check, end to end: plan → connect → protocol → handshake → observe →
 //! judge → report. The only place that knows the order of the steps.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::connect;
@@ -222,17 +223,70 @@ async fn fetch_revocation(plan: &Plan, facts: &mut Facts, trust: &Trust) {
     }
 }
 
+/// Trust stores read once and shared by every check of a run over many
+/// endpoints (`fleet`, after [`share_trust_stores`]): a fleet of a
+/// thousand checks would otherwise read and parse the OS store (and the
+/// Node.js and Java stores) a thousand times. A one-check run reads them
+/// as before, in parallel with its network work.
+static SHARED: OnceLock<SharedStores> = OnceLock::new();
+
+struct SharedStores {
+    os: trust::TrustSource,
+    node: OnceLock<trust::TrustSource>,
+    java: OnceLock<trust::TrustSource>,
+}
+
+/// From now on, every check of this process reads the trust stores once
+/// and shares them (they depend only on the process environment).
+pub fn share_trust_stores() {
+    SHARED.get_or_init(|| SharedStores {
+        os: trust::os_store(),
+        node: OnceLock::new(),
+        java: OnceLock::new(),
+    });
+}
+
+impl SharedStores {
+    fn client_stores(&self, plan: &Plan) -> ClientStores {
+        if matches!(plan.ca, Some(CaChoice::File(_))) {
+            return ClientStores::default();
+        }
+        let env = || trust::StoreEnv::current();
+        ClientStores {
+            node: Some(
+                self.node
+                    .get_or_init(|| trust::node_default(&env()))
+                    .clone(),
+            ),
+            java: Some(
+                self.java
+                    .get_or_init(|| trust::java_cacerts(&env()))
+                    .clone(),
+            ),
+        }
+    }
+}
+
 /// Run one check and build its report.
 pub async fn run(plan: &Plan) -> Report {
-    // Reading the OS store means reading files; do it while the network
-    // work is under way rather than after.
-    let os_loader = std::thread::spawn(trust::os_store);
-    let stores_plan = plan.clone();
-    let stores_loader = std::thread::spawn(move || ClientStores::load(&stores_plan));
-    let mut facts = gather(plan).await;
-    let os = os_loader.join().unwrap_or_else(|_| trust::os_store());
-    let stores = stores_loader.join().unwrap_or_default();
-    let mut trust = load_trust_with(plan, os, stores);
+    let (mut facts, mut trust) = match SHARED.get() {
+        Some(shared) => {
+            let facts = gather(plan).await;
+            let stores = shared.client_stores(plan);
+            (facts, load_trust_with(plan, shared.os.clone(), stores))
+        }
+        None => {
+            // Reading the OS store means reading files; do it while the
+            // network work is under way rather than after.
+            let os_loader = std::thread::spawn(trust::os_store);
+            let stores_plan = plan.clone();
+            let stores_loader = std::thread::spawn(move || ClientStores::load(&stores_plan));
+            let facts = gather(plan).await;
+            let os = os_loader.join().unwrap_or_else(|_| trust::os_store());
+            let stores = stores_loader.join().unwrap_or_default();
+            (facts, load_trust_with(plan, os, stores))
+        }
+    };
     if (plan.ocsp.is_some() || plan.crl_fetch) && !facts.chain.is_empty() {
         fetch_revocation(plan, &mut facts, &trust).await;
         for d in facts.crl_downloads.iter().filter(|d| d.error.is_none()) {

@@ -16,7 +16,9 @@ Exit codes:
   1  it fails under the mode (certificate, host name, TLS version, server refuses TLS or the client, handshake alert)
   2  usage error (bad flags, malformed target, unsupported protocol)
   3  could not reach or identify the service (DNS, refused, timeout, not the expected protocol)
-Several hosts (a MongoDB seed list, mongodb+srv, --all-members): the worst of the hosts' codes.";
+Several hosts (a MongoDB seed list, mongodb+srv, --all-members): the worst of the hosts' codes.
+Several endpoints (TARGET..., --targets, --config): the worst endpoint's (3 above 1 above 0); an
+endpoint that meets its inventory expectation (expect = \"fail\" | \"unreachable\", min_tls) counts as 0.";
 
 pub const SCAN_EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -102,8 +104,47 @@ pub struct ExplainArgs {
 pub struct ConnectArgs {
     /// What to check: host, host:port, [v6addr]:port, tls://host:port, or a connection string
     /// in any dialect: postgres:// / mysql:// / mongodb:// / mongodb+srv:// URIs, libpq's
-    /// "host=… sslmode=…", JDBC URLs, Go MySQL DSNs, ADO.NET strings
-    pub target: String,
+    /// "host=… sslmode=…", JDBC URLs, Go MySQL DSNs, ADO.NET strings. Several targets are
+    /// checked in one run (see --targets, --config, --format)
+    #[arg(value_name = "TARGET", required_unless_present_any = ["targets", "config"])]
+    pub target: Vec<String>,
+
+    /// Also check the targets in FILE, one a line (`-`: standard input; `#` starts a comment)
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+
+    /// Also check the endpoints of this inventory (TOML: [defaults] and [[endpoint]] tables with
+    /// their own options and expectations; see README "Inventory"). Its values override the flags
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Checks run at once when there are several targets
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: u16,
+
+    /// Checks run at once against one host:port (a check holds one connection; after a failed
+    /// handshake its explaining probes hold up to 4)
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub per_endpoint: u16,
+
+    /// Seconds for the whole run: checks not finished by then are reported unreachable (exit 3)
+    #[arg(long, value_name = "SECONDS")]
+    pub deadline: Option<f64>,
+
+    /// Output form: human (a summary table worst first, then the full report of each failure),
+    /// json, jsonl (one report a line), junit (JUnit XML), github (workflow annotations, and a
+    /// Markdown summary to $GITHUB_STEP_SUMMARY), markdown [default: human; one target: today's report]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutputFormat>,
+
+    /// Write the --format output to FILE (json when --format is human or absent); the terminal
+    /// gets the human summary
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// No progress bar and no notes on standard error
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 
     /// Wire protocol spoken before TLS [default: auto: from the URI scheme, else the client, else the port]
     #[arg(long, value_enum, value_name = "PROTOCOL")]
@@ -226,11 +267,37 @@ pub struct ConnectArgs {
     pub color: ColorArg,
 }
 
+/// The output forms of a run over several targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Jsonl,
+    Junit,
+    Github,
+    Markdown,
+}
+
 impl ConnectArgs {
-    /// What these arguments ask for, as a plain request.
+    /// Whether this is today's one-target run: one TARGET, no file of
+    /// targets, no inventory, no machine format but `--json`.
+    pub fn single(&self) -> bool {
+        self.target.len() == 1
+            && self.targets.is_none()
+            && self.config.is_none()
+            && self.output.is_none()
+            && matches!(self.format, None | Some(OutputFormat::Human))
+    }
+
+    /// What these arguments ask for, as a plain request (for the first TARGET).
     pub fn request(&self) -> Request {
+        self.request_for(self.target.first().cloned().unwrap_or_default())
+    }
+
+    /// The request for `target`, every option from these arguments.
+    pub fn request_for(&self, target: String) -> Request {
         Request {
-            target: self.target.clone(),
+            target,
             protocol: self.protocol,
             client: self.client.clone(),
             mode: self.mode,

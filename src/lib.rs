@@ -14,6 +14,7 @@ pub mod demo;
 pub mod explain;
 pub mod facts;
 pub mod fetch;
+pub mod fleet;
 pub mod files;
 pub mod handshake;
 pub mod identity;

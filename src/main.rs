@@ -24,6 +24,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Connect(args) => {
+            if !args.single() {
+                return ExitCode::from(tlscheck::fleet::connect(&args));
+            }
             let plan = match resolve(&args.request()) {
                 Ok(p) => p,
                 Err(code) => return code,

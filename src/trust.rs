@@ -93,7 +93,7 @@ impl StoreEnv {
 }
 
 /// A set of trust anchors with a name a person recognises.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TrustSource {
     pub kind: SourceKind,
     /// "OS store", "Mozilla bundle", "CA file".

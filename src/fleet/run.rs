@@ -1,0 +1,357 @@
+//! Run many checks on one tokio runtime: at most `jobs` at once, at most
+//! `per_endpoint` at once against one host:port, all within an optional
+//! deadline. An unreachable endpoint is a result, never an abort.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use super::inventory::{Entry, Expect, InputError};
+use crate::facts::connect::{Attempt, ConnectError};
+use crate::judge::findings::Severity;
+use crate::observe::{self, Facts};
+use crate::report::{Checked, Report};
+use crate::request::{Env, TlsVersion};
+use crate::settings::{self, Plan};
+
+/// Default of `--jobs`: checks are network waits, so many can run on few cores.
+pub const DEFAULT_JOBS: usize = 32;
+/// Default of `--per-endpoint`: a fleet run never looks like a flood to one server.
+pub const DEFAULT_PER_ENDPOINT: usize = 2;
+
+/// One endpoint, resolved.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The inventory's name, else the target as typed (password masked).
+    pub name: String,
+    pub entry: Entry,
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub jobs: usize,
+    pub per_endpoint: usize,
+    pub deadline: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            jobs: DEFAULT_JOBS,
+            per_endpoint: DEFAULT_PER_ENDPOINT,
+            deadline: None,
+        }
+    }
+}
+
+/// Resolve every entry's plan (reading its files: CA, identity), before any
+/// connection. Entries asking the same thing as an earlier one are checked
+/// once: the notes say which.
+pub fn prepare(entries: Vec<Entry>, env: &dyn Env) -> Result<(Vec<Job>, Vec<String>), InputError> {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut jobs = Vec::new();
+    let mut notes = Vec::new();
+    for entry in entries {
+        let key = format!("{:?}|{:?}|{:?}", entry.request, entry.expect, entry.min_tls);
+        if let Some(first) = seen.get(&key) {
+            notes.push(format!(
+                "{}: same target and options as {first}: checked once",
+                entry.origin
+            ));
+            continue;
+        }
+        seen.insert(key, entry.origin.clone());
+        let plan = settings::resolve(&entry.request, env).map_err(|e| InputError {
+            origin: entry.origin.clone(),
+            key: None,
+            message: e.to_string(),
+        })?;
+        let name = entry.name.clone().unwrap_or_else(|| plan.display.clone());
+        jobs.push(Job { name, entry, plan });
+    }
+    Ok((jobs, notes))
+}
+
+/// How an endpoint came out, its expectation applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    /// Passes, with warnings (a certificate expiring soon, …).
+    Warn,
+    Fail,
+    Unreachable,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Unreachable => "unreachable",
+        }
+    }
+
+    /// Worst first: as the exit code ranks them (3 unreachable, 1 fail),
+    /// then warnings, then passes.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Unreachable => 3,
+            Status::Fail => 2,
+            Status::Warn => 1,
+            Status::Pass => 0,
+        }
+    }
+}
+
+/// One endpoint's result.
+#[derive(Debug, Clone)]
+pub struct EndpointResult {
+    /// Position in the input, for stable output.
+    pub index: usize,
+    pub name: String,
+    pub origin: String,
+    pub expect: Expect,
+    pub min_tls: Option<TlsVersion>,
+    pub checked: Checked,
+    /// The check's own exit code.
+    pub check_code: i32,
+    /// With the expectation applied: what the run's exit code counts.
+    pub exit_code: i32,
+    pub status: Status,
+    /// Why, in words.
+    pub reason: String,
+    pub seconds: f64,
+}
+
+impl EndpointResult {
+    /// `host:port (protocol)` of the first host checked.
+    pub fn address(&self) -> String {
+        match &self.checked {
+            Checked::One(r) => format!("{}:{}", r.target.host, r.target.port),
+            Checked::Many(m) => m
+                .hosts
+                .iter()
+                .map(|r| format!("{}:{}", r.target.host, r.target.port))
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+
+    pub fn protocol(&self) -> &'static str {
+        let r = match &self.checked {
+            Checked::One(r) => Some(&**r),
+            Checked::Many(m) => m.hosts.first(),
+        };
+        r.map_or("mongo", |r| r.target.protocol.name())
+    }
+
+    /// Every host's report.
+    pub fn reports(&self) -> Vec<&Report> {
+        match &self.checked {
+            Checked::One(r) => vec![&**r],
+            Checked::Many(m) => m.hosts.iter().collect(),
+        }
+    }
+}
+
+/// The run's exit code: the worst endpoint's (3 above 1 above 0), each with
+/// its expectation applied.
+pub fn exit_code(results: &[EndpointResult]) -> i32 {
+    results.iter().map(|r| r.exit_code).max().unwrap_or(0)
+}
+
+/// Run every job and return the results in input order; `on_done` sees each
+/// as it finishes (for the progress bar).
+pub fn run(
+    jobs: Vec<Job>,
+    opts: Options,
+    mut on_done: impl FnMut(&EndpointResult),
+) -> std::io::Result<Vec<EndpointResult>> {
+    crate::check::share_trust_stores();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let deadline = opts.deadline.map(|d| tokio::time::Instant::now() + d);
+    let global = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    let mut per_host: HashMap<(String, u16), Arc<Semaphore>> = HashMap::new();
+    let mut results = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (index, job) in jobs.into_iter().enumerate() {
+            let host_key = (job.plan.host.to_ascii_lowercase(), job.plan.port);
+            let host = per_host
+                .entry(host_key)
+                .or_insert_with(|| Arc::new(Semaphore::new(opts.per_endpoint.max(1))))
+                .clone();
+            let global = global.clone();
+            set.spawn(async move {
+                let started = Instant::now();
+                let work = async {
+                    // The host's slot first, so that a job waiting for a busy
+                    // host does not hold one of the run's slots.
+                    let _h = host.acquire().await.ok();
+                    let _g = global.acquire().await.ok();
+                    crate::check::run_target(&job.plan).await
+                };
+                let checked = match deadline {
+                    Some(d) => match tokio::time::timeout_at(d, work).await {
+                        Ok(c) => c,
+                        Err(_) => Checked::One(Box::new(not_finished(&job.plan, opts.deadline))),
+                    },
+                    None => work.await,
+                };
+                judge_expectation(index, job, checked, started.elapsed().as_secs_f64())
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(done) = set.join_next().await {
+            if let Ok(r) = done {
+                on_done(&r);
+                out.push(r);
+            }
+        }
+        out
+    });
+    results.sort_by_key(|r| r.index);
+    Ok(results)
+}
+
+/// The report of a check the deadline cut short: unreachable, as a timeout is.
+fn not_finished(plan: &Plan, deadline: Option<Duration>) -> Report {
+    let mut facts = Facts::new(observe::now_unix());
+    facts.connect_error = Some(ConnectError::Failed {
+        attempts: vec![Attempt {
+            address: format!("{}:{}", plan.host, plan.port),
+            error: format!(
+                "not finished within the run's --deadline of {} s",
+                deadline.map_or(0.0, |d| d.as_secs_f64())
+            ),
+        }],
+    });
+    let trust = crate::judge::Trust {
+        os: empty_source(crate::trust::SourceKind::Os, "OS store"),
+        mozilla: empty_source(crate::trust::SourceKind::Mozilla, "Mozilla bundle"),
+        node: None,
+        java: None,
+        ca_file: None,
+        crls: Default::default(),
+    };
+    let judgement = crate::judge::judge(&facts, plan, &trust);
+    Report::new(plan, facts, judgement)
+}
+
+/// A trust source with nothing in it: a check that never connected has no
+/// chain to verify.
+fn empty_source(kind: crate::trust::SourceKind, label: &str) -> crate::trust::TrustSource {
+    crate::trust::TrustSource {
+        kind,
+        label: label.into(),
+        location: None,
+        anchors: Vec::new(),
+        certs: Vec::new(),
+        anchor_certs: Vec::new(),
+        errors: Vec::new(),
+    }
+}
+
+/// Apply the endpoint's expectation (`expect`, `min_tls`) to its check.
+fn judge_expectation(index: usize, job: Job, checked: Checked, seconds: f64) -> EndpointResult {
+    let check_code = checked.exit_code();
+    let reports: Vec<&Report> = match &checked {
+        Checked::One(r) => vec![&**r],
+        Checked::Many(m) => m.hosts.iter().collect(),
+    };
+    let mut reason = match &checked {
+        Checked::One(r) => r.judgement.verdict.reason.clone(),
+        Checked::Many(m) => m.summary.line.clone(),
+    };
+    let mut code = check_code;
+    // min_tls: every host's session must be at least that version.
+    if let (Some(min), 0) = (job.entry.min_tls, code) {
+        let low = reports.iter().find_map(|r| {
+            let v = r
+                .facts
+                .tls
+                .as_ref()
+                .and_then(|t| t.session.as_ref())
+                .map(|s| s.version.clone());
+            match v {
+                Some(v) if version_at_least(&v, min) => None,
+                Some(v) => Some(format!(
+                    "{}:{} negotiated {v}",
+                    r.target.host, r.target.port
+                )),
+                None => Some(format!(
+                    "{}:{} made no TLS session",
+                    r.target.host, r.target.port
+                )),
+            }
+        });
+        if let Some(low) = low {
+            code = 1;
+            reason = format!("{low}; the inventory expects at least {}", min.name());
+        }
+    }
+    match (job.entry.expect, code) {
+        (Expect::Pass, _) => {}
+        (Expect::Fail, 1) => {
+            code = 0;
+            reason = format!("fails, as expected: {reason}");
+        }
+        (Expect::Fail, 0) => {
+            code = 1;
+            reason = format!("expected to fail, but passes: {reason}");
+        }
+        (Expect::Unreachable, 3) => {
+            code = 0;
+            reason = format!("unreachable, as expected: {reason}");
+        }
+        (Expect::Unreachable, _) => {
+            code = 1;
+            reason = format!("expected to be unreachable, but answers: {reason}");
+        }
+        (Expect::Fail, _) => {}
+    }
+    let warned = reports.iter().any(|r| {
+        r.judgement
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Warning)
+    });
+    let status = match code {
+        0 if warned && job.entry.expect == Expect::Pass => Status::Warn,
+        0 => Status::Pass,
+        3 => Status::Unreachable,
+        _ => Status::Fail,
+    };
+    EndpointResult {
+        index,
+        name: job.name,
+        origin: job.entry.origin,
+        expect: job.entry.expect,
+        min_tls: job.entry.min_tls,
+        checked,
+        check_code,
+        exit_code: code,
+        status,
+        reason,
+        seconds,
+    }
+}
+
+/// Whether a session's version (`TLSv1.2`) is at least `min`.
+fn version_at_least(version: &str, min: TlsVersion) -> bool {
+    let rank = |v: &str| match v {
+        "TLSv1.3" => 4,
+        "TLSv1.2" => 3,
+        "TLSv1.1" => 2,
+        "TLSv1" | "TLSv1.0" => 1,
+        _ => 0,
+    };
+    rank(version) >= rank(min.name())
+}
