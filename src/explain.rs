@@ -491,8 +491,16 @@ pub fn explain(text: &str) -> Explanation {
             "tlscheck connect {}",
             endpoint.as_deref().unwrap_or("HOST:PORT")
         );
-        if let Some(m) = clients.first() {
-            run.push_str(&format!(" --client {}", m.id));
+        match (unique, clients.as_slice()) {
+            (Some(m), _) => run.push_str(&format!(" --client {}", m.id)),
+            (None, []) => {}
+            (None, several) => {
+                let ids: Vec<&str> = several.iter().map(|m| m.id).collect();
+                run.push_str(&format!(
+                    " --client YOUR-CLIENT (one of {})",
+                    ids.join(", ")
+                ));
+            }
         }
         if causes.iter().any(|c| ["F01", "F02", "F03"].contains(&c.id)) {
             run.push_str(" --ca-file THE-CA-FILE-YOUR-CLIENT-USES");
