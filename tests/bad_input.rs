@@ -139,6 +139,18 @@ fn cases(f: &Files) -> Vec<Case> {
             s(&["scan", "127.0.0.1:1", "--timeout", "0"]),
             vec!["--timeout 0", "above 0"],
         ),
+        (
+            connect(&["--timeout", "-1"]),
+            vec!["--timeout -1", "above 0"],
+        ),
+        (
+            connect(&["--warn-days", "-1"]),
+            vec!["'-1'", "--warn-days", "0..="],
+        ),
+        (
+            s(&["cert", "x.pem", "--fail-days", "-3"]),
+            vec!["'-3'", "--fail-days"],
+        ),
         (connect(&["--jobs", "0"]), vec!["'0'", "--jobs", "1..=1024"]),
         (
             s(&["scan", "127.0.0.1:1", "--concurrency", "0"]),
