@@ -128,7 +128,7 @@ pub struct ConnectArgs {
     pub per_endpoint: u16,
 
     /// Seconds for the whole run: checks not finished by then are reported unreachable (exit 3)
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub deadline: Option<f64>,
 
     /// Output form: human (a summary table worst first, then the full report of each failure),
@@ -199,11 +199,16 @@ pub struct ConnectArgs {
     pub ocsp: Option<OcspScope>,
 
     /// Warn when a served certificate expires within this many days
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub warn_days: u32,
 
     /// Fail, under every mode, when a served certificate expires within this many days [default: 0: fail only when expired, and only under modes that check the certificate]
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
     pub fail_days: Option<u32>,
 
     /// Turn warnings into failures (exit 1)
@@ -231,7 +236,7 @@ pub struct ConnectArgs {
     pub pg_negotiation: Option<PgNegotiation>,
 
     /// Seconds allowed for each phase (DNS, connect, upgrade, handshake)
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,
 
     /// Present this client certificate (mutual TLS): PEM (with its chain, and the key too for a combined file), DER, or PKCS#12 (.p12/.pfx)
@@ -349,7 +354,7 @@ pub struct ScanArgs {
     pub no_sni: bool,
 
     /// Seconds allowed for each phase of each probe (connect, upgrade, answer)
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,
 
     /// Most probe connections open at once (each probe is one connection; MySQL counts
@@ -415,11 +420,21 @@ pub struct CertArgs {
     pub password_file: Option<PathBuf>,
 
     /// Warn about certificates that expire within this many days
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub warn_days: u32,
 
     /// Fail (exit 1) for certificates that expire within this many days (0: only expired ones)
-    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
     pub fail_days: u32,
 
     /// Print the result as JSON

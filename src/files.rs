@@ -81,19 +81,184 @@ pub enum ReadError {
     LegacyEncryptedPem { path: String },
     #[error("cannot read the password file {path}: {error}")]
     PasswordFile { path: String, error: std::io::Error },
+    #[error("{path} is {kind}, not a regular file: give the file itself")]
+    NotAFile { path: String, kind: &'static str },
+    #[error("{path} is larger than {limit}, too large for {what}: not read")]
+    TooLarge {
+        path: String,
+        limit: String,
+        what: &'static str,
+    },
+}
+
+/// The most read from a certificate, key, PKCS#12 or CRL file. The largest
+/// real ones are far below it: the whole Mozilla root bundle is about
+/// 220 KiB in PEM, a PKCS#12 bundle or key a few KiB, and the largest public
+/// CRLs a few MiB. Above it a file is refused unread, so a wrong path (a
+/// disk image, a log) ends at once with bounded memory.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The most read from a password file: its first line is the password.
+pub const MAX_PASSWORD_FILE_BYTES: u64 = 64 << 10;
+
+/// What kind of thing a path is, in words, when it is not a regular file.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// Read a local file that should hold certificates, keys or CRLs: regular
+/// files only (checked before opening, so a FIFO is never opened and
+/// cannot block), and at most `limit` bytes (`limit + 1` are read to tell a
+/// file that is too large). Every reader of such files goes through here.
+pub fn read_bounded(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let name = || path.display().to_string();
+    let io = |error| ReadError::Io {
+        path: name(),
+        error,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if let Some(kind) = not_regular(&meta) {
+        return Err(ReadError::NotAFile { path: name(), kind });
+    }
+    let too_large = || ReadError::TooLarge {
+        path: name(),
+        limit: if limit >= 1 << 20 {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{} KiB", limit >> 10)
+        },
+        what,
+    };
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The path may have changed between the check and the open.
+    if let Some(kind) = file.metadata().ok().as_ref().and_then(not_regular) {
+        return Err(ReadError::NotAFile { path: name(), kind });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// The PKCS#12 password: the first line of `file`, else the environment
 /// variable, else none.
 pub fn password(file: Option<&Path>) -> Result<Option<String>, ReadError> {
     if let Some(f) = file {
-        let text = std::fs::read_to_string(f).map_err(|error| ReadError::PasswordFile {
+        let bytes =
+            read_bounded(f, MAX_PASSWORD_FILE_BYTES, "a password file").map_err(|e| match e {
+                ReadError::Io { path, error } => ReadError::PasswordFile { path, error },
+                other => other,
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| ReadError::PasswordFile {
             path: f.display().to_string(),
-            error,
+            error: std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"),
         })?;
         return Ok(Some(text.lines().next().unwrap_or("").to_string()));
     }
     Ok(std::env::var(PASSWORD_ENV).ok())
+}
+
+/// The certificates in a CA file's bytes (PEM with any number of blocks,
+/// or one DER certificate), and one line for each block passed over:
+/// which block, on which line, and why.
+pub fn ca_certs(bytes: &[u8]) -> (Vec<CertificateDer<'static>>, Vec<String>) {
+    if !looks_like_pem(bytes) {
+        if bytes.first() == Some(&0x30) {
+            return match X509Certificate::from_der(bytes) {
+                Ok(_) => (vec![CertificateDer::from(bytes.to_vec())], Vec::new()),
+                Err(e) => (
+                    Vec::new(),
+                    vec![format!("DER data that is not a certificate ({e})")],
+                ),
+            };
+        }
+        return (Vec::new(), vec![describe_content(bytes)]);
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut certs = Vec::new();
+    let mut skipped = Vec::new();
+    let mut block = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(label) = lines[i]
+            .trim()
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            i += 1;
+            continue;
+        };
+        block += 1;
+        let start = i;
+        let end_line = format!("-----END {label}-----");
+        let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].trim() == end_line) else {
+            skipped.push(format!(
+                "block {block} (line {}, {label}): no {end_line} line",
+                start + 1
+            ));
+            break;
+        };
+        i = end + 1;
+        let at = format!("block {block} (line {}, {label})", start + 1);
+        if label != "CERTIFICATE" {
+            skipped.push(format!("{at}: not a certificate"));
+            continue;
+        }
+        let pem = lines[start..=end].join("\n");
+        match CertificateDer::pem_slice_iter(pem.as_bytes()).next() {
+            Some(Ok(der)) => match X509Certificate::from_der(&der) {
+                Ok(_) => certs.push(der),
+                Err(e) => skipped.push(format!("{at}: not a parsable certificate ({e})")),
+            },
+            Some(Err(e)) => skipped.push(format!("{at}: bad PEM ({e})")),
+            None => skipped.push(format!("{at}: bad PEM")),
+        }
+    }
+    (certs, skipped)
+}
+
+/// What a file that is neither PEM nor DER holds, in a few words.
+pub fn describe_content(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "an empty file".into();
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let binary = head
+        .iter()
+        .any(|&b| b == 0 || (b < 0x20 && !b"\t\n\r".contains(&b)));
+    if head.starts_with(b"\x7fELF") {
+        "an ELF executable, no PEM block and not DER".into()
+    } else if binary {
+        format!(
+            "{} bytes of binary data, no PEM block and not DER",
+            bytes.len()
+        )
+    } else {
+        format!("{} bytes of text without a -----BEGIN line", bytes.len())
+    }
 }
 
 /// Read every file; the first unreadable one stops the reading.
@@ -107,10 +272,7 @@ pub fn read_all(paths: &[PathBuf], password: Option<&str>) -> Result<Loaded, Rea
 
 fn read_one(path: &Path, password: Option<&str>, out: &mut Loaded) -> Result<(), ReadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| ReadError::Io {
-        path: name.clone(),
-        error,
-    })?;
+    let bytes = read_bounded(path, MAX_FILE_BYTES, "a certificate, key or CRL file")?;
     let file = out.files.len();
     let mut summary = FileSummary {
         path: name.clone(),

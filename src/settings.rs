@@ -389,6 +389,9 @@ fn trust(
             }
         }
     }
+    if let (Some(CaChoice::File(p)), Some(Origin::Flag(_))) = (&ca, &origin) {
+        check_ca_file(p, shown)?;
+    }
     let ca = if missing.is_some() { None } else { ca };
     let value = match (&ca, &missing) {
         (Some(CaChoice::File(p)), _) => p.display().to_string(),
@@ -403,6 +406,63 @@ fn trust(
     };
     shown.show("ca", value, origin.unwrap_or(Origin::Default));
     Ok((ca, missing))
+}
+
+/// A `--ca-file` is read now, so one that is not a CA file (a binary, a
+/// key, a FIFO) is a usage error before anything is sent; PEM blocks that
+/// were passed over among good ones are named in a note.
+fn check_ca_file(path: &std::path::Path, shown: &mut Shown) -> Result<(), UsageError> {
+    let shown_path = path.display();
+    let (certs, skipped) = crate::trust::read_certs(path)
+        .map_err(|e| UsageError::Invalid(format!("--ca-file {shown_path}: {e}")))?;
+    if certs.is_empty() {
+        let found = if skipped.is_empty() {
+            "no PEM block".to_string()
+        } else {
+            skipped.join("; ")
+        };
+        return Err(UsageError::Invalid(format!(
+            "--ca-file {shown_path}: holds no certificate (found {found}); give a PEM file of CA certificates or one DER certificate"
+        )));
+    }
+    for s in skipped {
+        shown.notes.push(format!(
+            "--ca-file {shown_path}: skipped {s}; the {} other certificate(s) are used",
+            certs.len()
+        ));
+    }
+    Ok(())
+}
+
+/// `--crl-file`s are read now: one that holds no usable CRL is a usage
+/// error, and what was passed over among good ones is noted.
+fn check_crl_file(path: &std::path::Path, shown: &mut Shown) -> Result<(), UsageError> {
+    let name = path.display().to_string();
+    let bytes = crate::files::read_bounded(path, crate::files::MAX_FILE_BYTES, "a CRL file")
+        .map_err(|e| UsageError::Invalid(format!("--crl-file {name}: {e}")))?;
+    let mut crls = crate::trust::Crls::default();
+    crls.add_bytes(&bytes, &name);
+    let prefix = format!("{name}: ");
+    let why: Vec<&str> = crls
+        .errors
+        .iter()
+        .filter(|e| **e != format!("{name} holds no CRL"))
+        .map(|e| e.strip_prefix(&prefix).unwrap_or(e))
+        .collect();
+    if crls.lists.is_empty() {
+        let found = if why.is_empty() {
+            crate::files::describe_content(&bytes)
+        } else {
+            why.join("; ")
+        };
+        return Err(UsageError::Invalid(format!(
+            "--crl-file {name}: holds no CRL (found {found}); give a PEM or DER CRL"
+        )));
+    }
+    for e in why {
+        shown.notes.push(format!("--crl-file {name}: skipped {e}"));
+    }
+    Ok(())
 }
 
 /// The mode: a flag, else the connection string, else what the client
@@ -487,6 +547,7 @@ fn crls(req: &Request, opts: &Options, shown: &mut Shown) -> Result<Vec<PathBuf>
                     p.display()
                 )));
             }
+            check_crl_file(p, shown)?;
         }
         (req.crl_file.clone(), Some(Origin::Flag("crl-file")))
     } else {
@@ -568,7 +629,9 @@ fn identity(
     let password = match &req.key_password_file {
         Some(f) => Some((
             crate::files::password(Some(f))
-                .map_err(|e| UsageError::Invalid(e.to_string()))?
+                .map_err(|e| {
+                    UsageError::Invalid(format!("--key-password-file {}: {e}", f.display()))
+                })?
                 .unwrap_or_default(),
             Origin::Flag("key-password-file"),
         )),
@@ -742,8 +805,12 @@ fn timeout(req: &Request, opts: &Options, shown: &mut Shown) -> Result<Duration,
         return Ok(Duration::from_secs(10));
     };
     if !(t.is_finite() && t > 0.0 && t <= 3600.0) {
+        let name = match &o {
+            Origin::Flag(n) => format!("--{n}"),
+            o => clients::options::origin_name(o),
+        };
         return Err(UsageError::Invalid(format!(
-            "timeout {t} is not between 0 and 3600 seconds"
+            "{name} {t}: give a number of seconds above 0 and at most 3600"
         )));
     }
     shown.show("timeout", format!("{t} s"), o);

@@ -346,12 +346,29 @@ pub fn mozilla() -> TrustSource {
 
 /// A PEM (or single DER) CA file.
 pub fn ca_file(path: &Path) -> TrustSource {
-    let (certs, mut errors) = read_certs(path);
+    let (certs, skipped, unreadable) = match read_certs(path) {
+        Ok((c, s)) => (c, s, None),
+        Err(e) => (Vec::new(), Vec::new(), Some(e)),
+    };
     let mut source = from_certs(SourceKind::CaFile, "CA file", certs);
     source.location = Some(path.display().to_string());
-    source.errors.append(&mut errors);
-    if source.anchors.is_empty() && source.errors.is_empty() {
-        source.errors.push("the file holds no certificate".into());
+    if let Some(e) = unreadable {
+        source.errors.push(e);
+    } else if source.certs.is_empty() {
+        source.errors.push(match skipped.as_slice() {
+            [] => format!("{} holds no certificate", path.display()),
+            _ => format!(
+                "{} holds no certificate ({})",
+                path.display(),
+                skipped.join("; ")
+            ),
+        });
+    } else {
+        source.errors.extend(
+            skipped
+                .into_iter()
+                .map(|s| format!("{}: skipped {s}", path.display())),
+        );
     }
     source
 }
@@ -387,29 +404,14 @@ pub(crate) fn from_certs(
     }
 }
 
-/// Read certificates from a PEM file, or a single DER certificate.
-pub fn read_certs(path: &Path) -> (Vec<CertificateDer<'static>>, Vec<String>) {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![format!("cannot read {}: {e}", path.display())],
-            )
-        }
-    };
-    if bytes.first() == Some(&0x30) {
-        return (vec![CertificateDer::from(bytes)], Vec::new());
-    }
-    let mut certs = Vec::new();
-    let mut errors = Vec::new();
-    for item in CertificateDer::pem_slice_iter(&bytes) {
-        match item {
-            Ok(c) => certs.push(c),
-            Err(e) => errors.push(format!("{}: {e}", path.display())),
-        }
-    }
-    (certs, errors)
+/// Read certificates from a PEM file, or a single DER certificate, with
+/// one line for each block passed over; `Err` says why the file could not
+/// be read (a FIFO, a directory, too large, ...).
+pub fn read_certs(path: &Path) -> Result<(Vec<CertificateDer<'static>>, Vec<String>), String> {
+    let bytes =
+        crate::files::read_bounded(path, crate::files::MAX_FILE_BYTES, "a CA certificate file")
+            .map_err(|e| e.to_string())?;
+    Ok(crate::files::ca_certs(&bytes))
 }
 
 /// CRLs from files and downloads, parsed for webpki.
@@ -429,11 +431,9 @@ impl Crls {
     /// Add the CRLs in a PEM or DER file.
     pub fn add_file(&mut self, path: &Path) {
         self.sources.push(path.display().to_string());
-        match std::fs::read(path) {
+        match crate::files::read_bounded(path, crate::files::MAX_FILE_BYTES, "a CRL file") {
             Ok(bytes) => self.add_bytes(&bytes, &path.display().to_string()),
-            Err(e) => self
-                .errors
-                .push(format!("cannot read {}: {e}", path.display())),
+            Err(e) => self.errors.push(e.to_string()),
         }
     }
 

@@ -167,22 +167,11 @@ fn empty(location: Option<String>) -> TrustSource {
     }
 }
 
+/// Through the one bounded reader of local files: regular files only (a
+/// FIFO is never opened), at most [`MAX_KEYSTORE_BYTES`].
 fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_KEYSTORE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_KEYSTORE_BYTES {
-        return Err(format!(
-            "{} is larger than {} MiB: not a trust store, not read",
-            path.display(),
-            MAX_KEYSTORE_BYTES >> 20
-        ));
-    }
-    Ok(bytes)
+    crate::files::read_bounded(path, MAX_KEYSTORE_BYTES, "a Java trust store")
+        .map_err(|e| e.to_string())
 }
 
 /// The Java homes to look in, in order, with how each was found.

@@ -255,29 +255,9 @@ fn read_pem(path: &Path) -> (Vec<CertificateDer<'static>>, Vec<String>) {
             path.display()
         )
     };
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX => {
-            return (
-                Vec::new(),
-                vec![warn(format!("{} is larger than 16 MiB", path.display()))],
-            )
-        }
-        Ok(_) => {}
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![warn(format!("cannot read {}: {e}", path.display()))],
-            )
-        }
-    }
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::files::read_bounded(path, MAX, "NODE_EXTRA_CA_CERTS") {
         Ok(b) => b,
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![warn(format!("cannot read {}: {e}", path.display()))],
-            )
-        }
+        Err(e) => return (Vec::new(), vec![warn(e.to_string())]),
     };
     let mut certs = Vec::new();
     let mut errors = Vec::new();
