@@ -267,23 +267,32 @@ fn apply(
     min_tls: &mut Option<TlsVersion>,
     err: &ErrFn<'_>,
 ) -> Result<(), InputError> {
-    fn choice<T: ValueEnum>(
-        v: &Spanned<String>,
-        key: &str,
-        err: &ErrFn<'_>,
-    ) -> Result<T, InputError> {
-        T::from_str(v.get_ref(), true).map_err(|_| {
-            let allowed: Vec<String> = T::value_variants()
-                .iter()
-                .filter_map(|x| x.to_possible_value().map(|p| p.get_name().to_string()))
-                .collect();
-            err(
-                v.span(),
-                Some(key.into()),
-                format!("`{}` is not one of {}", v.get_ref(), allowed.join(", ")),
-            )
-        })
-    }
+    apply_named_choices(t, r, err)?;
+    apply_values(t, r);
+    apply_checked_values(t, r, expect, min_tls, err)
+}
+
+/// A value that must be one of a clap value enum's names, or an error naming the key.
+fn choice<T: ValueEnum>(v: &Spanned<String>, key: &str, err: &ErrFn<'_>) -> Result<T, InputError> {
+    T::from_str(v.get_ref(), true).map_err(|_| {
+        let allowed: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|x| x.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        err(
+            v.span(),
+            Some(key.into()),
+            format!("`{}` is not one of {}", v.get_ref(), allowed.join(", ")),
+        )
+    })
+}
+
+/// The keys whose values name something: protocol, client, mode, TLS versions.
+fn apply_named_choices(
+    t: &EndpointToml,
+    r: &mut Request,
+    err: &ErrFn<'_>,
+) -> Result<(), InputError> {
     if let Some(v) = &t.protocol {
         r.protocol = Some(choice::<ProtocolChoice>(v, "protocol", err)?);
     }
@@ -303,20 +312,28 @@ fn apply(
     if let Some(v) = &t.mode {
         let m = Mode::from_mysql_ssl_mode(v.get_ref())
             .or_else(|| Mode::from_str(v.get_ref(), true).ok());
-        match m {
-            Some(m) => r.mode = Some(m),
-            None => {
-                return Err(err(
-                    v.span(),
-                    Some("mode".into()),
-                    format!(
-                        "`{}` is not a mode (disable, allow, prefer, require, verify-ca, verify-full, insecure)",
-                        v.get_ref()
-                    ),
-                ))
-            }
-        }
+        r.mode = Some(m.ok_or_else(|| {
+            err(
+                v.span(),
+                Some("mode".into()),
+                format!(
+                    "`{}` is not a mode (disable, allow, prefer, require, verify-ca, verify-full, insecure)",
+                    v.get_ref()
+                ),
+            )
+        })?);
     }
+    if let Some(v) = &t.tls_min {
+        r.tls_min = Some(choice::<TlsVersion>(v, "tls_min", err)?);
+    }
+    if let Some(v) = &t.tls_max {
+        r.tls_max = Some(choice::<TlsVersion>(v, "tls_max", err)?);
+    }
+    Ok(())
+}
+
+/// The keys taken as they are: files, names, numbers serde already checked.
+fn apply_values(t: &EndpointToml, r: &mut Request) {
     if let Some(v) = &t.ca_file {
         r.ca_file = Some(v.clone());
     }
@@ -350,6 +367,16 @@ fn apply(
     if let Some(v) = t.strict {
         r.strict = v;
     }
+}
+
+/// The keys checked here: the timeout, the expectation and `min_tls`.
+fn apply_checked_values(
+    t: &EndpointToml,
+    r: &mut Request,
+    expect: &mut Expect,
+    min_tls: &mut Option<TlsVersion>,
+    err: &ErrFn<'_>,
+) -> Result<(), InputError> {
     if let Some(v) = &t.timeout {
         let s = *v.get_ref();
         if !(s > 0.0 && s.is_finite()) {
@@ -360,12 +387,6 @@ fn apply(
             ));
         }
         r.timeout = Some(s);
-    }
-    if let Some(v) = &t.tls_min {
-        r.tls_min = Some(choice::<TlsVersion>(v, "tls_min", err)?);
-    }
-    if let Some(v) = &t.tls_max {
-        r.tls_max = Some(choice::<TlsVersion>(v, "tls_max", err)?);
     }
     if let Some(v) = &t.min_tls {
         *min_tls = Some(choice::<TlsVersion>(v, "min_tls", err)?);

@@ -22,17 +22,46 @@ const USAGE: u8 = 2;
 
 /// Run `tlscheck connect` over every target the arguments name; the exit code.
 pub fn connect(args: &ConnectArgs) -> u8 {
-    let base = |t: String| args.request_for(t);
-    if args.save_chain.is_some() || args.save_root.is_some() {
-        eprintln!("tlscheck: --save-chain and --save-root save one endpoint's certificates: give one TARGET");
+    if let Err(why) = check_fleet_flags(args) {
+        eprintln!("tlscheck: {why}");
         return USAGE;
     }
-    if let Some(d) = args.deadline {
-        if !(d > 0.0 && d.is_finite()) {
-            eprintln!("tlscheck: --deadline {d}: give a number of seconds above 0");
+    let jobs = match endpoints(args) {
+        Ok(jobs) => jobs,
+        Err(why) => {
+            eprintln!("tlscheck: {why}");
             return USAGE;
         }
+    };
+    let results = match check_all(args, jobs) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tlscheck: cannot start: {e}");
+            return 3;
+        }
+    };
+    write_results(args, &results)
+}
+
+/// Flags that make no sense over many endpoints, or bad values of them.
+fn check_fleet_flags(args: &ConnectArgs) -> Result<(), String> {
+    if args.save_chain.is_some() || args.save_root.is_some() {
+        return Err(
+            "--save-chain and --save-root save one endpoint's certificates: give one TARGET".into(),
+        );
     }
+    match args.deadline {
+        Some(d) if !(d > 0.0 && d.is_finite()) => {
+            Err(format!("--deadline {d}: give a number of seconds above 0"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Every endpoint the TARGET arguments, `--targets` and `--config` name,
+/// resolved into plans (duplicates once), or why not (exit 2).
+fn endpoints(args: &ConnectArgs) -> Result<Vec<run::Job>, String> {
+    let base = |t: String| args.request_for(t);
     let mut entries = inventory::from_args(&args.target, &base);
     let files = [
         args.targets
@@ -43,30 +72,22 @@ pub fn connect(args: &ConnectArgs) -> u8 {
             .map(|p| inventory::read_inventory(p, &base)),
     ];
     for read in files.into_iter().flatten() {
-        match read {
-            Ok(more) => entries.extend(more),
-            Err(e) => {
-                eprintln!("tlscheck: {e}");
-                return USAGE;
-            }
-        }
+        entries.extend(read.map_err(|e| e.to_string())?);
     }
     if entries.is_empty() {
-        eprintln!("tlscheck: no targets to check");
-        return USAGE;
+        return Err("no targets to check".into());
     }
-    let (jobs, notes) = match run::prepare(entries, &ProcessEnv) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("tlscheck: {e}");
-            return USAGE;
-        }
-    };
+    let (jobs, notes) = run::prepare(entries, &ProcessEnv).map_err(|e| e.to_string())?;
     if !args.quiet {
         for n in &notes {
             eprintln!("tlscheck: {n}");
         }
     }
+    Ok(jobs)
+}
+
+/// Run every check, with the progress bar on a terminal.
+fn check_all(args: &ConnectArgs, jobs: Vec<run::Job>) -> std::io::Result<Vec<run::EndpointResult>> {
     let opts = run::Options {
         jobs: args.jobs.into(),
         per_endpoint: args.per_endpoint.into(),
@@ -93,13 +114,12 @@ pub fn connect(args: &ConnectArgs) -> u8 {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("tlscheck: cannot start: {e}");
-            return 3;
-        }
-    };
+    results
+}
+
+/// Write the results in the format asked (to `--output` and the summary to
+/// the terminal, or all to the terminal); the run's exit code.
+fn write_results(args: &ConnectArgs, results: &[run::EndpointResult]) -> u8 {
     let painter = Painter {
         color: crate::use_color(args.color),
     };
@@ -108,16 +128,9 @@ pub fn connect(args: &ConnectArgs) -> u8 {
         .or(args.json.then_some(OutputFormat::Json))
         .unwrap_or(OutputFormat::Human);
     if format == OutputFormat::Github {
-        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            if let Err(e) = append(std::path::Path::new(&path), &output::markdown(&results)) {
-                eprintln!(
-                    "tlscheck: cannot write $GITHUB_STEP_SUMMARY ({}): {e}",
-                    path.to_string_lossy()
-                );
-            }
-        }
+        write_step_summary(results);
     }
-    let code = run::exit_code(&results) as u8;
+    let code = run::exit_code(results) as u8;
     match &args.output {
         Some(path) => {
             let machine = if format == OutputFormat::Human {
@@ -125,15 +138,27 @@ pub fn connect(args: &ConnectArgs) -> u8 {
             } else {
                 format
             };
-            if let Err(e) = std::fs::write(path, render(machine, &results, painter)) {
+            if let Err(e) = std::fs::write(path, render(machine, results, painter)) {
                 eprintln!("tlscheck: cannot write {}: {e}", path.display());
                 return USAGE;
             }
-            crate::print_stdout(&output::summary_table(&results, painter));
+            crate::print_stdout(&output::summary_table(results, painter));
         }
-        None => crate::print_stdout(&render(format, &results, painter)),
+        None => crate::print_stdout(&render(format, results, painter)),
     }
     code
+}
+
+/// GitHub's job summary, when `$GITHUB_STEP_SUMMARY` names its file.
+fn write_step_summary(results: &[run::EndpointResult]) {
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        if let Err(e) = append(std::path::Path::new(&path), &output::markdown(results)) {
+            eprintln!(
+                "tlscheck: cannot write $GITHUB_STEP_SUMMARY ({}): {e}",
+                path.to_string_lossy()
+            );
+        }
+    }
 }
 
 fn render(format: OutputFormat, results: &[run::EndpointResult], painter: Painter) -> String {
