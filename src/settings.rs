@@ -136,7 +136,7 @@ pub fn resolve(req: &Request, env: &dyn Env) -> Result<Plan, UsageError> {
         ..Shown::default()
     };
     let mongo = match protocol {
-        Protocol::Mongo => Some(mongo::plan(req, &target, &mut shown.settings)?),
+        Protocol::Mongo => Some(mongo::plan(req, &target, client.name, &mut shown.settings)?),
         _ => None,
     };
     let (host, port, connect_host) = endpoint(&target, protocol, &opts, &mut shown)?;

@@ -23,10 +23,12 @@ pub struct MongoPlan {
     pub dns_server: Option<SocketAddr>,
 }
 
-/// The seeds and topology options of a MongoDB target.
+/// The seeds and topology options of a MongoDB target; a URI the
+/// specification forbids is refused in `who`'s name (the client judged as).
 pub(super) fn plan(
     req: &Request,
     target: &Target,
+    who: &str,
     settings: &mut Vec<SettingReport>,
 ) -> Result<MongoPlan, UsageError> {
     let srv = target.scheme == Some(Scheme::MongoSrv);
@@ -59,27 +61,25 @@ pub(super) fn plan(
         .collect();
     if srv {
         if target.hosts.len() != 1 {
-            return Err(UsageError::Invalid(
-                "a mongodb+srv:// URI names exactly one host (PyMongo refuses this URI)".into(),
-            ));
+            return Err(UsageError::Invalid(format!(
+                "a mongodb+srv:// URI names exactly one host ({who} refuses this URI)"
+            )));
         }
         if target.port.is_some() {
-            return Err(UsageError::Invalid(
-                "a mongodb+srv:// URI cannot have a port (PyMongo refuses this URI)".into(),
-            ));
+            return Err(UsageError::Invalid(format!(
+                "a mongodb+srv:// URI cannot have a port ({who} refuses this URI)"
+            )));
         }
         if direct_connection == Some(true) {
-            return Err(UsageError::Invalid(
-                "Cannot specify directConnection=true with mongodb+srv:// (PyMongo refuses this URI)"
-                    .into(),
-            ));
+            return Err(UsageError::Invalid(format!(
+                "Cannot specify directConnection=true with mongodb+srv:// ({who} refuses this URI)"
+            )));
         }
     }
     if direct_connection == Some(true) && seeds.len() > 1 {
-        return Err(UsageError::Invalid(
-            "Cannot specify multiple hosts with directConnection=true (PyMongo refuses this URI)"
-                .into(),
-        ));
+        return Err(UsageError::Invalid(format!(
+            "Cannot specify multiple hosts with directConnection=true ({who} refuses this URI)"
+        )));
     }
     if let Some(d) = req.dns_server {
         show("dns-server", d.to_string(), Origin::Flag("dns-server"));
