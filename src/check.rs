@@ -21,7 +21,7 @@ use crate::trust;
 /// Connect, upgrade and handshake: gather the facts. Never fails; a failed
 /// step is itself a fact.
 pub async fn gather(plan: &Plan) -> Facts {
-    let mut facts = Facts::new(observe::now_unix());
+    let mut facts = Facts::new(observe::now_unix()).judged_as_of(plan.at);
     if let Some(id) = &plan.identity {
         facts.client_identity = Some(id.facts.clone());
         facts.client_identity_issuers = id.issuers_der.clone();
@@ -109,7 +109,7 @@ pub async fn gather(plan: &Plan) -> Facts {
         }
         facts.legacy_probe = Some(scan);
     }
-    facts.chain = observe::describe_chain(&tls.chain_der, facts.observed_unix);
+    facts.chain = observe::describe_chain(&tls.chain_der, facts.judged_unix);
     if !tls.ocsp_der.is_empty() {
         facts.ocsp_staple = Some(observe::ocsp::parse(&tls.ocsp_der, "stapled", None));
     }
@@ -265,6 +265,21 @@ impl SharedStores {
             ),
         }
     }
+}
+
+/// Judge a chain read from files as `connect` judges a served one: the
+/// same facts (the chain in the order given), the same judge, the same
+/// report. `files` names where the chain came from, for the report.
+pub fn judge_files(plan: &Plan, chain: Vec<Vec<u8>>, files: Vec<String>, trust: &Trust) -> Report {
+    let mut facts = Facts::from_files(chain, files, observe::now_unix()).judged_as_of(plan.at);
+    facts.describe_served_chain();
+    let judgement = judge::judge(&facts, plan, trust);
+    Report::new(plan, facts, judgement)
+}
+
+/// [`judge_files`] for a chain with no file names (tests, corpora).
+pub fn judge_chain(plan: &Plan, chain: Vec<Vec<u8>>, trust: &Trust) -> Report {
+    judge_files(plan, chain, Vec::new(), trust)
 }
 
 /// Run one check and build its report.

@@ -239,6 +239,10 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,
 
+    /// Judge the served chain as of this time rather than now (expiry, validity, OCSP and CRL freshness): an RFC 3339 instant or a date (midnight UTC)
+    #[arg(long, value_name = "RFC3339|DATE", value_parser = crate::request::parse_instant)]
+    pub at: Option<i64>,
+
     /// Present this client certificate (mutual TLS): PEM (with its chain, and the key too for a combined file), DER, or PKCS#12 (.p12/.pfx)
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
@@ -328,6 +332,7 @@ impl ConnectArgs {
             key: self.key.clone(),
             key_password_file: self.key_password_file.clone(),
             user: self.user.clone(),
+            at: self.at,
         }
     }
 }
@@ -407,13 +412,40 @@ pub struct RootsArgs {
 
 #[derive(Debug, Args)]
 pub struct CertArgs {
-    /// Files to inspect: PEM (certificates, CRLs, private keys, in any mix), DER certificates or CRLs, PKCS#12 (.p12/.pfx)
+    /// Files to inspect: PEM (certificates, CRLs, private keys, in any mix), DER certificates or CRLs, PKCS#12 (.p12/.pfx).
+    /// With --host: the leaf first, then its intermediates, as a server would send them
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Verify the chain against this root file (PEM) instead of the OS store
-    #[arg(long, value_name = "PATH")]
-    pub ca_file: Option<PathBuf>,
+    /// Judge the chain for this host name or IP address as `connect` would judge it served: every mode, every trust source, every client's rules
+    #[arg(long, value_name = "NAME|IP")]
+    pub host: Option<String>,
+
+    /// Judge as of this time rather than now: an RFC 3339 instant or a date (midnight UTC)
+    #[arg(long, value_name = "RFC3339|DATE", value_parser = crate::request::parse_instant)]
+    pub at: Option<i64>,
+
+    /// Verify the chain against this root file (PEM) instead of the OS store; `system`: the OS store
+    #[arg(long, value_name = "PATH|system")]
+    pub ca_file: Option<String>,
+
+    /// With --host: certificate revocation list (PEM or DER) to check the chain against; repeat for several
+    #[arg(long, value_name = "PATH", requires = "host")]
+    pub crl_file: Vec<PathBuf>,
+
+    /// With --host: the client whose rules decide the exit code (`tlscheck clients` lists them) [default: tlscheck's own rules]
+    #[arg(long, value_name = "NAME", requires = "host")]
+    pub client: Option<String>,
+
+    /// With --host: the client mode to judge under [default: verify-full]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        ignore_case = true,
+        requires = "host"
+    )]
+    pub mode: Option<Mode>,
 
     /// Read the PKCS#12 or encrypted-key password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)
     #[arg(long, value_name = "FILE")]
@@ -444,6 +476,27 @@ pub struct CertArgs {
     /// Colour in the human output
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+impl CertArgs {
+    /// The request `cert --host` judges under: the host as the target (a
+    /// TLS endpoint; no port is dialled), with this command's options.
+    pub fn request(&self, host: &str) -> Request {
+        let target = match host.parse::<std::net::Ipv6Addr>() {
+            Ok(_) => format!("[{host}]:443"),
+            Err(_) => format!("{host}:443"),
+        };
+        Request {
+            client: self.client.clone(),
+            mode: self.mode,
+            ca_file: self.ca_file.clone(),
+            crl_file: self.crl_file.clone(),
+            warn_days: self.warn_days,
+            fail_days: (self.fail_days > 0).then_some(self.fail_days),
+            at: self.at,
+            ..Request::new(target)
+        }
+    }
 }
 
 #[derive(Debug, Args)]

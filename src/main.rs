@@ -160,14 +160,39 @@ fn cert_files(args: &tlscheck::cli::CertArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
+    if let Some(host) = &args.host {
+        return cert_for_host(args, host, &loaded);
+    }
     let opts = cert::CertOptions {
-        ca_file: args.ca_file.clone(),
+        ca_file: args
+            .ca_file
+            .as_deref()
+            .filter(|f| *f != "system")
+            .map(std::path::PathBuf::from),
         warn_days: args.warn_days.into(),
         fail_days: args.fail_days.into(),
     };
-    let now = tlscheck::observe::now_unix();
+    let now = args.at.unwrap_or_else(tlscheck::observe::now_unix);
     let report = cert::inspect(&loaded, &opts, now);
     let human = |p| render_cert(&report, now, p);
+    print(&report, args.json, args.color, human);
+    ExitCode::from(report.exit_code as u8)
+}
+
+/// `cert --host`: the files' chain judged as `connect` judges a served one.
+fn cert_for_host(args: &tlscheck::cli::CertArgs, host: &str, loaded: &files::Loaded) -> ExitCode {
+    let plan = match resolve(&args.request(host)) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let report = match cert::judge_for_host(loaded, &plan) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tlscheck cert: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let human = |p| human::render(&report, p);
     print(&report, args.json, args.color, human);
     ExitCode::from(report.exit_code as u8)
 }

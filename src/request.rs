@@ -307,6 +307,9 @@ pub struct Request {
     pub key: Option<PathBuf>,
     pub key_password_file: Option<PathBuf>,
     pub user: Option<String>,
+    /// `--at`: judge as of this instant (seconds since the epoch) rather
+    /// than now.
+    pub at: Option<i64>,
 }
 
 impl Request {
@@ -317,5 +320,38 @@ impl Request {
             warn_days: 30,
             ..Request::default()
         }
+    }
+}
+
+/// `--at`: an RFC 3339 instant (`2027-03-01T12:00:00Z`, any offset) or a
+/// date (`2027-03-01`, midnight UTC), as seconds since the epoch.
+pub fn parse_instant(text: &str) -> Result<i64, String> {
+    use ::time::format_description::well_known::Rfc3339;
+    let text = text.trim();
+    if let Ok(t) = ::time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    let day = ::time::macros::format_description!("[year]-[month]-[day]");
+    match ::time::Date::parse(text, &day) {
+        Ok(d) => Ok(d.midnight().assume_utc().unix_timestamp()),
+        Err(_) => Err(format!(
+            "{text:?} is not a time: give an RFC 3339 instant (2027-03-01T12:00:00Z) or a date (2027-03-01, midnight UTC)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::parse_instant;
+
+    #[test]
+    fn instants_and_dates_are_read_in_utc() {
+        assert_eq!(parse_instant("1970-01-02"), Ok(86_400));
+        assert_eq!(parse_instant("1970-01-01T01:00:00Z"), Ok(3_600));
+        assert_eq!(parse_instant("1970-01-01T02:00:00+01:00"), Ok(3_600));
+        assert!(parse_instant("next tuesday")
+            .unwrap_err()
+            .contains("RFC 3339"));
+        assert!(parse_instant("2027-02-30").is_err());
     }
 }

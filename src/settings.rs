@@ -74,6 +74,8 @@ pub struct Plan {
     pub login: Option<Login>,
     /// MongoDB targets: the seed list and topology options.
     pub mongo: Option<MongoPlan>,
+    /// `--at`: the instant to judge at, when not now.
+    pub at: Option<i64>,
     pub settings: Vec<SettingReport>,
     pub notes: Vec<String>,
 }
@@ -151,6 +153,9 @@ pub fn resolve(req: &Request, env: &dyn Env) -> Result<Plan, UsageError> {
     let (tls_min, tls_max) = versions(req, &opts, &mut shown)?;
     let pg_negotiation = negotiation(req, &opts, protocol, mode, &mut shown)?;
     let timeout = timeout(req, &opts, &mut shown)?;
+    if let Some(at) = req.at {
+        shown.show("at", crate::observe::rfc3339(at), Origin::Flag("at"));
+    }
     shown.settings.extend(opts.extra);
     shown.settings.insert(
         0,
@@ -188,6 +193,7 @@ pub fn resolve(req: &Request, env: &dyn Env) -> Result<Plan, UsageError> {
         require_cert_request: cert_mode == Some(CertMode::Require),
         login,
         mongo,
+        at: req.at,
         settings: shown.settings,
         notes: shown.notes,
     })

@@ -43,6 +43,29 @@ pub struct TlsFacts {
     pub ocsp_der: Vec<u8>,
 }
 
+impl TlsFacts {
+    /// A chain read from files: what a handshake would have recorded of it,
+    /// and nothing else (no session, no failure, nothing offered).
+    pub fn from_files(chain_der: Vec<CertificateDer<'static>>) -> TlsFacts {
+        TlsFacts {
+            sni_sent: None,
+            alpn_offered: Vec::new(),
+            versions_offered: Vec::new(),
+            session: None,
+            failure: None,
+            ocsp_stapled_bytes: 0,
+            client_certificate_request: None,
+            client_certificate_presented: false,
+            login: None,
+            handshake_signature_error: None,
+            handshake_ms: 0.0,
+            mongo_hello: None,
+            chain_der,
+            ocsp_der: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Session {
     pub version: String,

@@ -281,7 +281,7 @@ fn legacy_verdict(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> ChainV
         source,
         (!inp.trust.crls.is_empty()).then_some(&inp.trust.crls),
         p.crl,
-        inp.facts.observed_unix,
+        inp.facts.judged_unix,
         Algorithms::WithLegacy,
     )
 }

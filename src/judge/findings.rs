@@ -1273,7 +1273,7 @@ fn validity_finding(problem: ChainProblem, c: ChainContext<'_>) -> Finding {
             Some("renew the certificate on the server (and the CA bundle on the client, if a CA expired)".into()),
         );
     }
-    let now = c.facts.observed_unix;
+    let now = c.facts.judged_unix;
     let soon = c
         .facts
         .chain

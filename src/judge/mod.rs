@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::clients::DefaultTrust;
 use crate::clients::StackId;
 use crate::facts::scan::ProbeVersion;
-use crate::observe::Facts;
+use crate::observe::{ChainSource, Facts};
 use crate::settings::{CaChoice, Mode, Plan};
 use crate::trust::{Crls, SourceKind, TrustSource};
 use chain::{ChainProblem, ChainVerdict};
@@ -329,7 +329,12 @@ pub fn judge(facts: &Facts, plan: &Plan, trust: &Trust) -> Judgement {
         plan,
         signature_ok: handshake_signature_ok(facts, plan, &policy_notes),
     };
-    let (modes, mut verdict) = decide_every_mode(&ctx, by_rules_client.as_ref());
+    let (mut modes, mut verdict) = decide_every_mode(&ctx, by_rules_client.as_ref());
+    if facts.chain_source != ChainSource::Handshake {
+        for v in modes.iter_mut().chain([&mut verdict]) {
+            as_chain_from_files(v);
+        }
+    }
     let ocsp = revocation_answers(facts, &sources);
     let expiry = policy::expiry(facts, plan);
     tighten_by_policy(&mut verdict, facts, plan, &state, &ocsp, &expiry);
@@ -443,7 +448,7 @@ fn verdicts_per_source(
                 s,
                 crls,
                 plan.client.crl,
-                facts.observed_unix,
+                facts.judged_unix,
             ),
         })
         .collect()
@@ -529,6 +534,20 @@ fn decide_every_mode(
     (modes, verdict)
 }
 
+/// A chain from files: no server, so nothing is encrypted and a mode that
+/// may connect without TLS says nothing about the chain.
+fn as_chain_from_files(v: &mut ModeVerdict) {
+    v.encrypted = false;
+    if matches!(v.mode, Mode::Disable | Mode::Allow) {
+        v.result = Outcome::NotChecked;
+        v.reason =
+            "no server to judge: a chain from files says nothing about connecting without TLS"
+                .into();
+    } else if let Some(rest) = v.reason.strip_prefix("encrypted; ") {
+        v.reason = rest.to_string();
+    }
+}
+
 /// Revocation answers: the staple, then any responder queries.
 fn revocation_answers(facts: &Facts, sources: &[&TrustSource]) -> Vec<revocation::OcspVerdict> {
     let staple = facts
@@ -545,7 +564,7 @@ fn revocation_answers(facts: &Facts, sources: &[&TrustSource]) -> Vec<revocation
         .chain(queried)
         .map(|(resp, cert, position)| {
             let issuer = crate::trust::issuer_key(&facts.chain, position, sources);
-            revocation::assess(resp, cert, position, issuer.as_ref(), facts.observed_unix)
+            revocation::assess(resp, cert, position, issuer.as_ref(), facts.judged_unix)
         })
         .collect()
 }

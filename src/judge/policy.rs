@@ -35,7 +35,7 @@ pub struct ExpiringCertificate {
 }
 
 pub fn expiry(facts: &Facts, plan: &Plan) -> ExpiryReport {
-    let now = facts.observed_unix;
+    let now = facts.judged_unix;
     let certificates: Vec<ExpiringCertificate> = facts
         .chain
         .iter()

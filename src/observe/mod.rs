@@ -23,6 +23,12 @@ pub struct Facts {
     pub observed_at: String,
     #[serde(skip)]
     pub observed_unix: i64,
+    /// The instant the chain is judged at: the observation, or `--at`.
+    pub judged_at: String,
+    #[serde(skip)]
+    pub judged_unix: i64,
+    /// Where the chain came from: a handshake, or files (`tlscheck cert --host`).
+    pub chain_source: ChainSource,
     pub connect: Option<ConnectFacts>,
     pub connect_error: Option<ConnectError>,
     pub upgrade: Option<UpgradeFacts>,
@@ -79,6 +85,9 @@ impl Facts {
         Facts {
             observed_at: rfc3339(now_unix),
             observed_unix: now_unix,
+            judged_at: rfc3339(now_unix),
+            judged_unix: now_unix,
+            chain_source: ChainSource::Handshake,
             connect: None,
             connect_error: None,
             upgrade: None,
@@ -94,6 +103,47 @@ impl Facts {
             legacy_probe: None,
         }
     }
+
+    /// Judge at `at` (`--at`) rather than at the observation.
+    pub fn judged_as_of(mut self, at: Option<i64>) -> Facts {
+        if let Some(at) = at {
+            self.judged_unix = at;
+            self.judged_at = rfc3339(at);
+        }
+        self
+    }
+
+    /// Facts for a chain read from files rather than served: the same
+    /// facts a handshake records for the chain (in the order given), with
+    /// no connection, no upgrade and no TLS session.
+    pub fn from_files(chain: Vec<Vec<u8>>, files: Vec<String>, now_unix: i64) -> Facts {
+        let mut facts = Facts::new(now_unix);
+        facts.chain_source = ChainSource::Files { files };
+        let chain_der: Vec<_> = chain
+            .into_iter()
+            .map(rustls_pki_types::CertificateDer::from)
+            .collect();
+        facts.tls = Some(TlsFacts::from_files(chain_der));
+        facts
+    }
+
+    /// Describe the chain the handshake (or the files) gave, at the
+    /// instant it is judged.
+    pub fn describe_served_chain(&mut self) {
+        if let Some(tls) = &self.tls {
+            self.chain = describe_chain(&tls.chain_der, self.judged_unix);
+        }
+    }
+}
+
+/// Where a chain came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ChainSource {
+    /// Served in a TLS handshake.
+    Handshake,
+    /// Read from files, leaf first in the order given; no connection was made.
+    Files { files: Vec<String> },
 }
 
 /// Facts about one certificate as served.

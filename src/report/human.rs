@@ -15,8 +15,8 @@ use crate::identity::IdentityFacts;
 use crate::judge::hostname::NameCheck;
 use crate::judge::policy::{ExpiringCertificate, ExpiryReport};
 use crate::judge::revocation::OcspVerdict;
-use crate::judge::{Finding, Judgement, Outcome, Severity, TrustVerdict};
-use crate::observe::CertFacts;
+use crate::judge::{Finding, Judgement, ModeVerdict, Outcome, Severity, TrustVerdict};
+use crate::observe::{CertFacts, ChainSource};
 
 /// Whether to colour, decided once by the caller.
 #[derive(Debug, Clone, Copy)]
@@ -101,7 +101,7 @@ pub fn render(r: &Report, p: Painter) -> String {
     if !j.findings.is_empty() {
         finding_list(&mut out, "Why", &j.findings, p);
     }
-    modes_table(&mut out, j, p);
+    modes_table(&mut out, r, p);
     if !j.clients.is_empty() {
         clients_table(&mut out, &j.clients, p);
     }
@@ -144,31 +144,49 @@ fn verdict(out: &mut String, r: &Report, p: Painter) {
     };
     let mark = p.like(v.result, mark);
     let word = p.like(v.result, &outcome_word(v.result).to_uppercase());
-    let _ = writeln!(
-        out,
-        "{mark} {word}  {} under {}",
-        p.bold(&format!(
+    let what = match &r.facts.chain_source {
+        ChainSource::Files { files } => {
+            format!("{} (chain from {})", r.target.verify_name, files.join(", "))
+        }
+        ChainSource::Handshake => format!(
             "{}:{} ({})",
             r.target.host,
             r.target.port,
             r.target.protocol.name()
-        )),
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "{mark} {word}  {} under {}",
+        p.bold(&what),
         p.bold(v.mode.name())
     );
+    if r.facts.judged_unix != r.facts.observed_unix {
+        let _ = writeln!(out, "  judged as of {} (--at)", r.facts.judged_at);
+    }
     let _ = writeln!(out, "  {}", v.reason);
     let _ = writeln!(out, "  {}", p.dim(&r.target.rules_applied));
 }
 
 /// Every mode's verdict from the one handshake, the chosen one marked.
-fn modes_table(out: &mut String, j: &Judgement, p: Painter) {
-    heading(out, "Every mode, from this one handshake", p);
+fn modes_table(out: &mut String, r: &Report, p: Painter) {
+    let j = &r.judgement;
+    let title = match r.facts.chain_source {
+        ChainSource::Handshake => "Every mode, from this one handshake",
+        ChainSource::Files { .. } => "Every mode, for this chain",
+    };
+    heading(out, title, p);
     if j.modes.iter().all(|m| m.result == Outcome::Unreachable) {
         let _ = writeln!(
             out,
             "  none can be judged: the check never reached a TLS decision"
         );
     }
-    for m in j.modes.iter().filter(|m| m.result != Outcome::Unreachable) {
+    let from_files = r.facts.chain_source != ChainSource::Handshake;
+    let shown = |m: &&ModeVerdict| {
+        m.result != Outcome::Unreachable && !(from_files && m.result == Outcome::NotChecked)
+    };
+    for m in j.modes.iter().filter(shown) {
         let chosen = if m.mode == j.verdict.mode {
             p.bold(" ← chosen")
         } else {
@@ -195,14 +213,28 @@ fn trust_section(out: &mut String, j: &Judgement, p: Painter) {
 /// What happened on the way, from the address to the host name check.
 fn connection(out: &mut String, r: &Report, p: Painter) {
     let (f, j) = (&r.facts, &r.judgement);
-    target_lines(out, r, p);
+    if let ChainSource::Files { files } = &f.chain_source {
+        heading(out, "Chain judged", p);
+        let _ = writeln!(
+            out,
+            "  files       {} (no connection was made)",
+            files.join(", ")
+        );
+        setting_lines(out, r, p);
+    } else {
+        target_lines(out, r, p);
+    }
     if let Some(c) = &f.connect {
         connect_lines(out, c);
     }
     if let Some(u) = &f.upgrade {
         upgrade_lines(out, u);
     }
-    if let Some(t) = &f.tls {
+    if let Some(t) = f
+        .tls
+        .as_ref()
+        .filter(|_| f.chain_source == ChainSource::Handshake)
+    {
         tls_lines(out, r, t);
     }
     if let Some(m) = &f.mongo {
@@ -237,6 +269,11 @@ fn target_lines(out: &mut String, r: &Report, p: Painter) {
         r.target.protocol.name(),
         r.target.protocol_reason
     );
+    setting_lines(out, r, p);
+}
+
+/// The client whose rules decide, and the effective settings.
+fn setting_lines(out: &mut String, r: &Report, p: Painter) {
     let c = &r.target.client;
     let checked = if c.verified {
         format!("checked against {}", c.verified_by)
@@ -493,7 +530,7 @@ fn chain(out: &mut String, r: &Report, p: Painter) {
         }
     }
     for c in f.chain.iter().rev() {
-        cert(out, c, depth, f.observed_unix, p);
+        cert(out, c, depth, f.judged_unix, p);
         depth += 1;
     }
 }

@@ -11,12 +11,44 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use x509_parser::prelude::{CertificateRevocationList, FromDer};
 
+use crate::check;
 use crate::files::{key_entry, FileSummary, KeyEntry, Loaded};
 use crate::judge::chain::{self, CrlPolicy};
 use crate::judge::TrustVerdict;
 use crate::observe::{self, CertFacts};
-use crate::report::SCHEMA_VERSION;
+use crate::report::{Report, SCHEMA_VERSION};
+use crate::settings::Plan;
 use crate::trust::{self, SourceKind, TrustSource};
+
+/// `cert --host`: the chain the files hold (leaf first, in the order
+/// given) judged for the plan's host as `connect` judges a served chain,
+/// with CRLs among the files added to the plan's.
+pub fn judge_for_host(loaded: &Loaded, plan: &Plan) -> Result<Report, String> {
+    if loaded.certs.is_empty() {
+        return Err("--host judges a certificate chain, and the files hold no certificate".into());
+    }
+    let mut trust = check::load_trust(plan);
+    for (file, der) in &loaded.crls {
+        trust.crls.add_bytes(der, &file_name_of(loaded, *file));
+    }
+    let chain = loaded.certs.iter().map(|(_, c)| c.to_vec()).collect();
+    let mut files: Vec<String> = Vec::new();
+    for (file, _) in &loaded.certs {
+        let name = file_name_of(loaded, *file);
+        if !files.contains(&name) {
+            files.push(name);
+        }
+    }
+    Ok(check::judge_files(plan, chain, files, &trust))
+}
+
+fn file_name_of(loaded: &Loaded, file: usize) -> String {
+    loaded
+        .files
+        .get(file)
+        .map(|f| f.path.clone())
+        .unwrap_or_else(|| format!("file {file}"))
+}
 
 /// How `cert` runs.
 #[derive(Debug, Clone)]
