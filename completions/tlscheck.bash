@@ -85,14 +85,34 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__cert)
-            opts="-h --ca-file --password-file --warn-days --fail-days --json --color --help"
+            opts="-h --host --at --ca-file --crl-file --client --mode --password-file --warn-days --fail-days --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crl-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "disable allow prefer require verify-ca verify-full insecure" -- "${cur}"))
                     return 0
                     ;;
                 --password-file)
@@ -133,7 +153,7 @@ _tlscheck() {
             return 0
             ;;
         tlscheck__subcmd__connect)
-            opts="-q -h --targets --config --jobs --per-endpoint --deadline --format --output --quiet --protocol --client --mode --tls-allow-invalid-hostnames --tls-allow-invalid-certificates --tls-insecure --all-members --dns-server --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
+            opts="-q -h --targets --config --jobs --per-endpoint --deadline --format --output --quiet --protocol --client --mode --tls-allow-invalid-hostnames --tls-allow-invalid-certificates --tls-insecure --all-members --dns-server --ca-file --crl-file --crl-fetch --ocsp --warn-days --fail-days --strict --sni --no-sni --tls-min --tls-max --pg-negotiation --timeout --at --cert --key --key-password-file --user --save-chain --save-root --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +240,10 @@ _tlscheck() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -74,6 +74,7 @@ complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l tls-max -d
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l pg-negotiation -d 'PostgreSQL TLS negotiation: SSLRequest first (postgres) or TLS from the first byte (direct, PostgreSQL 17+)' -r -f -a "postgres\t'SSLRequest, then TLS on `S`'
 direct\t'TLS from the first byte with ALPN `postgresql` (PostgreSQL 17+)'"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l timeout -d 'Seconds allowed for each phase (DNS, connect, upgrade, handshake)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l at -d 'Judge the served chain as of this time rather than now (expiry, validity, OCSP and CRL freshness): an RFC 3339 instant or a date (midnight UTC)' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l cert -d 'Present this client certificate (mutual TLS): PEM (with its chain, and the key too for a combined file), DER, or PKCS#12 (.p12/.pfx)' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l key -d 'The client certificate\'s private key: PKCS#8 (encrypted or not), PKCS#1 or SEC1, PEM or DER' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand connect" -l key-password-file -d 'Read the key\'s (or PKCS#12 file\'s) password from the first line of FILE [else sslpassword / tlsCertificateKeyFilePassword in the connection string, else TLSCHECK_KEY_PASSWORD, else a prompt when stdin is a terminal]' -r -F
@@ -125,7 +126,18 @@ always\t''
 never\t''"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -l json -d 'Print the result as JSON'
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand roots" -s h -l help -d 'Print help'
-complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l ca-file -d 'Verify the chain against this root file (PEM) instead of the OS store' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l host -d 'Judge the chain for this host name or IP address as `connect` would judge it served: every mode, every trust source, every client\'s rules' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l at -d 'Judge as of this time rather than now: an RFC 3339 instant or a date (midnight UTC)' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l ca-file -d 'Verify the chain against this root file (PEM) instead of the OS store; `system`: the OS store' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l crl-file -d 'With --host: certificate revocation list (PEM or DER) to check the chain against; repeat for several' -r -F
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l client -d 'With --host: the client whose rules decide the exit code (`tlscheck clients` lists them) [default: tlscheck\'s own rules]' -r
+complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l mode -d 'With --host: the client mode to judge under [default: verify-full]' -r -f -a "disable\t''
+allow\t''
+prefer\t''
+require\t''
+verify-ca\t''
+verify-full\t''
+insecure\t''"
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l password-file -d 'Read the PKCS#12 or encrypted-key password from the first line of FILE (else TLSCHECK_KEY_PASSWORD, else an empty password)' -r -F
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l warn-days -d 'Warn about certificates that expire within this many days' -r
 complete -c tlscheck -n "__fish_tlscheck_using_subcommand cert" -l fail-days -d 'Fail (exit 1) for certificates that expire within this many days (0: only expired ones)' -r

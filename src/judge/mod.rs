@@ -534,10 +534,9 @@ fn decide_every_mode(
     (modes, verdict)
 }
 
-/// A chain from files: no server, so nothing is encrypted and a mode that
-/// may connect without TLS says nothing about the chain.
+/// A chain from files: no server, so a mode that may connect without TLS
+/// says nothing about the chain, and the others speak of the chain alone.
 fn as_chain_from_files(v: &mut ModeVerdict) {
-    v.encrypted = false;
     if matches!(v.mode, Mode::Disable | Mode::Allow) {
         v.result = Outcome::NotChecked;
         v.reason =
