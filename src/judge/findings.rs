@@ -12,7 +12,7 @@ use crate::facts::connect::ConnectError;
 use crate::facts::scan::ScanFacts;
 use crate::facts::tls::{AfterHandshake, HandshakeError, TlsFacts};
 use crate::facts::upgrade::{MongoFacts, UpgradeError};
-use crate::observe::Facts;
+use crate::observe::{ChainSource, Facts};
 use crate::settings::{CaChoice, Mode, PgNegotiation, Plan, Protocol};
 use crate::trust::SourceKind;
 
@@ -1218,15 +1218,24 @@ fn missing_intermediate_finding(c: &ChainContext<'_>) -> Finding {
         Protocol::Mongo => "MongoDB: the PEM file of net.tls.certificateKeyFile",
         _ => "PostgreSQL: ssl_cert_file",
     };
+    let issuer = short_name(&top.issuer);
+    let (title, fix) = if c.facts.chain_source == ChainSource::Handshake {
+        (
+            "the server does not send its intermediate certificate",
+            format!("on the server, append the intermediate certificate ({issuer}) after the leaf in the certificate file ({cert_file}). As a stop-gap, add the intermediate to the client's CA file"),
+        )
+    } else {
+        (
+            "the chain given lacks its intermediate certificate",
+            format!("append the intermediate certificate ({issuer}) after the leaf in the bundle the server will present ({cert_file}), and give it here after the leaf"),
+        )
+    };
     finding(
         "missing-intermediate",
         c.severity,
-        "the server does not send its intermediate certificate",
+        title,
         format!("{}.{aia}{}", c.detail, c.also_valid()),
-        Some(format!(
-            "on the server, append the intermediate certificate ({}) after the leaf in the certificate file ({cert_file}). As a stop-gap, add the intermediate to the client's CA file",
-            short_name(&top.issuer)
-        )),
+        Some(fix),
     )
 }
 
