@@ -9,6 +9,7 @@ pub mod clients;
 pub mod compat;
 pub mod findings;
 pub mod hostname;
+pub mod openssl;
 pub mod legacy;
 pub mod policy;
 pub mod revocation;
