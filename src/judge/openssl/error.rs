@@ -64,7 +64,7 @@ impl Code {
             UnableToGetIssuerCertLocally => (20, "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "unable to get local issuer certificate"),
             CertChainTooLong => (22, "X509_V_ERR_CERT_CHAIN_TOO_LONG", "certificate chain too long"),
             CertRevoked => (23, "X509_V_ERR_CERT_REVOKED", "certificate revoked"),
-            InvalidCa => (24, "X509_V_ERR_INVALID_CA", "invalid CA certificate"),
+            InvalidCa => (79, "X509_V_ERR_INVALID_CA", "invalid CA certificate"),
             PathLengthExceeded => (25, "X509_V_ERR_PATH_LENGTH_EXCEEDED", "path length constraint exceeded"),
             InvalidPurpose => (26, "X509_V_ERR_INVALID_PURPOSE", "unsupported certificate purpose"),
             KeyusageNoCertsign => (32, "X509_V_ERR_KEYUSAGE_NO_CERTSIGN", "key usage does not include certificate signing"),
