@@ -125,7 +125,11 @@ fn base64(data: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {
@@ -144,8 +148,14 @@ fn openssl_says(dir: &Path, case: &Case) -> Option<(i32, usize)> {
     std::fs::write(dir.join("served.pem"), pem("CERTIFICATE", &case.served)).unwrap();
     std::fs::write(dir.join("leaf.pem"), pem("CERTIFICATE", &case.served[..1])).unwrap();
     let mut cmd = Command::new("openssl");
-    cmd.current_dir(dir).args(["verify", "-no-CApath", "-no-CAstore"]);
-    cmd.args(["-purpose", "sslserver", "-auth_level", &case.level.to_string()]);
+    cmd.current_dir(dir)
+        .args(["verify", "-no-CApath", "-no-CAstore"]);
+    cmd.args([
+        "-purpose",
+        "sslserver",
+        "-auth_level",
+        &case.level.to_string(),
+    ]);
     cmd.args(["-attime", &case.at.to_string()]);
     match &case.host {
         Some(NameToCheck::Host(h)) => cmd.args(["-verify_hostname", h]),
@@ -155,11 +165,24 @@ fn openssl_says(dir: &Path, case: &Case) -> Option<(i32, usize)> {
     if !case.crls.is_empty() {
         std::fs::write(dir.join("crls.pem"), pem("X509 CRL", &case.crls)).unwrap();
         cmd.args(["-CRLfile", "crls.pem"]);
-        cmd.arg(if case.crl_all { "-crl_check_all" } else { "-crl_check" });
+        cmd.arg(if case.crl_all {
+            "-crl_check_all"
+        } else {
+            "-crl_check"
+        });
     }
-    cmd.args(["-CAfile", "roots.pem", "-untrusted", "served.pem", "leaf.pem"]);
-    let out = cmd.output().expect("openssl is needed: apt-get install -y openssl");
-    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    cmd.args([
+        "-CAfile",
+        "roots.pem",
+        "-untrusted",
+        "served.pem",
+        "leaf.pem",
+    ]);
+    let out = cmd
+        .output()
+        .expect("openssl is needed: apt-get install -y openssl");
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     let first = text.lines().find_map(|l| {
         let rest = l.split("error ").nth(1)?;
         let mut words = rest.split_whitespace();
@@ -217,7 +240,10 @@ fn the_model_agrees_with_openssl_verify() {
         match model_says(case) {
             Ok(ours) if ours == theirs => {}
             Ok(ours) => disagree.push(format!("{}: openssl {theirs:?}, model {ours:?}", case.name)),
-            Err(n) => disagree.push(format!("{}: openssl {theirs:?}, model not modelled: {n}", case.name)),
+            Err(n) => disagree.push(format!(
+                "{}: openssl {theirs:?}, model not modelled: {n}",
+                case.name
+            )),
         }
     }
     eprintln!(
@@ -225,7 +251,11 @@ fn the_model_agrees_with_openssl_verify() {
         cases.len() - disagree.len(),
         cases.len()
     );
-    assert!(disagree.is_empty(), "disagreements:\n{}", disagree.join("\n"));
+    assert!(
+        disagree.is_empty(),
+        "disagreements:\n{}",
+        disagree.join("\n")
+    );
 }
 
 fn basic_cases() -> Vec<Case> {
@@ -240,14 +270,50 @@ fn basic_cases() -> Vec<Case> {
     let served_root = vec![der(&leaf), der(&i), der(&r)];
     vec![
         Case::new("valid chain", vec![der(&leaf), der(&i)], vec![der(&r)], at),
-        Case::new("unknown root", vec![der(&leaf), der(&i)], vec![der(&other_root)], at),
+        Case::new(
+            "unknown root",
+            vec![der(&leaf), der(&i)],
+            vec![der(&other_root)],
+            at,
+        ),
         Case::new("missing intermediate", vec![der(&leaf)], vec![der(&r)], at),
-        Case::new("root served, not trusted", served_root.clone(), vec![der(&other_root)], at),
+        Case::new(
+            "root served, not trusted",
+            served_root.clone(),
+            vec![der(&other_root)],
+            at,
+        ),
         Case::new("root served and trusted", served_root, vec![der(&r)], at),
-        Case::new("self-signed leaf", vec![der(&self_signed)], vec![der(&r)], at),
-        Case::new("self-signed leaf trusted", vec![der(&self_signed)], vec![der(&self_signed)], at),
-        Case::new("intermediate trusted, no root", vec![der(&leaf), der(&i)], vec![der(&i)], at),
-        Case::new("leaf signed by a stranger of the same name", vec![der(&issued(leaf_params("db.example.com", at), &root(ca_params("Intermediate CA", at)))), der(&i)], vec![der(&r)], at),
+        Case::new(
+            "self-signed leaf",
+            vec![der(&self_signed)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "self-signed leaf trusted",
+            vec![der(&self_signed)],
+            vec![der(&self_signed)],
+            at,
+        ),
+        Case::new(
+            "intermediate trusted, no root",
+            vec![der(&leaf), der(&i)],
+            vec![der(&i)],
+            at,
+        ),
+        Case::new(
+            "leaf signed by a stranger of the same name",
+            vec![
+                der(&issued(
+                    leaf_params("db.example.com", at),
+                    &root(ca_params("Intermediate CA", at)),
+                )),
+                der(&i),
+            ],
+            vec![der(&r)],
+            at,
+        ),
     ]
 }
 
@@ -267,13 +333,57 @@ fn time_cases() -> Vec<Case> {
     expired_int.not_after = at_offset(at, -10);
     let old_int = issued(expired_int, &r);
     vec![
-        Case::new("leaf expired", with(&|p| p.not_after = at_offset(at, -1)), vec![der(&r)], at),
-        Case::new("leaf notAfter is now", with(&|p| p.not_after = at_offset(at, 0)), vec![der(&r)], at),
-        Case::new("leaf notAfter a second ahead", with(&|p| p.not_after = at_offset(at, 1)), vec![der(&r)], at),
-        Case::new("leaf notBefore is now", with(&|p| p.not_before = at_offset(at, 0)), vec![der(&r)], at),
-        Case::new("leaf notBefore a second ahead", with(&|p| p.not_before = at_offset(at, 1)), vec![der(&r)], at),
-        Case::new("intermediate expired", vec![der(&issued(leaf_params("db.example.com", at), &old_int)), der(&old_int)], vec![der(&r)], at),
-        Case::new("root expired", vec![der(&issued(leaf_params("db.example.com", at), &issued(ca_params("Intermediate CA", at), &old_root))), der(&issued(ca_params("Intermediate CA", at), &old_root))], vec![der(&old_root)], at),
+        Case::new(
+            "leaf expired",
+            with(&|p| p.not_after = at_offset(at, -1)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notAfter is now",
+            with(&|p| p.not_after = at_offset(at, 0)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notAfter a second ahead",
+            with(&|p| p.not_after = at_offset(at, 1)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notBefore is now",
+            with(&|p| p.not_before = at_offset(at, 0)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notBefore a second ahead",
+            with(&|p| p.not_before = at_offset(at, 1)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate expired",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &old_int)),
+                der(&old_int),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "root expired",
+            vec![
+                der(&issued(
+                    leaf_params("db.example.com", at),
+                    &issued(ca_params("Intermediate CA", at), &old_root),
+                )),
+                der(&issued(ca_params("Intermediate CA", at), &old_root)),
+            ],
+            vec![der(&old_root)],
+            at,
+        ),
     ]
 }
 
@@ -288,17 +398,48 @@ fn cross_sign_cases() -> Vec<Case> {
     let r1 = CertifiedIssuer::self_signed(r1_params, r1_key).unwrap();
     let mut expired = ca_params("New Root", at);
     expired.not_after = at_offset(at, -5);
-    let r1_expired = CertifiedIssuer::self_signed(expired, KeyPair::from_pem(&r1_pem).unwrap()).unwrap();
-    let cross = CertifiedIssuer::signed_by(ca_params("New Root", at), KeyPair::from_pem(&r1_pem).unwrap(), &r0).unwrap();
+    let r1_expired =
+        CertifiedIssuer::self_signed(expired, KeyPair::from_pem(&r1_pem).unwrap()).unwrap();
+    let cross = CertifiedIssuer::signed_by(
+        ca_params("New Root", at),
+        KeyPair::from_pem(&r1_pem).unwrap(),
+        &r0,
+    )
+    .unwrap();
     let i = issued(ca_params("Intermediate CA", at), &r1);
     let leaf = issued(leaf_params("db.example.com", at), &i);
     let served = vec![der(&leaf), der(&i), der(&cross)];
     vec![
-        Case::new("cross-signed: new root trusted", served.clone(), vec![der(&r1), der(&r0)], at),
-        Case::new("cross-signed: only the old root trusted", served.clone(), vec![der(&r0)], at),
-        Case::new("cross-signed: new root in the store has expired", served.clone(), vec![der(&r1_expired), der(&r0)], at),
-        Case::new("cross-signed: expired and valid copies of the new root", served.clone(), vec![der(&r1_expired), der(&r1)], at),
-        Case::new("cross-signed: nothing trusted", served, vec![der(&root(ca_params("Stranger", at)))], at),
+        Case::new(
+            "cross-signed: new root trusted",
+            served.clone(),
+            vec![der(&r1), der(&r0)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: only the old root trusted",
+            served.clone(),
+            vec![der(&r0)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: new root in the store has expired",
+            served.clone(),
+            vec![der(&r1_expired), der(&r0)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: expired and valid copies of the new root",
+            served.clone(),
+            vec![der(&r1_expired), der(&r1)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: nothing trusted",
+            served,
+            vec![der(&root(ca_params("Stranger", at)))],
+            at,
+        ),
     ]
 }
 
@@ -315,22 +456,94 @@ fn constraint_cases() -> Vec<Case> {
     let r = root(ca_params("Root CA", at));
     let ex = || GeneralSubtree::DnsName("example.com".into());
     let nc_int = issued(constrained(vec![ex()], vec![]), &r);
-    let nc_ex = issued(constrained(vec![], vec![GeneralSubtree::DnsName("bad.example.com".into())]), &r);
-    let nc_ip = issued(constrained(vec![GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix([10, 0, 0, 0], 8))], vec![]), &r);
+    let nc_ex = issued(
+        constrained(
+            vec![],
+            vec![GeneralSubtree::DnsName("bad.example.com".into())],
+        ),
+        &r,
+    );
+    let nc_ip = issued(
+        constrained(
+            vec![GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix(
+                [10, 0, 0, 0],
+                8,
+            ))],
+            vec![],
+        ),
+        &r,
+    );
     let cn_only = |cn: &str, by: &Issuer| der(&issued(params(cn, at), by));
     let mut out = vec![
-        Case::new("nc: SAN inside", vec![der(&issued(leaf_params("db.example.com", at), &nc_int)), der(&nc_int)], vec![der(&r)], at),
-        Case::new("nc: SAN outside", vec![der(&issued(leaf_params("db.other.com", at), &nc_int)), der(&nc_int)], vec![der(&r)], at),
-        Case::new("nc: CN-only leaf outside", vec![cn_only("db.other.com", &nc_int), der(&nc_int)], vec![der(&r)], at),
-        Case::new("nc: CN-only leaf inside", vec![cn_only("db.example.com", &nc_int), der(&nc_int)], vec![der(&r)], at),
-        Case::new("nc: CN-only leaf, one label", vec![cn_only("localhost", &nc_int), der(&nc_int)], vec![der(&r)], at),
-        Case::new("nc: excluded SAN", vec![der(&issued(leaf_params("bad.example.com", at), &nc_ex)), der(&nc_ex)], vec![der(&r)], at),
-        Case::new("nc: IP outside", vec![der(&issued(ip_leaf("192.168.1.1", at), &nc_ip)), der(&nc_ip)], vec![der(&r)], at),
-        Case::new("nc: IP inside", vec![der(&issued(ip_leaf("10.1.2.3", at), &nc_ip)), der(&nc_ip)], vec![der(&r)], at),
+        Case::new(
+            "nc: SAN inside",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &nc_int)),
+                der(&nc_int),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: SAN outside",
+            vec![
+                der(&issued(leaf_params("db.other.com", at), &nc_int)),
+                der(&nc_int),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: CN-only leaf outside",
+            vec![cn_only("db.other.com", &nc_int), der(&nc_int)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: CN-only leaf inside",
+            vec![cn_only("db.example.com", &nc_int), der(&nc_int)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: CN-only leaf, one label",
+            vec![cn_only("localhost", &nc_int), der(&nc_int)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: excluded SAN",
+            vec![
+                der(&issued(leaf_params("bad.example.com", at), &nc_ex)),
+                der(&nc_ex),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: IP outside",
+            vec![
+                der(&issued(ip_leaf("192.168.1.1", at), &nc_ip)),
+                der(&nc_ip),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: IP inside",
+            vec![der(&issued(ip_leaf("10.1.2.3", at), &nc_ip)), der(&nc_ip)],
+            vec![der(&r)],
+            at,
+        ),
     ];
     let nc_root = root(constrained(vec![ex()], vec![]));
     let i = issued(ca_params("Intermediate CA", at), &nc_root);
-    out.push(Case::new("nc on the anchor", vec![der(&issued(leaf_params("db.other.com", at), &i)), der(&i)], vec![der(&nc_root)], at));
+    out.push(Case::new(
+        "nc on the anchor",
+        vec![der(&issued(leaf_params("db.other.com", at), &i)), der(&i)],
+        vec![der(&nc_root)],
+        at,
+    ));
     out.extend(pathlen_cases(at));
     out
 }
@@ -350,8 +563,26 @@ fn pathlen_cases(at: i64) -> Vec<Case> {
     let below = issued(ca_params("Below", at), &int_old);
     let rollover = issued(ca_params("Int", at), &int_old);
     vec![
-        Case::new("pathlen 0 with a CA below", vec![der(&issued(leaf_params("db.example.com", at), &below)), der(&below), der(&int_old)], vec![der(&r)], at),
-        Case::new("pathlen 0 with a self-issued CA below", vec![der(&issued(leaf_params("db.example.com", at), &rollover)), der(&rollover), der(&int_old)], vec![der(&r)], at),
+        Case::new(
+            "pathlen 0 with a CA below",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &below)),
+                der(&below),
+                der(&int_old),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "pathlen 0 with a self-issued CA below",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &rollover)),
+                der(&rollover),
+                der(&int_old),
+            ],
+            vec![der(&r)],
+            at,
+        ),
     ]
 }
 
@@ -388,22 +619,123 @@ fn purpose_cases() -> Vec<Case> {
     let ku_root = root(ku_root);
     let under_ku_root = issued(ca_params("Intermediate CA", at), &ku_root);
     vec![
-        Case::new("intermediate EKU clientAuth only", int_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth]), vec![der(&r)], at),
-        Case::new("intermediate EKU serverAuth", int_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth]), vec![der(&r)], at),
-        Case::new("intermediate without basicConstraints", int_with(&|p| p.is_ca = IsCa::NoCa), vec![der(&r)], at),
-        Case::new("intermediate CA:FALSE", int_with(&|p| p.is_ca = IsCa::ExplicitNoCa), vec![der(&r)], at),
-        Case::new("intermediate keyUsage without keyCertSign", int_with(&|p| p.key_usages = vec![KeyUsagePurpose::DigitalSignature]), vec![der(&r)], at),
-        Case::new("intermediate unknown critical extension", int_with(&|p| p.custom_extensions = vec![critical(&[1, 3, 6, 1, 4, 1, 99999, 1])]), vec![der(&r)], at),
-        Case::new("leaf EKU clientAuth only", leaf_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth]), vec![der(&r)], at),
-        Case::new("leaf EKU anyExtendedKeyUsage", leaf_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::Any]), vec![der(&r)], at),
-        Case::new("leaf keyUsage keyCertSign only", leaf_with(&|p| p.key_usages = vec![KeyUsagePurpose::KeyCertSign]), vec![der(&r)], at),
-        Case::new("leaf keyUsage digitalSignature", leaf_with(&|p| p.key_usages = vec![KeyUsagePurpose::DigitalSignature]), vec![der(&r)], at),
-        Case::new("leaf unknown critical extension", leaf_with(&|p| p.custom_extensions = vec![critical(&[1, 3, 6, 1, 4, 1, 99999, 1])]), vec![der(&r)], at),
-        Case::new("leaf critical SKID", leaf_with(&|p| p.custom_extensions = vec![{ let mut e = CustomExtension::from_oid_content(&[2, 5, 29, 14], vec![0x04, 0x02, 0x01, 0x02]); e.set_criticality(true); e }]), vec![der(&r)], at),
-        Case::new("leaf is a CA", leaf_with(&|p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained)), vec![der(&r)], at),
-        Case::new("anchor EKU clientAuth only", vec![der(&issued(leaf_params("db.example.com", at), &under_eku_root)), der(&under_eku_root)], vec![der(&eku_root)], at),
-        Case::new("anchor CA:FALSE", vec![der(&issued(leaf_params("db.example.com", at), &under_false_root)), der(&under_false_root)], vec![der(&false_root)], at),
-        Case::new("anchor without basicConstraints, keyUsage keyCertSign", vec![der(&issued(leaf_params("db.example.com", at), &under_ku_root)), der(&under_ku_root)], vec![der(&ku_root)], at),
+        Case::new(
+            "intermediate EKU clientAuth only",
+            int_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate EKU serverAuth",
+            int_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate without basicConstraints",
+            int_with(&|p| p.is_ca = IsCa::NoCa),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate CA:FALSE",
+            int_with(&|p| p.is_ca = IsCa::ExplicitNoCa),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate keyUsage without keyCertSign",
+            int_with(&|p| p.key_usages = vec![KeyUsagePurpose::DigitalSignature]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate unknown critical extension",
+            int_with(&|p| p.custom_extensions = vec![critical(&[1, 3, 6, 1, 4, 1, 99999, 1])]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf EKU clientAuth only",
+            leaf_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf EKU anyExtendedKeyUsage",
+            leaf_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::Any]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf keyUsage keyCertSign only",
+            leaf_with(&|p| p.key_usages = vec![KeyUsagePurpose::KeyCertSign]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf keyUsage digitalSignature",
+            leaf_with(&|p| p.key_usages = vec![KeyUsagePurpose::DigitalSignature]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf unknown critical extension",
+            leaf_with(&|p| p.custom_extensions = vec![critical(&[1, 3, 6, 1, 4, 1, 99999, 1])]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf critical SKID",
+            leaf_with(&|p| {
+                p.custom_extensions = vec![{
+                    let mut e = CustomExtension::from_oid_content(
+                        &[2, 5, 29, 14],
+                        vec![0x04, 0x02, 0x01, 0x02],
+                    );
+                    e.set_criticality(true);
+                    e
+                }]
+            }),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf is a CA",
+            leaf_with(&|p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "anchor EKU clientAuth only",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &under_eku_root)),
+                der(&under_eku_root),
+            ],
+            vec![der(&eku_root)],
+            at,
+        ),
+        Case::new(
+            "anchor CA:FALSE",
+            vec![
+                der(&issued(
+                    leaf_params("db.example.com", at),
+                    &under_false_root,
+                )),
+                der(&under_false_root),
+            ],
+            vec![der(&false_root)],
+            at,
+        ),
+        Case::new(
+            "anchor without basicConstraints, keyUsage keyCertSign",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &under_ku_root)),
+                der(&under_ku_root),
+            ],
+            vec![der(&ku_root)],
+            at,
+        ),
     ]
 }
 
@@ -425,18 +757,68 @@ fn name_cases() -> Vec<Case> {
     };
     let roots = || vec![der(&r)];
     vec![
-        Case::new("host matches SAN", leaf(sans(&["db.example.com"])), roots(), at).host("db.example.com"),
-        Case::new("host differs", leaf(sans(&["db.example.com"])), roots(), at).host("other.example.com"),
-        Case::new("host upper case", leaf(sans(&["db.example.com"])), roots(), at).host("DB.EXAMPLE.COM"),
-        Case::new("host trailing dot", leaf(sans(&["db.example.com"])), roots(), at).host("db.example.com."),
+        Case::new(
+            "host matches SAN",
+            leaf(sans(&["db.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com"),
+        Case::new("host differs", leaf(sans(&["db.example.com"])), roots(), at)
+            .host("other.example.com"),
+        Case::new(
+            "host upper case",
+            leaf(sans(&["db.example.com"])),
+            roots(),
+            at,
+        )
+        .host("DB.EXAMPLE.COM"),
+        Case::new(
+            "host trailing dot",
+            leaf(sans(&["db.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com."),
         Case::new("wildcard", leaf(sans(&["*.example.com"])), roots(), at).host("db.example.com"),
-        Case::new("wildcard two labels down", leaf(sans(&["*.example.com"])), roots(), at).host("a.db.example.com"),
-        Case::new("partial wildcard", leaf(sans(&["db*.example.com"])), roots(), at).host("db1.example.com"),
-        Case::new("CN only", leaf(params("db.example.com", at)), roots(), at).host("db.example.com"),
-        Case::new("CN ignored beside a DNS SAN", leaf(sans(&["other.example.com"])), roots(), at).host("db.example.com"),
-        Case::new("CN used beside an IP SAN", leaf(sans(&["10.0.0.1"])), roots(), at).host("db.example.com"),
+        Case::new(
+            "wildcard two labels down",
+            leaf(sans(&["*.example.com"])),
+            roots(),
+            at,
+        )
+        .host("a.db.example.com"),
+        Case::new(
+            "partial wildcard",
+            leaf(sans(&["db*.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db1.example.com"),
+        Case::new("CN only", leaf(params("db.example.com", at)), roots(), at)
+            .host("db.example.com"),
+        Case::new(
+            "CN ignored beside a DNS SAN",
+            leaf(sans(&["other.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com"),
+        Case::new(
+            "CN used beside an IP SAN",
+            leaf(sans(&["10.0.0.1"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com"),
         Case::new("IP matches IP SAN", leaf(sans(&["10.0.0.1"])), roots(), at).host("10.0.0.1"),
-        Case::new("IP against a DNS SAN spelling it", leaf(sans(&["10.0.0.1"]).tap_dns("10.0.0.2")), roots(), at).host("10.0.0.2"),
+        Case::new(
+            "IP against a DNS SAN spelling it",
+            leaf(sans(&["10.0.0.1"]).tap_dns("10.0.0.2")),
+            roots(),
+            at,
+        )
+        .host("10.0.0.2"),
         Case::new("IPv6", leaf(sans(&["::1"])), roots(), at).host("::1"),
     ]
 }
@@ -491,9 +873,21 @@ fn crl_cases() -> Vec<Case> {
         with("crl: leaf revoked", vec![crl(&i, true, 86_400)], false),
         with("crl: leaf not revoked", vec![crl(&i, false, 86_400)], false),
         with("crl: expired CRL", vec![crl(&i, false, -60)], false),
-        with("crl: no CRL for the leaf's issuer", vec![crl(&r, false, 86_400)], false),
-        with("crl: whole chain, root's CRL missing", vec![crl(&i, false, 86_400)], true),
-        with("crl: whole chain covered", vec![crl(&i, false, 86_400), crl(&r, false, 86_400)], true),
+        with(
+            "crl: no CRL for the leaf's issuer",
+            vec![crl(&r, false, 86_400)],
+            false,
+        ),
+        with(
+            "crl: whole chain, root's CRL missing",
+            vec![crl(&i, false, 86_400)],
+            true,
+        ),
+        with(
+            "crl: whole chain covered",
+            vec![crl(&i, false, 86_400), crl(&r, false, 86_400)],
+            true,
+        ),
     ]
 }
 
@@ -504,8 +898,16 @@ fn legacy_cases() -> Vec<Case> {
     let d = dir.path();
     let at = now() + 60;
     let ossl = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(d).args(args).output().unwrap();
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("openssl")
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     std::fs::write(d.join("ca.cnf"), "[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n[leaf]\nsubjectAltName=DNS:db.example.com\nbasicConstraints=CA:FALSE\n").unwrap();
     // name, key, issuer (None: self-signed), extensions section (None: v1), digest
@@ -513,19 +915,58 @@ fn legacy_cases() -> Vec<Case> {
         let key = format!("{name}.key");
         ossl(&["genrsa", "-out", &key, bits]);
         let subj = format!("/CN={name}");
-        ossl(&["req", "-new", "-key", &key, "-subj", &subj, "-out", &format!("{name}.csr")]);
-        let mut args: Vec<String> = ["x509", "-req", "-in", &format!("{name}.csr"), "-days", "30", "-out", &format!("{name}.pem"), md].iter().map(|s| s.to_string()).collect();
+        ossl(&[
+            "req",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            &subj,
+            "-out",
+            &format!("{name}.csr"),
+        ]);
+        let mut args: Vec<String> = [
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-days",
+            "30",
+            "-out",
+            &format!("{name}.pem"),
+            md,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         match issuer {
-            Some(i) => args.extend(["-CA", &format!("{i}.pem"), "-CAkey", &format!("{i}.key"), "-set_serial", "7"].iter().map(|s| s.to_string())),
+            Some(i) => args.extend(
+                [
+                    "-CA",
+                    &format!("{i}.pem"),
+                    "-CAkey",
+                    &format!("{i}.key"),
+                    "-set_serial",
+                    "7",
+                ]
+                .iter()
+                .map(|s| s.to_string()),
+            ),
             None => args.extend(["-signkey".to_string(), key.clone()]),
         }
         if let Some(e) = ext {
-            args.extend(["-extfile", "ca.cnf", "-extensions", e].iter().map(|s| s.to_string()));
+            args.extend(
+                ["-extfile", "ca.cnf", "-extensions", e]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
         }
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         ossl(&a);
         let pem = std::fs::read(d.join(format!("{name}.pem"))).unwrap();
-        rustls_pki_types::pem::PemObject::from_pem_slice(&pem).map(|c: rustls_pki_types::CertificateDer| c.to_vec()).unwrap()
+        rustls_pki_types::pem::PemObject::from_pem_slice(&pem)
+            .map(|c: rustls_pki_types::CertificateDer| c.to_vec())
+            .unwrap()
     };
     let root = make("root", "2048", None, Some("ca"), "-sha256");
     let v1_root = make("v1root", "2048", None, None, "-sha256");
@@ -536,23 +977,83 @@ fn legacy_cases() -> Vec<Case> {
     let leaf = make("leaf", "2048", Some("int"), Some("leaf"), "-sha256");
     let weak_leaf = make("weakleaf", "1024", Some("int"), Some("leaf"), "-sha256");
     let sha1_leaf = make("sha1leaf", "2048", Some("int"), Some("leaf"), "-sha1");
-    let under_sha1 = make("undersha1", "2048", Some("sha1int"), Some("leaf"), "-sha256");
+    let under_sha1 = make(
+        "undersha1",
+        "2048",
+        Some("sha1int"),
+        Some("leaf"),
+        "-sha256",
+    );
     let under_v1 = make("underv1", "2048", Some("v1int"), Some("leaf"), "-sha256");
-    let under_weak = make("underweak", "2048", Some("weakint"), Some("leaf"), "-sha256");
+    let under_weak = make(
+        "underweak",
+        "2048",
+        Some("weakint"),
+        Some("leaf"),
+        "-sha256",
+    );
     let int_under_v1_root = make("intv1r", "2048", Some("v1root"), Some("ca"), "-sha256");
     let leaf_v1_root = make("leafv1r", "2048", Some("intv1r"), Some("leaf"), "-sha256");
     let roots = || vec![root.clone()];
     vec![
-        Case::new("rsa: plain 2048 chain", vec![leaf, int.clone()], roots(), at),
-        Case::new("rsa: 1024-bit leaf at level 2", vec![weak_leaf.clone(), int.clone()], roots(), at),
-        Case::new("rsa: 1024-bit leaf at level 1", vec![weak_leaf, int.clone()], roots(), at).level(1),
-        Case::new("rsa: 1024-bit intermediate", vec![under_weak.clone(), weak_int.clone()], roots(), at),
-        Case::new("rsa: 1024-bit intermediate at level 1", vec![under_weak, weak_int], roots(), at).level(1),
-        Case::new("sha1: leaf signature", vec![sha1_leaf.clone(), int.clone()], roots(), at),
-        Case::new("sha1: leaf signature at level 0", vec![sha1_leaf, int], roots(), at).level(0),
-        Case::new("sha1: intermediate signature", vec![under_sha1, sha1_int], roots(), at),
+        Case::new(
+            "rsa: plain 2048 chain",
+            vec![leaf, int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "rsa: 1024-bit leaf at level 2",
+            vec![weak_leaf.clone(), int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "rsa: 1024-bit leaf at level 1",
+            vec![weak_leaf, int.clone()],
+            roots(),
+            at,
+        )
+        .level(1),
+        Case::new(
+            "rsa: 1024-bit intermediate",
+            vec![under_weak.clone(), weak_int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "rsa: 1024-bit intermediate at level 1",
+            vec![under_weak, weak_int],
+            roots(),
+            at,
+        )
+        .level(1),
+        Case::new(
+            "sha1: leaf signature",
+            vec![sha1_leaf.clone(), int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "sha1: leaf signature at level 0",
+            vec![sha1_leaf, int],
+            roots(),
+            at,
+        )
+        .level(0),
+        Case::new(
+            "sha1: intermediate signature",
+            vec![under_sha1, sha1_int],
+            roots(),
+            at,
+        ),
         Case::new("v1: intermediate", vec![under_v1, v1_int], roots(), at),
-        Case::new("v1: root", vec![leaf_v1_root, int_under_v1_root], vec![v1_root], at),
+        Case::new(
+            "v1: root",
+            vec![leaf_v1_root, int_under_v1_root],
+            vec![v1_root],
+            at,
+        ),
     ]
 }
 
@@ -565,13 +1066,36 @@ fn rsa_thresholds_are_openssls() {
         for (b, passes) in [(bits - 1, false), (bits, true)] {
             let out = Command::new("openssl")
                 .current_dir(dir.path())
-                .args(["req", "-x509", "-newkey", &format!("rsa:{b}"), "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-days", "2", "-subj", "/CN=t"])
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    &format!("rsa:{b}"),
+                    "-nodes",
+                    "-keyout",
+                    "k.pem",
+                    "-out",
+                    "c.pem",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=t",
+                ])
                 .output()
                 .unwrap();
             assert!(out.status.success());
             let ok = Command::new("openssl")
                 .current_dir(dir.path())
-                .args(["verify", "-no-CApath", "-no-CAstore", "-auth_level", &(level + 1).to_string(), "-CAfile", "c.pem", "c.pem"])
+                .args([
+                    "verify",
+                    "-no-CApath",
+                    "-no-CAstore",
+                    "-auth_level",
+                    &(level + 1).to_string(),
+                    "-CAfile",
+                    "c.pem",
+                    "c.pem",
+                ])
                 .output()
                 .unwrap()
                 .status

@@ -9,8 +9,8 @@ pub mod clients;
 pub mod compat;
 pub mod findings;
 pub mod hostname;
-pub mod openssl;
 pub mod legacy;
+pub mod openssl;
 pub mod policy;
 pub mod revocation;
 

@@ -51,7 +51,11 @@ impl Builder<'_> {
 
     /// Of the candidates that issued `x`, the first valid now, else the one
     /// that expires last (the first of those).
-    fn best(&self, x: usize, candidates: impl Iterator<Item = usize>) -> (Option<usize>, Vec<usize>) {
+    fn best(
+        &self,
+        x: usize,
+        candidates: impl Iterator<Item = usize>,
+    ) -> (Option<usize>, Vec<usize>) {
         let mut latest: Option<usize> = None;
         let mut valid = Vec::new();
         for c in candidates.filter(|&c| issued_by(self.cert(x), self.cert(c))) {
@@ -70,7 +74,10 @@ impl Builder<'_> {
     fn trusted_issuer(&self, x: usize) -> Result<Option<usize>, Refusal> {
         let (pick, valid) = self.best(x, self.pool.served..self.pool.certs.len());
         if let (Some(p), true) = (pick, valid.len() > 1) {
-            if valid.iter().any(|&v| self.cert(v).key_bytes != self.cert(p).key_bytes) {
+            if valid
+                .iter()
+                .any(|&v| self.cert(v).key_bytes != self.cert(p).key_bytes)
+            {
                 return not_modelled(
                     "several trust-store certificates with different keys could issue the same certificate",
                 );
@@ -97,7 +104,11 @@ impl Builder<'_> {
             // Trusted-first: the store, at every step.
             let num = chain.len();
             let curr = chain[num - 1];
-            let found = if num > self.max_depth { None } else { self.trusted_issuer(curr)? };
+            let found = if num > self.max_depth {
+                None
+            } else {
+                self.trusted_issuer(curr)?
+            };
             if let Some(issuer) = found {
                 match self.add_trusted(&mut chain, &mut untrusted, issuer) {
                     Some(true) => return Ok(Built { chain }),
@@ -131,7 +142,12 @@ impl Builder<'_> {
     /// Add the store's issuer of the chain's top: `Some(true)` when the
     /// chain is now trusted, `Some(false)` to look further in the store,
     /// `None` when a self-signed served certificate only mimics it.
-    fn add_trusted(&self, chain: &mut Vec<usize>, untrusted: &mut usize, issuer: usize) -> Option<bool> {
+    fn add_trusted(
+        &self,
+        chain: &mut Vec<usize>,
+        untrusted: &mut usize,
+        issuer: usize,
+    ) -> Option<bool> {
         let top = *chain.last()?;
         if !self.cert(top).self_signed {
             chain.push(issuer);
@@ -154,10 +170,18 @@ impl Builder<'_> {
             return fail(Code::CertChainTooLong, depth);
         }
         if self.cert(chain[depth]).self_signed {
-            let code = if num == 1 { Code::DepthZeroSelfSignedCert } else { Code::SelfSignedCertInChain };
+            let code = if num == 1 {
+                Code::DepthZeroSelfSignedCert
+            } else {
+                Code::SelfSignedCertInChain
+            };
             return fail(code, depth);
         }
-        let code = if untrusted < num { Code::UnableToGetIssuerCert } else { Code::UnableToGetIssuerCertLocally };
+        let code = if untrusted < num {
+            Code::UnableToGetIssuerCert
+        } else {
+            Code::UnableToGetIssuerCertLocally
+        };
         fail(code, depth)
     }
 }

@@ -38,7 +38,10 @@ impl Hash {
 pub(crate) enum SigAlg {
     RsaPkcs1(Hash),
     /// RSASSA-PSS; `standard` when MGF1 uses the same digest and the salt is its length.
-    RsaPss { hash: Hash, standard: bool },
+    RsaPss {
+        hash: Hash,
+        standard: bool,
+    },
     Ecdsa(Hash),
     Ed25519,
     Ed448,
@@ -49,10 +52,17 @@ pub(crate) enum SigAlg {
 /// The kind of a public key, as `EVP_PKEY_is_a` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyKind {
-    Rsa { bits: usize },
-    RsaPss { bits: usize },
+    Rsa {
+        bits: usize,
+    },
+    RsaPss {
+        bits: usize,
+    },
     /// A named curve (`None`: one we do not know) or explicit parameters.
-    Ec { curve: Option<Curve>, explicit: bool },
+    Ec {
+        curve: Option<Curve>,
+        explicit: bool,
+    },
     Ed25519,
     Ed448,
     Dsa,
@@ -100,7 +110,9 @@ pub(crate) type ParseError = String;
 
 pub(crate) fn parse(der_bytes: &[u8]) -> Result<Cert, ParseError> {
     let bad = |what: &str| format!("a certificate OpenSSL would read differently ({what})");
-    let outer = der::single(der_bytes).filter(|t| t.tag == 0x30).ok_or_else(|| bad("encoding"))?;
+    let outer = der::single(der_bytes)
+        .filter(|t| t.tag == 0x30)
+        .ok_or_else(|| bad("encoding"))?;
     let parts = der::children(outer.content).ok_or_else(|| bad("encoding"))?;
     let [tbs, sig_alg, sig] = parts[..] else {
         return Err(bad("structure"));
@@ -228,10 +240,16 @@ fn public_key(spki: Tlv<'_>) -> Option<(KeyKind, Vec<u8>)> {
     let params = alg_parts.get(1);
     let key = der::bit_string_bytes(bits.content)?.to_vec();
     let kind = match oid {
-        RSA => KeyKind::Rsa { bits: rsa_bits(&key)? },
-        RSA_PSS => KeyKind::RsaPss { bits: rsa_bits(&key)? },
+        RSA => KeyKind::Rsa {
+            bits: rsa_bits(&key)?,
+        },
+        RSA_PSS => KeyKind::RsaPss {
+            bits: rsa_bits(&key)?,
+        },
         EC => KeyKind::Ec {
-            curve: params.filter(|p| p.tag == 0x06).and_then(|p| curve(p.content)),
+            curve: params
+                .filter(|p| p.tag == 0x06)
+                .and_then(|p| curve(p.content)),
             explicit: params.is_some_and(|p| p.tag == 0x30),
         },
         ED25519 => KeyKind::Ed25519,
@@ -315,7 +333,12 @@ fn pss(params: Option<&Tlv<'_>>) -> SigAlg {
         .filter(|p| p.tag == 0x30)
         .and_then(|p| der::children(p.content))
         .unwrap_or_default();
-    let field = |tag: u8| fields.iter().find(|f| f.tag == tag).and_then(|f| der::single(f.content));
+    let field = |tag: u8| {
+        fields
+            .iter()
+            .find(|f| f.tag == tag)
+            .and_then(|f| der::single(f.content))
+    };
     let alg_hash = |t: Tlv<'_>| {
         der::children(t.content)
             .and_then(|c| c.first().copied())
@@ -353,8 +376,10 @@ fn pss(params: Option<&Tlv<'_>>) -> SigAlg {
 pub(crate) fn sig_alg_matches_key(key: KeyKind, alg: SigAlg) -> bool {
     matches!(
         (key, alg),
-        (KeyKind::Rsa { .. }, SigAlg::RsaPkcs1(_) | SigAlg::RsaPss { .. })
-            | (KeyKind::RsaPss { .. }, SigAlg::RsaPss { .. })
+        (
+            KeyKind::Rsa { .. },
+            SigAlg::RsaPkcs1(_) | SigAlg::RsaPss { .. }
+        ) | (KeyKind::RsaPss { .. }, SigAlg::RsaPss { .. })
             | (KeyKind::Ec { .. }, SigAlg::Ecdsa(_))
             | (KeyKind::Ed25519, SigAlg::Ed25519)
             | (KeyKind::Ed448, SigAlg::Ed448)

@@ -106,9 +106,19 @@ pub(crate) fn key_meets(c: &Cert, level: u8) -> Result<bool, Refusal> {
                 None => not_modelled(format!("RSA key strength at security level {level}")),
             }
         }
-        KeyKind::Ec { curve: Some(Curve::P256), .. } | KeyKind::Ed25519 => 128,
-        KeyKind::Ec { curve: Some(Curve::P384), .. } => 192,
-        KeyKind::Ec { curve: Some(Curve::P521), .. } => 256,
+        KeyKind::Ec {
+            curve: Some(Curve::P256),
+            ..
+        }
+        | KeyKind::Ed25519 => 128,
+        KeyKind::Ec {
+            curve: Some(Curve::P384),
+            ..
+        } => 192,
+        KeyKind::Ec {
+            curve: Some(Curve::P521),
+            ..
+        } => 256,
         KeyKind::Ed448 => 224,
         _ => return not_modelled("the strength of a key of this type"),
     };

@@ -33,12 +33,19 @@ const FRESHEST: &[u8] = &[0x55, 0x1d, 0x2e];
 const INVALIDITY_DATE: &[u8] = &[0x55, 0x1d, 0x18];
 
 /// check_revocation for the certificates `policy` covers.
-pub(crate) fn check(chain: &[&Cert], crls: &[&[u8]], at: i64, policy: CrlPolicy) -> Result<(), Refusal> {
+pub(crate) fn check(
+    chain: &[&Cert],
+    crls: &[&[u8]],
+    at: i64,
+    policy: CrlPolicy,
+) -> Result<(), Refusal> {
     let parsed = crls
         .iter()
         .map(|d| parse(d).ok_or(()))
         .collect::<Result<Vec<_>, _>>()
-        .or_else(|_| not_modelled("a CRL of a shape the model does not read (delta, indirect, partitioned)"))?;
+        .or_else(|_| {
+            not_modelled("a CRL of a shape the model does not read (delta, indirect, partitioned)")
+        })?;
     let last = match policy {
         CrlPolicy::WholeChainStrict => chain.len() - 1,
         CrlPolicy::LeafStrict | CrlPolicy::LeafLenient => 0,
@@ -49,7 +56,10 @@ pub(crate) fn check(chain: &[&Cert], crls: &[&[u8]], at: i64, policy: CrlPolicy)
             return not_modelled("a CRL distribution point with reasons or a cRLIssuer");
         }
         let issuer = chain[(i + 1).min(chain.len() - 1)];
-        let candidates: Vec<&Crl> = parsed.iter().filter(|c| c.issuer.canon == x.issuer.canon).collect();
+        let candidates: Vec<&Crl> = parsed
+            .iter()
+            .filter(|c| c.issuer.canon == x.issuer.canon)
+            .collect();
         let Some(crl) = best(&candidates, issuer, at) else {
             if policy == CrlPolicy::LeafLenient {
                 continue;
@@ -72,7 +82,9 @@ fn best<'a>(candidates: &[&'a Crl], issuer: &Cert, at: i64) -> Option<&'a Crl> {
     for &c in candidates {
         let better = match pick {
             None => true,
-            Some(p) => score(c) > score(p) || (score(c) == score(p) && c.this_update > p.this_update),
+            Some(p) => {
+                score(c) > score(p) || (score(c) == score(p) && c.this_update > p.this_update)
+            }
         };
         if better {
             pick = Some(c);
@@ -86,7 +98,11 @@ fn one(x: &Cert, crl: &Crl, issuer: &Cert, at: i64, depth: usize) -> Result<(), 
     if !ext::akid_fits(crl.akid.as_ref(), issuer) {
         return not_modelled("a CRL signed by another key than the certificate's issuer");
     }
-    if issuer.ext.key_usage.is_some_and(|k| k & ext::KU_CRL_SIGN == 0) {
+    if issuer
+        .ext
+        .key_usage
+        .is_some_and(|k| k & ext::KU_CRL_SIGN == 0)
+    {
         return fail(Code::KeyusageNoCrlSign, depth);
     }
     if crl.this_update > at {
@@ -101,7 +117,11 @@ fn one(x: &Cert, crl: &Crl, issuer: &Cert, at: i64, depth: usize) -> Result<(), 
     if crl.unhandled_critical {
         return fail(Code::UnhandledCriticalCrlExtension, depth);
     }
-    if crl.revoked.iter().any(|(s, removed)| *s == x.serial && !removed) {
+    if crl
+        .revoked
+        .iter()
+        .any(|(s, removed)| *s == x.serial && !removed)
+    {
         return fail(Code::CertRevoked, depth);
     }
     Ok(())
@@ -109,7 +129,9 @@ fn one(x: &Cert, crl: &Crl, issuer: &Cert, at: i64, depth: usize) -> Result<(), 
 
 fn parse(der_bytes: &[u8]) -> Option<Crl> {
     let outer = der::single(der_bytes).filter(|t| t.tag == 0x30)?;
-    let [tbs, alg, sig] = der::children(outer.content)?[..] else { return None };
+    let [tbs, alg, sig] = der::children(outer.content)?[..] else {
+        return None;
+    };
     let mut fields = der::children(tbs.content)?.into_iter().peekable();
     if fields.peek()?.tag == 0x02 {
         fields.next();
@@ -183,14 +205,20 @@ fn extension(e: der::Tlv<'_>) -> Option<(&[u8], bool, &[u8])> {
     let oid = parts.first().filter(|t| t.tag == 0x06)?.content;
     match &parts[1..] {
         [v] if v.tag == 0x04 => Some((oid, false, v.content)),
-        [c, v] if c.tag == 0x01 && v.tag == 0x04 => Some((oid, c.content.first().is_some_and(|&b| b != 0), v.content)),
+        [c, v] if c.tag == 0x01 && v.tag == 0x04 => {
+            Some((oid, c.content.first().is_some_and(|&b| b != 0), v.content))
+        }
         _ => None,
     }
 }
 
 fn akid(value: &[u8]) -> Option<Akid> {
     let v = der::single(value).filter(|t| t.tag == 0x30)?;
-    let mut a = Akid { keyid: None, issuer: None, serial: None };
+    let mut a = Akid {
+        keyid: None,
+        issuer: None,
+        serial: None,
+    };
     for f in der::children(v.content)? {
         match f.tag {
             0x80 => a.keyid = Some(f.content.to_vec()),

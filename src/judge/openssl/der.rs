@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn reads_short_and_long_lengths_and_refuses_truncation() {
         let (t, rest) = read(&[0x04, 0x02, 0xaa, 0xbb, 0x05]).unwrap();
-        assert_eq!((t.tag, t.content, rest), (0x04, &[0xaa, 0xbb][..], &[0x05][..]));
+        assert_eq!(
+            (t.tag, t.content, rest),
+            (0x04, &[0xaa, 0xbb][..], &[0x05][..])
+        );
         let mut long = vec![0x04, 0x81, 0x80];
         long.extend([0u8; 0x80]);
         assert_eq!(read(&long).unwrap().0.content.len(), 0x80);

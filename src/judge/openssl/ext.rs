@@ -206,7 +206,10 @@ fn basic(v: Tlv<'_>) -> Option<Basic> {
     if v.tag != 0x30 {
         return None;
     }
-    let mut b = Basic { ca: false, pathlen: None };
+    let mut b = Basic {
+        ca: false,
+        pathlen: None,
+    };
     for f in der::children(v.content)? {
         match f.tag {
             0x01 => b.ca = f.content.first().is_some_and(|&x| x != 0),
@@ -239,7 +242,11 @@ fn akid(v: Tlv<'_>) -> Option<Akid> {
     if v.tag != 0x30 {
         return None;
     }
-    let mut a = Akid { keyid: None, issuer: None, serial: None };
+    let mut a = Akid {
+        keyid: None,
+        issuer: None,
+        serial: None,
+    };
     for f in der::children(v.content)? {
         match f.tag {
             0x80 => a.keyid = Some(f.content.to_vec()),
@@ -262,7 +269,10 @@ fn general_names(v: Tlv<'_>) -> Option<Vec<GeneralName>> {
 }
 
 fn general_names_in(content: &[u8]) -> Option<Vec<GeneralName>> {
-    der::children(content)?.into_iter().map(general_name).collect()
+    der::children(content)?
+        .into_iter()
+        .map(general_name)
+        .collect()
 }
 
 pub(crate) fn general_name(t: Tlv<'_>) -> Option<GeneralName> {
@@ -331,7 +341,10 @@ pub(crate) fn oid_text(oid: &[u8]) -> String {
     let Some((&first, rest)) = oid.split_first() else {
         return String::new();
     };
-    let mut parts = vec![(first / 40).min(2) as u64, first as u64 - 40 * (first / 40).min(2) as u64];
+    let mut parts = vec![
+        (first / 40).min(2) as u64,
+        first as u64 - 40 * (first / 40).min(2) as u64,
+    ];
     let mut acc = 0u64;
     for &b in rest {
         acc = (acc << 7) | (b & 0x7f) as u64;
@@ -340,7 +353,11 @@ pub(crate) fn oid_text(oid: &[u8]) -> String {
             acc = 0;
         }
     }
-    parts.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+    parts
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 #[cfg(test)]

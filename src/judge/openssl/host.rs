@@ -139,7 +139,9 @@ fn wildcard_match(prefix: &[u8], suffix: &[u8], subject: &[u8]) -> bool {
     if middle == b"*" {
         return true;
     }
-    middle.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    middle
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
 #[cfg(test)]
@@ -148,7 +150,8 @@ mod tests {
 
     #[test]
     fn wildcards_as_x509_check_host() {
-        let m = |p: &str, h: &str, partial: bool| equal_wildcard(p.as_bytes(), h.as_bytes(), partial);
+        let m =
+            |p: &str, h: &str, partial: bool| equal_wildcard(p.as_bytes(), h.as_bytes(), partial);
         assert!(m("*.example.com", "db.example.com", false));
         assert!(!m("*.example.com", "a.db.example.com", false));
         assert!(!m("*.example.com", "example.com", false));

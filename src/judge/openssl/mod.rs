@@ -20,6 +20,7 @@ mod crl;
 mod der;
 mod error;
 mod ext;
+mod features;
 mod host;
 mod name;
 mod ncons;
@@ -30,6 +31,7 @@ use std::net::IpAddr;
 pub use crate::clients::CrlPolicy;
 pub use checks::RSA_BITS_FOR_LEVEL;
 pub use error::{Code, NotModelled, OpenSslError, Refusal};
+pub use features::{features, Feature};
 
 use build::{Builder, Pool};
 use cert::Cert;
@@ -65,6 +67,18 @@ impl OpenSslParams {
         OpenSslParams {
             auth_level: 1,
             ..OpenSslParams::debian_tls_client()
+        }
+    }
+
+    /// How a client profile on OpenSSL sets verification up: its security
+    /// level (`CertPolicy::openssl_auth_level`), its CRL policy, and
+    /// partial wildcards unless its host-name rules forbid them.
+    pub fn for_profile(p: &crate::clients::Profile) -> OpenSslParams {
+        OpenSslParams {
+            auth_level: p.certs.openssl_auth_level.unwrap_or(2),
+            depth: 100,
+            crl: Some(p.crl),
+            partial_wildcards: p.names != crate::clients::NameRules::OpenSsl,
         }
     }
 }
@@ -157,12 +171,18 @@ fn pool(chain: &[&[u8]], store: &[&[u8]]) -> Result<(Pool, Vec<usize>), Refusal>
 }
 
 /// check_id: the host name or address the client set.
-fn check_name(leaf: &Cert, name: Option<&NameToCheck>, params: &OpenSslParams) -> Result<(), Refusal> {
+fn check_name(
+    leaf: &Cert,
+    name: Option<&NameToCheck>,
+    params: &OpenSslParams,
+) -> Result<(), Refusal> {
     match name {
         Some(NameToCheck::Host(h)) if !host::host_matches(leaf, h, params.partial_wildcards) => {
             fail(Code::HostnameMismatch, 0)
         }
-        Some(NameToCheck::Ip(ip)) if !host::ip_matches(leaf, ip) => fail(Code::IpAddressMismatch, 0),
+        Some(NameToCheck::Ip(ip)) if !host::ip_matches(leaf, ip) => {
+            fail(Code::IpAddressMismatch, 0)
+        }
         _ => Ok(()),
     }
 }
@@ -177,7 +197,9 @@ pub fn verify_source(
     params: &OpenSslParams,
 ) -> Result<Verified, Refusal> {
     if source.certs.is_empty() && !source.anchors.is_empty() {
-        return not_modelled("a trust source that keeps no certificates (OpenSSL reads certificate files)");
+        return not_modelled(
+            "a trust source that keeps no certificates (OpenSSL reads certificate files)",
+        );
     }
     let chain: Vec<&[u8]> = chain.iter().map(|c| c.as_ref()).collect();
     let store: Vec<&[u8]> = source.certs.iter().map(|c| c.as_ref()).collect();

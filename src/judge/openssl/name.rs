@@ -97,7 +97,10 @@ fn canonical_value(tag: u8, value: &[u8]) -> Option<Vec<u8>> {
     let utf8 = utf8?;
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
     let start = utf8.iter().position(|b| !is_space(b)).unwrap_or(utf8.len());
-    let end = utf8.iter().rposition(|b| !is_space(b)).map_or(start, |e| e + 1);
+    let end = utf8
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |e| e + 1);
     let mut out = Vec::with_capacity(end - start);
     let mut in_space = false;
     for b in &utf8[start..end] {
@@ -117,7 +120,12 @@ fn canonical_value(tag: u8, value: &[u8]) -> Option<Vec<u8>> {
 /// A string value as UTF-8 (ASN1_STRING_to_UTF8): `None` when the type is
 /// not one OpenSSL canonicalises, `Some(None)` when the value is invalid.
 pub(crate) fn to_utf8(tag: u8, value: &[u8]) -> Option<Option<Vec<u8>>> {
-    let latin1 = |v: &[u8]| v.iter().map(|&b| b as char).collect::<String>().into_bytes();
+    let latin1 = |v: &[u8]| {
+        v.iter()
+            .map(|&b| b as char)
+            .collect::<String>()
+            .into_bytes()
+    };
     let units = |size: usize| -> Option<Vec<u8>> {
         if value.len() % size != 0 {
             return None;
@@ -129,7 +137,9 @@ pub(crate) fn to_utf8(tag: u8, value: &[u8]) -> Option<Option<Vec<u8>>> {
         chars.map(String::into_bytes)
     };
     Some(match tag {
-        UTF8 => std::str::from_utf8(value).ok().map(|s| s.as_bytes().to_vec()),
+        UTF8 => std::str::from_utf8(value)
+            .ok()
+            .map(|s| s.as_bytes().to_vec()),
         // PrintableString, T61String, IA5String, VisibleString: one byte a character.
         0x13 | 0x14 | IA5 | 0x1a => Some(latin1(value)),
         0x1e => units(2),

@@ -25,7 +25,12 @@ pub(crate) fn check(chain: &[&Cert]) -> Result<(), Refusal> {
                 continue;
             };
             let mut rv = names_of(x, nc)?;
-            let has_dns_san = x.ext.san.iter().flatten().any(|g| matches!(g, GeneralName::Dns(_)));
+            let has_dns_san = x
+                .ext
+                .san
+                .iter()
+                .flatten()
+                .any(|g| matches!(g, GeneralName::Dns(_)));
             if rv.is_ok() && i == 0 && !has_dns_san {
                 rv = common_names(x, nc)?;
             }
@@ -204,7 +209,10 @@ fn ip(n: &[u8], base: &[u8]) -> Result<bool, Code> {
         return Ok(false);
     }
     let (addr, mask) = base.split_at(n.len());
-    Ok(n.iter().zip(addr).zip(mask).all(|((h, a), m)| h & m == a & m))
+    Ok(n.iter()
+        .zip(addr)
+        .zip(mask)
+        .all(|((h, a), m)| h & m == a & m))
 }
 
 #[cfg(test)]
@@ -235,7 +243,10 @@ mod tests {
         assert_eq!(email(b"a@example.com", b"example.com"), Ok(true));
         assert_eq!(email(b"a@sub.example.com", b".example.com"), Ok(true));
         assert_eq!(email(b"A@example.com", b"a@example.com"), Ok(false));
-        assert_eq!(email(b"nobody", b"example.com"), Err(Code::UnsupportedNameSyntax));
+        assert_eq!(
+            email(b"nobody", b"example.com"),
+            Err(Code::UnsupportedNameSyntax)
+        );
         assert_eq!(ip(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]), Ok(true));
         assert_eq!(ip(&[11, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]), Ok(false));
         assert_eq!(ip(&[0; 16], &[10, 0, 0, 0, 255, 0, 0, 0]), Ok(false));

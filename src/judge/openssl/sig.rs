@@ -18,9 +18,17 @@ pub(crate) fn verifies(subject: &Cert, issuer: &Cert) -> Result<bool, Refusal> {
 }
 
 /// Whether `signature` (made with `alg`) over `tbs` verifies with `issuer`'s key.
-pub(crate) fn signed_by(tbs: &[u8], alg: SigAlg, signature: &[u8], issuer: &Cert) -> Result<bool, Refusal> {
+pub(crate) fn signed_by(
+    tbs: &[u8],
+    alg: SigAlg,
+    signature: &[u8],
+    issuer: &Cert,
+) -> Result<bool, Refusal> {
     let Some(verifier) = algorithm(issuer.key, alg) else {
-        return not_modelled(format!("checking a {alg:?} signature with a {:?} key", issuer.key));
+        return not_modelled(format!(
+            "checking a {alg:?} signature with a {:?} key",
+            issuer.key
+        ));
     };
     Ok(UnparsedPublicKey::new(verifier, &issuer.key_bytes)
         .verify(tbs, signature)
@@ -30,13 +38,25 @@ pub(crate) fn signed_by(tbs: &[u8], alg: SigAlg, signature: &[u8], issuer: &Cert
 fn algorithm(key: KeyKind, alg: SigAlg) -> Option<&'static dyn VerificationAlgorithm> {
     Some(match (key, alg) {
         (KeyKind::Rsa { bits }, SigAlg::RsaPkcs1(h)) => rsa_pkcs1(bits, h)?,
-        (KeyKind::Rsa { bits }, SigAlg::RsaPss { hash, standard: true }) if bits >= 2048 => match hash {
+        (
+            KeyKind::Rsa { bits },
+            SigAlg::RsaPss {
+                hash,
+                standard: true,
+            },
+        ) if bits >= 2048 => match hash {
             Hash::Sha256 => &s::RSA_PSS_2048_8192_SHA256,
             Hash::Sha384 => &s::RSA_PSS_2048_8192_SHA384,
             Hash::Sha512 => &s::RSA_PSS_2048_8192_SHA512,
             _ => return None,
         },
-        (KeyKind::Ec { curve: Some(c), explicit: false }, SigAlg::Ecdsa(h)) => ecdsa(c, h)?,
+        (
+            KeyKind::Ec {
+                curve: Some(c),
+                explicit: false,
+            },
+            SigAlg::Ecdsa(h),
+        ) => ecdsa(c, h)?,
         (KeyKind::Ed25519, SigAlg::Ed25519) => &s::ED25519,
         _ => return None,
     })
