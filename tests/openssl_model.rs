@@ -229,6 +229,8 @@ fn the_model_agrees_with_openssl_verify() {
         name_cases(),
         crl_cases(),
         legacy_cases(),
+        building_cases(),
+        order_cases(),
     ]
     .into_iter()
     .flatten()
@@ -237,6 +239,7 @@ fn the_model_agrees_with_openssl_verify() {
     let mut disagree = Vec::new();
     for case in &cases {
         let theirs = openssl_says(dir.path(), case);
+        eprintln!("  {:<55} openssl {:?}", case.name, theirs);
         match model_says(case) {
             Ok(ours) if ours == theirs => {}
             Ok(ours) => disagree.push(format!("{}: openssl {theirs:?}, model {ours:?}", case.name)),
@@ -329,6 +332,7 @@ fn time_cases() -> Vec<Case> {
     let mut expired_root = ca_params("Root CA", at);
     expired_root.not_after = at_offset(at, -10);
     let old_root = root(expired_root);
+    let under_old_root = issued(ca_params("Intermediate CA", at), &old_root);
     let mut expired_int = ca_params("Intermediate CA", at);
     expired_int.not_after = at_offset(at, -10);
     let old_int = issued(expired_int, &r);
@@ -375,11 +379,8 @@ fn time_cases() -> Vec<Case> {
         Case::new(
             "root expired",
             vec![
-                der(&issued(
-                    leaf_params("db.example.com", at),
-                    &issued(ca_params("Intermediate CA", at), &old_root),
-                )),
-                der(&issued(ca_params("Intermediate CA", at), &old_root)),
+                der(&issued(leaf_params("db.example.com", at), &under_old_root)),
+                der(&under_old_root),
             ],
             vec![der(&old_root)],
             at,
@@ -1103,4 +1104,158 @@ fn rsa_thresholds_are_openssls() {
             assert_eq!(ok, passes, "RSA-{b} at level {}", level + 1);
         }
     }
+}
+
+/// Which issuer OpenSSL takes when several could fit.
+fn building_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let twin = issued(ca_params("Intermediate CA", at), &r);
+    let mut no_akid = leaf_params("db.example.com", at);
+    no_akid.use_authority_key_identifier_extension = false;
+    let leaf_no_akid = issued(no_akid, &i);
+    let leaf = issued(leaf_params("db.example.com", at), &i);
+    let mut old = ca_params("Intermediate CA", at);
+    old.not_after = at_offset(at, -100);
+    let i_key_pem = KeyPair::generate().unwrap().serialize_pem();
+    let fresh = CertifiedIssuer::signed_by(
+        ca_params("Intermediate CA", at),
+        KeyPair::from_pem(&i_key_pem).unwrap(),
+        &r,
+    )
+    .unwrap();
+    let stale =
+        CertifiedIssuer::signed_by(old, KeyPair::from_pem(&i_key_pem).unwrap(), &r).unwrap();
+    let under_fresh = issued(leaf_params("db.example.com", at), &fresh);
+    let stranger = der(&root(ca_params("Stranger", at)));
+    vec![
+        Case::new(
+            "two same-name intermediates, AKID picks",
+            vec![der(&leaf), der(&twin), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "two same-name intermediates, no AKID, wrong one first",
+            vec![der(&leaf_no_akid), der(&twin), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "same key intermediates, expired first",
+            vec![der(&under_fresh), der(&stale), der(&fresh)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "same key intermediates, expired only",
+            vec![der(&under_fresh), der(&stale)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate twice",
+            vec![der(&leaf), der(&i), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "unrelated certificate served",
+            vec![der(&leaf), stranger.clone(), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate in the store with its root",
+            vec![der(&leaf)],
+            vec![der(&i), der(&r)],
+            at,
+        ),
+        Case::new(
+            "store holds the leaf itself",
+            vec![der(&leaf), der(&i)],
+            vec![der(&leaf)],
+            at,
+        ),
+        Case::new("ed25519 and P-384", ed_chain(at).0, ed_chain(at).1, at),
+    ]
+}
+
+fn ed_chain(at: i64) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    thread_local! {
+        static CHAIN: (Vec<Vec<u8>>, Vec<Vec<u8>>) = {
+            let at = now();
+            let r = CertifiedIssuer::self_signed(ca_params("P384 Root", at), KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap()).unwrap();
+            let i = CertifiedIssuer::signed_by(ca_params("Ed CA", at), KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(), &r).unwrap();
+            let l = CertifiedIssuer::signed_by(leaf_params("db.example.com", at), KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(), &i).unwrap();
+            (vec![der(&l), der(&i)], vec![der(&r)])
+        };
+    }
+    let _ = at;
+    CHAIN.with(|c| c.clone())
+}
+
+/// Which error comes first when a chain has several.
+fn order_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let mut expired = leaf_params("db.example.com", at);
+    expired.not_after = at_offset(at, -5);
+    let mut expired_client = expired.clone();
+    expired_client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let mut nc = ca_params("Constrained CA", at);
+    nc.name_constraints = Some(NameConstraints {
+        permitted_subtrees: vec![GeneralSubtree::DnsName("example.com".into())],
+        excluded_subtrees: vec![],
+    });
+    let nc = issued(nc, &r);
+    let mut nc_expired = leaf_params("db.other.com", at);
+    nc_expired.not_after = at_offset(at, -5);
+    let mut crldp = leaf_params("db.example.com", at);
+    crldp.custom_extensions = vec![{
+        // cRLDistributionPoints, critical: http://crl.example/x.crl
+        let uri = b"http://crl.example/x.crl";
+        let mut gn = vec![0x86, uri.len() as u8];
+        gn.extend_from_slice(uri);
+        let mut full = vec![0xa0, gn.len() as u8];
+        full.extend(gn);
+        let mut dpn = vec![0xa0, full.len() as u8];
+        dpn.extend(full);
+        let mut dp = vec![0x30, dpn.len() as u8];
+        dp.extend(dpn);
+        let mut seq = vec![0x30, dp.len() as u8];
+        seq.extend(dp);
+        let mut e = CustomExtension::from_oid_content(&[2, 5, 29, 31], seq);
+        e.set_criticality(true);
+        e
+    }];
+    vec![
+        Case::new(
+            "expired and wrong host",
+            vec![der(&issued(expired.clone(), &i)), der(&i)],
+            vec![der(&r)],
+            at,
+        )
+        .host("other.example.com"),
+        Case::new(
+            "expired and client-only EKU",
+            vec![der(&issued(expired_client, &i)), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "expired and outside name constraints",
+            vec![der(&issued(nc_expired, &nc)), der(&nc)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "critical CRL distribution points",
+            vec![der(&issued(crldp, &i)), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+    ]
 }
