@@ -206,3 +206,6 @@ pub fn verify_source(
     let crls: Vec<&[u8]> = crls.ders.iter().map(|c| c.as_ref()).collect();
     verify(&chain, &store, &crls, at_unix, name, params)
 }
+
+#[cfg(test)]
+mod tests;
