@@ -49,6 +49,13 @@ pub(crate) fn ip_matches(leaf: &Cert, ip: &std::net::IpAddr) -> bool {
         .any(|g| matches!(g, GeneralName::Ip(b) if *b == bytes))
 }
 
+/// One name of the certificate against the host asked for.
+pub(crate) fn pattern_matches(pattern: &[u8], host: &[u8], partial: bool) -> bool {
+    !host.is_empty()
+        && !host[..host.len() - 1].contains(&0)
+        && equal_wildcard(pattern, host, partial)
+}
+
 /// `.example.com` as the name asked for matches any name under it.
 fn dot_subdomain(pattern: &[u8], subject: &[u8]) -> bool {
     subject.len() > 1

@@ -187,6 +187,12 @@ fn check_name(
     }
 }
 
+/// X509_check_host's comparison of one DNS name (a SAN, or a CN) with the
+/// host asked for: `partial` unless X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS.
+pub fn host_pattern_matches(pattern: &str, host: &str, partial: bool) -> bool {
+    host::pattern_matches(pattern.as_bytes(), host.as_bytes(), partial)
+}
+
 /// [`verify`] against a loaded trust source and CRL set.
 pub fn verify_source(
     chain: &[rustls_pki_types::CertificateDer<'_>],
