@@ -1,14 +1,16 @@
 //! What a chain has whose handling by the stacks other than OpenSSL and
 //! webpki is not modelled here. Java's PKIX (CertPathBuilder/Validator)
 //! and Go's crypto/x509 differ from webpki on each of these: name
-//! constraints (Go checks the CN of old leaves no more, Java applies them
-//! to the subject DN and CN-less rules of its own), policy constraints and
-//! mappings (Java's PKIXValidator and Go ≥ 1.22 process policies, webpki
-//! ignores them), critical extensions webpki does not know (Java and Go
-//! accept some it refuses), EKU on CA certificates (Go nests EKUs through
-//! the chain, Java ignores them), pathLenConstraint (counted differently
-//! across self-issued CAs), and several candidate issuers (cross-signed or
-//! re-issued CAs: each stack builds its own path).
+//! constraints (each applies them to other names: the subject DN, the CN,
+//! URIs), policy constraints and mappings (Java's PKIX and Go ≥ 1.22
+//! process policies, webpki ignores them), critical extensions webpki does
+//! not know (Java and Go accept some it refuses), an EKU on a CA that does
+//! not allow TLS servers (Go nests EKUs through the chain as webpki does,
+//! Java's PKIX ignores them), a pathLenConstraint that can bite (the
+//! stacks count self-issued CAs differently and build different paths),
+//! and several candidate issuers (cross-signed or re-issued CAs: each
+//! stack builds its own path). Common chains have none of these: an EKU
+//! with serverAuth or a pathLenConstraint the chain stays within is fine.
 
 use super::cert::{self, Cert};
 use super::ext;
@@ -30,8 +32,12 @@ impl Feature {
             Feature::NameConstraints => "name constraints",
             Feature::PolicyConstraints => "certificate policy constraints or mappings",
             Feature::UnknownCriticalExtension => "a critical extension webpki does not handle",
-            Feature::CaExtendedKeyUsage => "an extended key usage on a CA certificate",
-            Feature::PathLengthConstraint => "a path length constraint",
+            Feature::CaExtendedKeyUsage => {
+                "an extended key usage on a CA certificate that does not allow TLS servers"
+            }
+            Feature::PathLengthConstraint => {
+                "a path length constraint the chain reaches (or a self-issued CA below one)"
+            }
             Feature::SeveralIssuers => "several candidate issuers (a cross-signed or re-issued CA)",
             Feature::Unreadable => "a certificate the model cannot read",
         }
@@ -90,6 +96,23 @@ pub fn features(chain: &[&[u8]], store: &[&[u8]]) -> Vec<Feature> {
         .filter(|(_, has)| *has)
         .map(|(f, _)| f)
         .collect()
+}
+
+/// A CA's pathLenConstraint is smaller than the number of other served
+/// intermediates (which may sit below it), or a served intermediate is
+/// self-issued.
+fn pathlen_bites(served: &[Cert], cas: &[Cert]) -> bool {
+    let intermediates = &served[1.min(served.len())..];
+    let constrained = cas.iter().filter_map(|c| Some((c, c.ext.basic?.pathlen?)));
+    let mut any = false;
+    for (c, p) in constrained {
+        any = true;
+        let others = intermediates.iter().filter(|i| i.der != c.der).count() as u64;
+        if others > p {
+            return true;
+        }
+    }
+    any && intermediates.iter().any(|c| c.self_issued)
 }
 
 /// Some served certificate has more than one distinct certificate that
