@@ -56,7 +56,7 @@ fn purpose_ok(c: &Cert, non_leaf: bool) -> bool {
         return ca != 0 && (ca != 5 || c.ext.ns_cert_type.is_some_and(|n| n & NS_SSL_CA != 0));
     }
     let tls = ext::KU_DIGITAL_SIGNATURE | ext::KU_KEY_ENCIPHERMENT | ext::KU_KEY_AGREEMENT;
-    !c.ext.ns_cert_type.is_some_and(|n| n & NS_SSL_SERVER == 0) && !ku_reject(c, tls)
+    c.ext.ns_cert_type.is_none_or(|n| n & NS_SSL_SERVER != 0) && !ku_reject(c, tls)
 }
 
 /// check_extensions, certificate by certificate from the leaf.

@@ -82,13 +82,9 @@ pub fn features(chain: &[&[u8]], store: &[&[u8]]) -> Vec<Feature> {
         ),
         (
             Feature::CaExtendedKeyUsage,
-            cas.iter().any(|c| c.ext.eku.is_some()),
+            cas.iter().any(|c| c.ext.eku.is_some_and(|e| !e.server)),
         ),
-        (
-            Feature::PathLengthConstraint,
-            cas.iter()
-                .any(|c| c.ext.basic.is_some_and(|b| b.pathlen.is_some())),
-        ),
+        (Feature::PathLengthConstraint, pathlen_bites(&served, &cas)),
         (Feature::SeveralIssuers, several_issuers(&served, &cas)),
     ];
     checks

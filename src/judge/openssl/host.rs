@@ -92,7 +92,7 @@ fn valid_star(p: &[u8], partial: bool) -> Option<usize> {
     for (i, &c) in p.iter().enumerate() {
         if c == b'*' {
             let at_end = i + 1 == p.len() || p[i + 1] == b'.';
-            if star.is_some() || idna || dots > 0 || (!partial && !(label_start && at_end)) {
+            if star.is_some() || idna || dots > 0 || !(partial || label_start && at_end) {
                 return None;
             }
             if !label_start && !at_end {

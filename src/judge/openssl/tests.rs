@@ -246,22 +246,28 @@ fn host_names_and_addresses() {
 fn java_and_go_features_are_named() {
     let r = root(params("Root", true));
     let mut ip = params("Int", true);
-    ip.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    ip.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
+    ip.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    ip.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     let i = issue(ip, &r);
-    let l = issue(params("db.example.com", false), &i);
-    let f = features(&[l.der().as_ref(), i.der().as_ref()], &[r.der().as_ref()]);
+    let below = issue(params("Below", true), &i);
+    let l = issue(params("db.example.com", false), &below);
+    let served = [l.der().as_ref(), below.der().as_ref(), i.der().as_ref()];
+    let f = features(&served, &[r.der().as_ref()]);
     assert_eq!(
         f,
         vec![Feature::CaExtendedKeyUsage, Feature::PathLengthConstraint]
     );
-    let plain = issue(params("Int", true), &r);
-    let l2 = issue(params("db.example.com", false), &plain);
-    assert!(features(
-        &[l2.der().as_ref(), plain.der().as_ref()],
-        &[r.der().as_ref()]
-    )
-    .is_empty());
+    // As Let's Encrypt's: an EKU with serverAuth, pathlen 0 with nothing below.
+    let mut usual = params("Int", true);
+    usual.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    usual.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    let usual = issue(usual, &r);
+    let l2 = issue(params("db.example.com", false), &usual);
+    let served = [l2.der().as_ref(), usual.der().as_ref()];
+    assert!(features(&served, &[r.der().as_ref()]).is_empty());
 }
 
 #[test]
