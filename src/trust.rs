@@ -420,6 +420,8 @@ pub struct Crls {
     /// Where they came from: paths and URLs.
     pub sources: Vec<String>,
     pub lists: Vec<webpki::CertRevocationList<'static>>,
+    /// The same CRLs as DER, in the same order (for the OpenSSL model).
+    pub ders: Vec<CertificateRevocationListDer<'static>>,
     pub errors: Vec<String>,
 }
 
@@ -454,7 +456,10 @@ impl Crls {
         }
         for der in ders {
             match webpki::OwnedCertRevocationList::from_der(&der) {
-                Ok(crl) => self.lists.push(crl.into()),
+                Ok(crl) => {
+                    self.lists.push(crl.into());
+                    self.ders.push(der);
+                }
                 Err(e) => self.errors.push(format!("{origin}: unusable CRL: {e:?}")),
             }
         }

@@ -248,6 +248,10 @@ pub struct CertPolicy {
     pub min_rsa_bits: usize,
     /// SHA-1 signatures below the root.
     pub sha1: bool,
+    /// For a stack on OpenSSL: the security level its TLS client runs at
+    /// (X509_VERIFY_PARAM auth_level), which the OpenSSL model
+    /// (`judge::openssl`) applies to every key and signature digest.
+    pub openssl_auth_level: Option<u8>,
 }
 
 impl CertPolicy {
@@ -257,14 +261,18 @@ impl CertPolicy {
         ca_without_basic_constraints: true,
         min_rsa_bits: 2048,
         sha1: false,
+        openssl_auth_level: Some(2),
     };
-    /// Node.js 20's bundled OpenSSL 3 at its own default level: RSA-1024
-    /// accepted, SHA-1 refused.
+    /// Node.js 20's bundled OpenSSL 3 at its compiled-in security level 1
+    /// (Node does not read the system openssl.cnf): RSA from 920 bits
+    /// accepted, SHA-1 refused ("CA signature digest algorithm too weak",
+    /// checked with node 20.20 / OpenSSL 3.0.19).
     pub const NODE: CertPolicy = CertPolicy {
         x509_v1: true,
         ca_without_basic_constraints: true,
         min_rsa_bits: 1024,
         sha1: false,
+        openssl_auth_level: Some(1),
     };
     /// Java 17's PKIX checks: X.509 v1 roots taken, basicConstraints
     /// required, RSA from 1024 bits, SHA-1 refused only for chains that end
@@ -274,6 +282,7 @@ impl CertPolicy {
         ca_without_basic_constraints: false,
         min_rsa_bits: 1024,
         sha1: true,
+        openssl_auth_level: None,
     };
     /// Go 1.19's crypto/x509: basicConstraints required, RSA from 1024 bits,
     /// SHA-1 refused.
@@ -282,6 +291,7 @@ impl CertPolicy {
         ca_without_basic_constraints: false,
         min_rsa_bits: 1024,
         sha1: false,
+        openssl_auth_level: None,
     };
     /// rustls-webpki.
     pub const WEBPKI: CertPolicy = CertPolicy {
@@ -289,6 +299,7 @@ impl CertPolicy {
         ca_without_basic_constraints: false,
         min_rsa_bits: 2048,
         sha1: false,
+        openssl_auth_level: None,
     };
 }
 

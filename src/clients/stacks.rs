@@ -145,4 +145,9 @@ impl StackId {
     pub fn stack(self) -> &'static Stack {
         &STACKS[self as usize]
     }
+
+    /// It verifies chains with OpenSSL's X509_verify_cert (Python's ssl too).
+    pub fn on_openssl(self) -> bool {
+        matches!(self, StackId::OpenSsl3 | StackId::Python)
+    }
 }

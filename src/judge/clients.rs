@@ -13,9 +13,10 @@ use serde::Serialize;
 use super::chain::{self, Algorithms, ChainProblem, ChainVerdict};
 use super::compat::PolicyNote;
 use super::hostname;
+use super::openssl::{self, OpenSslError, OpenSslParams, Refusal};
 use super::revocation::OcspVerdict;
 use super::{default_source, TlsState, Trust, TrustVerdict};
-use crate::clients::{self, OcspRules, Profile};
+use crate::clients::{self, OcspRules, Profile, StackId};
 use crate::observe::Facts;
 use crate::settings::{CaChoice, Mode, Plan, Protocol};
 use crate::trust::SourceKind;
@@ -36,7 +37,20 @@ pub struct ClientVerdict {
     /// The store it reads here: the CA file when given, else its default.
     pub trust: SourceKind,
     pub accepts: bool,
+    /// false: the chain has a feature whose handling by this client's
+    /// stack tlscheck does not model; `accepts` is then false and `reason`
+    /// starts with "not modelled: " — no verdict, not a refusal.
+    pub modelled: bool,
     pub reason: String,
+}
+
+/// Why a row's chain check did not accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refused {
+    /// The stack refuses, in its words.
+    Because(String),
+    /// tlscheck does not model what the stack does with this chain.
+    NotModelled(String),
 }
 
 /// The chain as judged against each source, and what is weak about it.
@@ -64,6 +78,9 @@ pub(crate) fn as_client_sees(
     view: &ChainView<'_>,
 ) -> Option<ChainVerdict> {
     let tv = view.verdicts.iter().find(|t| t.source == store)?;
+    if p.stack.on_openssl() {
+        return openssl_sees(p, store, view, &tv.verdict);
+    }
     if tv.verdict.valid || refused_note(p, view.notes).is_some() {
         return None;
     }
@@ -126,24 +143,21 @@ fn row(p: &'static Profile, inp: &Inputs<'_>) -> ClientVerdict {
         configuration: p.usual.config,
         trust: store,
         accepts,
+        modelled: true,
         reason,
     };
     if let Err(why) = handshakes(p, inp.chain.facts, inp.state) {
         return verdict(false, why);
     }
-    if let Some(n) = refused_note(p, inp.chain.notes) {
-        return verdict(
-            false,
-            format!(
-                "refuses {} ({})",
-                n.id,
-                super::findings::short_name(&n.subject)
-            ),
-        );
-    }
     let chain = match chain_for(p, store, &inp.chain) {
         Ok(how) => how,
-        Err(why) => return verdict(false, why),
+        Err(Refused::Because(why)) => return verdict(false, why),
+        Err(Refused::NotModelled(what)) => {
+            return ClientVerdict {
+                modelled: false,
+                ..verdict(false, format!("not modelled: {what}"))
+            }
+        }
     };
     if p.ocsp == OcspRules::RevokedStapleFails && staple_revoked(inp.ocsp) {
         return verdict(false, "the stapled OCSP answer says revoked".into());
@@ -211,17 +225,54 @@ fn accepts_note(p: &Profile, n: &PolicyNote) -> bool {
     }
 }
 
-/// The chain against the client's store, under its stack's rules: webpki's
-/// verdict, except where the stack accepts what webpki refuses (RSA keys
-/// from 1024 bits and SHA-1, verified again with those algorithms; an
-/// X.509 v1 or basicConstraints-less CA that OpenSSL takes).
-fn chain_for(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> Result<String, String> {
+/// The chain against the client's store, under its stack's rules. A stack
+/// on OpenSSL: the OpenSSL model. Java and Go: webpki's verdict, except
+/// where the stack accepts what webpki refuses (RSA keys from 1024 bits and
+/// SHA-1, verified again with those algorithms; an X.509 v1 or
+/// basicConstraints-less CA), and not modelled when the chain has a feature
+/// whose handling by that stack is not modelled (`openssl::features`).
+/// rustls: webpki's verdict.
+fn chain_for(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> Result<String, Refused> {
     let Some(tv) = inp.verdicts.iter().find(|t| t.source == store) else {
-        return Err(format!(
+        return Err(Refused::Because(format!(
             "its trust store ({}) was not loaded",
             p.trust.describe()
-        ));
+        )));
     };
+    if p.stack.on_openssl() {
+        return openssl_chain(p, store, inp).map(|_| {
+            format!(
+                "chain valid against {} (as OpenSSL 3 verifies it)",
+                tv.label
+            )
+        });
+    }
+    if matches!(p.stack, StackId::Java | StackId::Go) {
+        if let Some(f) = unmodelled_feature(store, inp) {
+            return Err(Refused::NotModelled(format!(
+                "{} (its path validation, {}, is not modelled for it)",
+                f.describe(),
+                p.stack.stack().name
+            )));
+        }
+    }
+    if let Some(n) = refused_note(p, inp.notes) {
+        return Err(Refused::Because(format!(
+            "refuses {} ({})",
+            n.id,
+            super::findings::short_name(&n.subject)
+        )));
+    }
+    patched_webpki(p, store, inp, tv).map_err(Refused::Because)
+}
+
+/// webpki's verdict, with the stack's known exceptions.
+fn patched_webpki(
+    p: &Profile,
+    store: SourceKind,
+    inp: &ChainView<'_>,
+    tv: &super::TrustVerdict,
+) -> Result<String, String> {
     let v = &tv.verdict;
     if v.valid {
         return Ok(format!("chain valid against {}", tv.label));
@@ -247,20 +298,86 @@ fn chain_for(p: &Profile, store: SourceKind, inp: &ChainView<'_>) -> Result<Stri
         Some(ChainProblem::UnsupportedVersion | ChainProblem::WrongCertificateRole)
             if only(&["x509-v1", "ca-without-basic-constraints"]) =>
         {
-            Ok(format!(
-                "{} allowed against {}",
-                inp.notes
-                    .iter()
-                    .map(|n| n.id)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                tv.label
-            ))
+            let ids: Vec<&str> = inp.notes.iter().map(|n| n.id).collect();
+            Ok(format!("{} allowed against {}", ids.join(", "), tv.label))
         }
         _ => Err(v
             .detail
             .clone()
             .unwrap_or_else(|| "the chain is not valid".into())),
+    }
+}
+
+/// The served chain as DER, leaf first.
+fn served<'a>(inp: &ChainView<'a>) -> &'a [rustls_pki_types::CertificateDer<'static>] {
+    inp.facts
+        .tls
+        .as_ref()
+        .map(|t| t.chain_der.as_slice())
+        .unwrap_or(&[])
+}
+
+/// The first feature of the chain (with the store's possible issuers) whose
+/// handling by Java's or Go's path validation is not modelled.
+fn unmodelled_feature(store: SourceKind, inp: &ChainView<'_>) -> Option<openssl::Feature> {
+    let chain: Vec<&[u8]> = served(inp).iter().map(|c| c.as_ref()).collect();
+    let source = inp.trust.sources().into_iter().find(|s| s.kind == store);
+    let store_certs: Vec<&[u8]> = source
+        .map(|s| s.certs.iter().map(|c| c.as_ref()).collect())
+        .unwrap_or_default();
+    openssl::features(&chain, &store_certs).first().copied()
+}
+
+/// The OpenSSL model's verdict against the client's store: the anchor's
+/// position in the path on success.
+fn openssl_chain(
+    p: &Profile,
+    store: SourceKind,
+    inp: &ChainView<'_>,
+) -> Result<openssl::Verified, Refused> {
+    let Some(source) = inp.trust.sources().into_iter().find(|s| s.kind == store) else {
+        return Err(Refused::Because("its trust store was not loaded".into()));
+    };
+    let params = OpenSslParams::for_profile(p);
+    let at = inp.facts.observed_unix;
+    match openssl::verify_source(served(inp), source, &inp.trust.crls, at, None, &params) {
+        Ok(v) => Ok(v),
+        Err(Refusal::OpenSsl(e)) => Err(Refused::Because(openssl_words(&e))),
+        Err(Refusal::NotModelled(n)) => Err(Refused::NotModelled(format!("{} (OpenSSL 3)", n.0))),
+    }
+}
+
+/// OpenSSL's own words for an error, as psql, mysql and Python print them.
+fn openssl_words(e: &OpenSslError) -> String {
+    format!(
+        "certificate verify failed: {} ({}, depth {})",
+        e.code.text(),
+        e.code.name(),
+        e.depth
+    )
+}
+
+/// The plan's client on OpenSSL: the model's verdict when it differs from
+/// webpki's (so the exit code follows the client); `None` when they agree
+/// or the model does not decide.
+fn openssl_sees(
+    p: &Profile,
+    store: SourceKind,
+    view: &ChainView<'_>,
+    webpki: &ChainVerdict,
+) -> Option<ChainVerdict> {
+    match openssl_chain(p, store, view) {
+        Ok(_) if webpki.valid => None,
+        Ok(_) => Some(ChainVerdict {
+            valid: true,
+            problem: None,
+            detail: Some("accepted as OpenSSL 3 verifies it".into()),
+            ..webpki.clone()
+        }),
+        Err(Refused::Because(why)) if webpki.valid => {
+            Some(ChainVerdict::invalid(ChainProblem::Other, why))
+        }
+        Err(_) => None,
     }
 }
 
@@ -294,7 +411,10 @@ fn staple_revoked(ocsp: &[OcspVerdict]) -> bool {
 
 /// One line naming who accepts and who refuses, when the clients split.
 pub fn split_summary(verdicts: &[ClientVerdict]) -> Option<String> {
-    let (yes, no): (Vec<_>, Vec<_>) = verdicts.iter().partition(|v| v.accepts);
+    let (yes, no): (Vec<_>, Vec<_>) = verdicts
+        .iter()
+        .filter(|v| v.modelled)
+        .partition(|v| v.accepts);
     if yes.is_empty() || no.is_empty() {
         return None;
     }

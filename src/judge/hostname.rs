@@ -31,6 +31,11 @@ struct Knobs {
     /// An IP host also matches a DNS SAN or CN that spells the address
     /// (libpq; X509_check_host, which the MySQL clients call for IPs too).
     ip_as_text: bool,
+    /// Names compare as OpenSSL's X509_check_host compares them (the
+    /// OpenSSL model's matcher: a wildcard only at a label's start or end,
+    /// matching letters, digits and `-`; no IDNA partial wildcards; a
+    /// trailing dot not ignored).
+    x509_check_host: bool,
 }
 
 fn knobs(rules: NameRules) -> Knobs {
@@ -38,12 +43,17 @@ fn knobs(rules: NameRules) -> Knobs {
         cn,
         partial_wildcards,
         ip_as_text,
+        x509_check_host: false,
+    };
+    let openssl = |k: Knobs| Knobs {
+        x509_check_host: true,
+        ..k
     };
     match rules {
         NameRules::Libpq => k(CnFallback::NoSanOfHostType, false, true),
         NameRules::Strict => k(CnFallback::Never, false, false),
-        NameRules::OpenSsl => k(CnFallback::NoDnsSan, false, false),
-        NameRules::OpenSslPartial => k(CnFallback::NoDnsSan, true, true),
+        NameRules::OpenSsl => openssl(k(CnFallback::NoDnsSan, false, false)),
+        NameRules::OpenSslPartial => openssl(k(CnFallback::NoDnsSan, true, true)),
         NameRules::Java => k(CnFallback::NoDnsSan, true, false),
         NameRules::Node => k(CnFallback::NoDnsSan, true, false),
         NameRules::Pgjdbc => k(CnFallback::NoDnsSan, false, true),
@@ -97,6 +107,9 @@ pub fn check(name: &Host, leaf: &CertFacts, rules: NameRules) -> NameCheck {
 fn matches(name: &Host, leaf: &CertFacts, rules: NameRules) -> (bool, Option<String>) {
     let k = knobs(rules);
     let dns = |pattern: &str, host: &str| {
+        if k.x509_check_host {
+            return super::openssl::host_pattern_matches(pattern, host, k.partial_wildcards);
+        }
         dns_matches(pattern, host)
             || (k.partial_wildcards && partial_wildcard_matches(pattern, host))
     };
@@ -273,5 +286,40 @@ mod tests {
         let l = leaf(&["db.example.com"], &[], Some("10.1.2.3"));
         assert!(check(&Host::new("10.1.2.3"), &l, NameRules::Libpq).matched);
         assert!(!check(&Host::new("10.1.2.3"), &l, NameRules::Strict).matched);
+    }
+
+    #[test]
+    fn openssl_rules_compare_as_x509_check_host() {
+        let rules = |pattern: &str, host: &str, r: NameRules| {
+            check(&Host::new(host), &leaf(&[pattern], &[], None), r).matched
+        };
+        // An interior wildcard: Node.js takes it, X509_check_host does not.
+        assert!(!rules(
+            "d*b.example.com",
+            "dxb.example.com",
+            NameRules::OpenSslPartial
+        ));
+        assert!(rules(
+            "db*.example.com",
+            "db1.example.com",
+            NameRules::OpenSslPartial
+        ));
+        assert!(!rules(
+            "db*.example.com",
+            "db1.example.com",
+            NameRules::OpenSsl
+        ));
+        // A trailing dot in the certificate's name is not ignored.
+        assert!(!rules(
+            "db.example.com.",
+            "db.example.com",
+            NameRules::OpenSsl
+        ));
+        assert!(rules(
+            "db.example.com.",
+            "db.example.com",
+            NameRules::Strict
+        ));
+        assert!(rules("*.example.com", "DB.example.com", NameRules::OpenSsl));
     }
 }

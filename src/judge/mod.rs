@@ -10,6 +10,7 @@ pub mod compat;
 pub mod findings;
 pub mod hostname;
 pub mod legacy;
+pub mod openssl;
 pub mod policy;
 pub mod revocation;
 

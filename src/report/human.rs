@@ -815,7 +815,9 @@ fn clients_table(out: &mut String, clients: &[crate::judge::clients::ClientVerdi
             let _ = writeln!(out, "  {}", p.dim(c.protocol.name()));
             last = Some(c.protocol);
         }
-        let word = if c.accepts {
+        let word = if !c.modelled {
+            p.yellow("not modelled")
+        } else if c.accepts {
             p.green("accepts")
         } else {
             p.red("refuses")

@@ -1,0 +1,1261 @@
+//! The OpenSSL model (`tlscheck::judge::openssl`) against the real thing:
+//! each hand-made chain is verified by `openssl verify -purpose sslserver
+//! -auth_level N -attime T -CAfile roots.pem -untrusted served.pem leaf.pem`
+//! (the served chain, leaf included, is the untrusted list, as in TLS) and
+//! by the model; the first error OpenSSL reports (number and depth), or OK,
+//! must be the model's. Chains are made with rcgen, and with the openssl
+//! command where rcgen cannot (RSA-1024, SHA-1, X.509 v1).
+
+use std::path::Path;
+use std::process::Command;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, CidrSubnet, CustomExtension, DnType,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, KeyPair, KeyUsagePurpose, NameConstraints,
+    SanType,
+};
+use tlscheck::judge::openssl::{self, NameToCheck, OpenSslParams, Refusal, RSA_BITS_FOR_LEVEL};
+
+type Issuer = CertifiedIssuer<'static, KeyPair>;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn at_offset(at: i64, secs: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(at + secs).unwrap()
+}
+
+/// Parameters for a certificate named `cn`, valid a year around `at`.
+fn params(cn: &str, at: i64) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.not_before = at_offset(at, -86_400);
+    p.not_after = at_offset(at, 365 * 86_400);
+    p.use_authority_key_identifier_extension = true;
+    p
+}
+
+fn ca_params(cn: &str, at: i64) -> CertificateParams {
+    let mut p = params(cn, at);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p
+}
+
+fn leaf_params(host: &str, at: i64) -> CertificateParams {
+    let mut p = params(host, at);
+    p.subject_alt_names = vec![SanType::DnsName(host.try_into().unwrap())];
+    p
+}
+
+fn root(p: CertificateParams) -> Issuer {
+    CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap()
+}
+
+fn issued(p: CertificateParams, by: &Issuer) -> Issuer {
+    CertifiedIssuer::signed_by(p, KeyPair::generate().unwrap(), by).unwrap()
+}
+
+fn der(i: &Issuer) -> Vec<u8> {
+    i.der().to_vec()
+}
+
+/// One chain to judge.
+struct Case {
+    name: &'static str,
+    served: Vec<Vec<u8>>,
+    roots: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    at: i64,
+    host: Option<NameToCheck>,
+    level: u8,
+    crl_all: bool,
+}
+
+impl Case {
+    fn new(name: &'static str, served: Vec<Vec<u8>>, roots: Vec<Vec<u8>>, at: i64) -> Case {
+        Case {
+            name,
+            served,
+            roots,
+            crls: Vec::new(),
+            at,
+            host: None,
+            level: 2,
+            crl_all: false,
+        }
+    }
+
+    fn host(mut self, h: &str) -> Case {
+        self.host = Some(match h.parse() {
+            Ok(ip) => NameToCheck::Ip(ip),
+            Err(_) => NameToCheck::Host(h.into()),
+        });
+        self
+    }
+
+    fn level(mut self, l: u8) -> Case {
+        self.level = l;
+        self
+    }
+}
+
+fn pem(label: &str, ders: &[Vec<u8>]) -> String {
+    ders.iter()
+        .map(|d| {
+            let b64 = base64(d);
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            format!(
+                "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+                lines.join("\n")
+            )
+        })
+        .collect()
+}
+
+fn base64(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// What `openssl verify` says: `None` for OK, else the first (error number, depth).
+fn openssl_says(dir: &Path, case: &Case) -> Option<(i32, usize)> {
+    std::fs::write(dir.join("roots.pem"), pem("CERTIFICATE", &case.roots)).unwrap();
+    std::fs::write(dir.join("served.pem"), pem("CERTIFICATE", &case.served)).unwrap();
+    std::fs::write(dir.join("leaf.pem"), pem("CERTIFICATE", &case.served[..1])).unwrap();
+    let mut cmd = Command::new("openssl");
+    cmd.current_dir(dir)
+        .args(["verify", "-no-CApath", "-no-CAstore"]);
+    cmd.args([
+        "-purpose",
+        "sslserver",
+        "-auth_level",
+        &case.level.to_string(),
+    ]);
+    cmd.args(["-attime", &case.at.to_string()]);
+    match &case.host {
+        Some(NameToCheck::Host(h)) => cmd.args(["-verify_hostname", h]),
+        Some(NameToCheck::Ip(ip)) => cmd.args(["-verify_ip", &ip.to_string()]),
+        None => &mut cmd,
+    };
+    if !case.crls.is_empty() {
+        std::fs::write(dir.join("crls.pem"), pem("X509 CRL", &case.crls)).unwrap();
+        cmd.args(["-CRLfile", "crls.pem"]);
+        cmd.arg(if case.crl_all {
+            "-crl_check_all"
+        } else {
+            "-crl_check"
+        });
+    }
+    cmd.args([
+        "-CAfile",
+        "roots.pem",
+        "-untrusted",
+        "served.pem",
+        "leaf.pem",
+    ]);
+    let out = cmd
+        .output()
+        .expect("openssl is needed: apt-get install -y openssl");
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().find_map(|l| {
+        let rest = l.split("error ").nth(1)?;
+        let mut words = rest.split_whitespace();
+        let code = words.next()?.parse().ok()?;
+        let depth = words.nth(1)?.parse().ok()?;
+        Some((code, depth))
+    });
+    assert!(
+        first.is_some() || text.contains(": OK"),
+        "{}: unreadable openssl output: {text}",
+        case.name
+    );
+    first
+}
+
+fn model_says(case: &Case) -> Result<Option<(i32, usize)>, String> {
+    let served: Vec<&[u8]> = case.served.iter().map(Vec::as_slice).collect();
+    let roots: Vec<&[u8]> = case.roots.iter().map(Vec::as_slice).collect();
+    let crls: Vec<&[u8]> = case.crls.iter().map(Vec::as_slice).collect();
+    let params = OpenSslParams {
+        auth_level: case.level,
+        crl: (!case.crls.is_empty()).then_some(if case.crl_all {
+            openssl::CrlPolicy::WholeChainStrict
+        } else {
+            openssl::CrlPolicy::LeafStrict
+        }),
+        ..OpenSslParams::debian_tls_client()
+    };
+    match openssl::verify(&served, &roots, &crls, case.at, case.host.as_ref(), &params) {
+        Ok(_) => Ok(None),
+        Err(Refusal::OpenSsl(e)) => Ok(Some((e.code.number(), e.depth))),
+        Err(Refusal::NotModelled(n)) => Err(n.0),
+    }
+}
+
+#[test]
+fn the_model_agrees_with_openssl_verify() {
+    let cases: Vec<Case> = [
+        basic_cases(),
+        time_cases(),
+        cross_sign_cases(),
+        constraint_cases(),
+        purpose_cases(),
+        name_cases(),
+        crl_cases(),
+        legacy_cases(),
+        building_cases(),
+        order_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut disagree = Vec::new();
+    for case in &cases {
+        let theirs = openssl_says(dir.path(), case);
+        eprintln!("  {:<55} openssl {:?}", case.name, theirs);
+        match model_says(case) {
+            Ok(ours) if ours == theirs => {}
+            Ok(ours) => disagree.push(format!("{}: openssl {theirs:?}, model {ours:?}", case.name)),
+            Err(n) => disagree.push(format!(
+                "{}: openssl {theirs:?}, model not modelled: {n}",
+                case.name
+            )),
+        }
+    }
+    eprintln!(
+        "openssl model: {} of {} chains agree with openssl verify",
+        cases.len() - disagree.len(),
+        cases.len()
+    );
+    assert!(
+        disagree.is_empty(),
+        "disagreements:\n{}",
+        disagree.join("\n")
+    );
+}
+
+fn basic_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let leaf = issued(leaf_params("db.example.com", at), &i);
+    let other_root = root(ca_params("Other Root", at));
+    let self_signed = root(leaf_params("self.example.com", at));
+    let mut v1 = ca_params("Root CA", at);
+    v1.is_ca = IsCa::NoCa;
+    let served_root = vec![der(&leaf), der(&i), der(&r)];
+    vec![
+        Case::new("valid chain", vec![der(&leaf), der(&i)], vec![der(&r)], at),
+        Case::new(
+            "unknown root",
+            vec![der(&leaf), der(&i)],
+            vec![der(&other_root)],
+            at,
+        ),
+        Case::new("missing intermediate", vec![der(&leaf)], vec![der(&r)], at),
+        Case::new(
+            "root served, not trusted",
+            served_root.clone(),
+            vec![der(&other_root)],
+            at,
+        ),
+        Case::new("root served and trusted", served_root, vec![der(&r)], at),
+        Case::new(
+            "self-signed leaf",
+            vec![der(&self_signed)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "self-signed leaf trusted",
+            vec![der(&self_signed)],
+            vec![der(&self_signed)],
+            at,
+        ),
+        Case::new(
+            "intermediate trusted, no root",
+            vec![der(&leaf), der(&i)],
+            vec![der(&i)],
+            at,
+        ),
+        Case::new(
+            "leaf signed by a stranger of the same name",
+            vec![
+                der(&issued(
+                    leaf_params("db.example.com", at),
+                    &root(ca_params("Intermediate CA", at)),
+                )),
+                der(&i),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+    ]
+}
+
+fn time_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let with = |f: &dyn Fn(&mut CertificateParams)| {
+        let mut p = leaf_params("db.example.com", at);
+        f(&mut p);
+        vec![der(&issued(p, &i)), der(&i)]
+    };
+    let mut expired_root = ca_params("Root CA", at);
+    expired_root.not_after = at_offset(at, -10);
+    let old_root = root(expired_root);
+    let under_old_root = issued(ca_params("Intermediate CA", at), &old_root);
+    let mut expired_int = ca_params("Intermediate CA", at);
+    expired_int.not_after = at_offset(at, -10);
+    let old_int = issued(expired_int, &r);
+    vec![
+        Case::new(
+            "leaf expired",
+            with(&|p| p.not_after = at_offset(at, -1)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notAfter is now",
+            with(&|p| p.not_after = at_offset(at, 0)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notAfter a second ahead",
+            with(&|p| p.not_after = at_offset(at, 1)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notBefore is now",
+            with(&|p| p.not_before = at_offset(at, 0)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf notBefore a second ahead",
+            with(&|p| p.not_before = at_offset(at, 1)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate expired",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &old_int)),
+                der(&old_int),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "root expired",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &under_old_root)),
+                der(&under_old_root),
+            ],
+            vec![der(&old_root)],
+            at,
+        ),
+    ]
+}
+
+/// A root R1 also served as an intermediate cross-signed by R0; R1 itself
+/// expired, valid, or absent from the store.
+fn cross_sign_cases() -> Vec<Case> {
+    let at = now();
+    let r0 = root(ca_params("Old Root", at));
+    let r1_key = KeyPair::generate().unwrap();
+    let r1_pem = r1_key.serialize_pem();
+    let r1_params = ca_params("New Root", at);
+    let r1 = CertifiedIssuer::self_signed(r1_params, r1_key).unwrap();
+    let mut expired = ca_params("New Root", at);
+    expired.not_after = at_offset(at, -5);
+    let r1_expired =
+        CertifiedIssuer::self_signed(expired, KeyPair::from_pem(&r1_pem).unwrap()).unwrap();
+    let cross = CertifiedIssuer::signed_by(
+        ca_params("New Root", at),
+        KeyPair::from_pem(&r1_pem).unwrap(),
+        &r0,
+    )
+    .unwrap();
+    let i = issued(ca_params("Intermediate CA", at), &r1);
+    let leaf = issued(leaf_params("db.example.com", at), &i);
+    let served = vec![der(&leaf), der(&i), der(&cross)];
+    vec![
+        Case::new(
+            "cross-signed: new root trusted",
+            served.clone(),
+            vec![der(&r1), der(&r0)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: only the old root trusted",
+            served.clone(),
+            vec![der(&r0)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: new root in the store has expired",
+            served.clone(),
+            vec![der(&r1_expired), der(&r0)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: expired and valid copies of the new root",
+            served.clone(),
+            vec![der(&r1_expired), der(&r1)],
+            at,
+        ),
+        Case::new(
+            "cross-signed: nothing trusted",
+            served,
+            vec![der(&root(ca_params("Stranger", at)))],
+            at,
+        ),
+    ]
+}
+
+fn constraint_cases() -> Vec<Case> {
+    let at = now();
+    let constrained = |permitted: Vec<GeneralSubtree>, excluded: Vec<GeneralSubtree>| {
+        let mut p = ca_params("Constrained CA", at);
+        p.name_constraints = Some(NameConstraints {
+            permitted_subtrees: permitted,
+            excluded_subtrees: excluded,
+        });
+        p
+    };
+    let r = root(ca_params("Root CA", at));
+    let ex = || GeneralSubtree::DnsName("example.com".into());
+    let nc_int = issued(constrained(vec![ex()], vec![]), &r);
+    let nc_ex = issued(
+        constrained(
+            vec![],
+            vec![GeneralSubtree::DnsName("bad.example.com".into())],
+        ),
+        &r,
+    );
+    let nc_ip = issued(
+        constrained(
+            vec![GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix(
+                [10, 0, 0, 0],
+                8,
+            ))],
+            vec![],
+        ),
+        &r,
+    );
+    let cn_only = |cn: &str, by: &Issuer| der(&issued(params(cn, at), by));
+    let mut out = vec![
+        Case::new(
+            "nc: SAN inside",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &nc_int)),
+                der(&nc_int),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: SAN outside",
+            vec![
+                der(&issued(leaf_params("db.other.com", at), &nc_int)),
+                der(&nc_int),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: CN-only leaf outside",
+            vec![cn_only("db.other.com", &nc_int), der(&nc_int)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: CN-only leaf inside",
+            vec![cn_only("db.example.com", &nc_int), der(&nc_int)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: CN-only leaf, one label",
+            vec![cn_only("localhost", &nc_int), der(&nc_int)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: excluded SAN",
+            vec![
+                der(&issued(leaf_params("bad.example.com", at), &nc_ex)),
+                der(&nc_ex),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: IP outside",
+            vec![
+                der(&issued(ip_leaf("192.168.1.1", at), &nc_ip)),
+                der(&nc_ip),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc: IP inside",
+            vec![der(&issued(ip_leaf("10.1.2.3", at), &nc_ip)), der(&nc_ip)],
+            vec![der(&r)],
+            at,
+        ),
+    ];
+    let nc_root = root(constrained(vec![ex()], vec![]));
+    let i = issued(ca_params("Intermediate CA", at), &nc_root);
+    out.push(Case::new(
+        "nc on the anchor",
+        vec![der(&issued(leaf_params("db.other.com", at), &i)), der(&i)],
+        vec![der(&nc_root)],
+        at,
+    ));
+    out.extend(pathlen_cases(at));
+    out
+}
+
+fn ip_leaf(ip: &str, at: i64) -> CertificateParams {
+    let mut p = params("server", at);
+    p.subject_alt_names = vec![SanType::IpAddress(ip.parse().unwrap())];
+    p
+}
+
+/// pathLenConstraint 0 above one more CA, and above a self-issued key rollover.
+fn pathlen_cases(at: i64) -> Vec<Case> {
+    let r = root(ca_params("Root CA", at));
+    let mut zero = ca_params("Int", at);
+    zero.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    let int_old = issued(zero, &r);
+    let below = issued(ca_params("Below", at), &int_old);
+    let rollover = issued(ca_params("Int", at), &int_old);
+    vec![
+        Case::new(
+            "pathlen 0 with a CA below",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &below)),
+                der(&below),
+                der(&int_old),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "pathlen 0 with a self-issued CA below",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &rollover)),
+                der(&rollover),
+                der(&int_old),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+    ]
+}
+
+fn purpose_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let int_with = |f: &dyn Fn(&mut CertificateParams)| {
+        let mut p = ca_params("Intermediate CA", at);
+        f(&mut p);
+        let i = issued(p, &r);
+        vec![der(&issued(leaf_params("db.example.com", at), &i)), der(&i)]
+    };
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let leaf_with = |f: &dyn Fn(&mut CertificateParams)| {
+        let mut p = leaf_params("db.example.com", at);
+        f(&mut p);
+        vec![der(&issued(p, &i)), der(&i)]
+    };
+    let critical = |oid: &[u64]| {
+        let mut e = CustomExtension::from_oid_content(oid, vec![0x05, 0x00]);
+        e.set_criticality(true);
+        e
+    };
+    let mut eku_root = ca_params("EKU Root", at);
+    eku_root.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let eku_root = root(eku_root);
+    let under_eku_root = issued(ca_params("Intermediate CA", at), &eku_root);
+    let mut ku_root = ca_params("KU Root", at);
+    ku_root.is_ca = IsCa::NoCa;
+    let mut false_root = ca_params("False Root", at);
+    false_root.is_ca = IsCa::ExplicitNoCa;
+    let false_root = root(false_root);
+    let under_false_root = issued(ca_params("Intermediate CA", at), &false_root);
+    let ku_root = root(ku_root);
+    let under_ku_root = issued(ca_params("Intermediate CA", at), &ku_root);
+    vec![
+        Case::new(
+            "intermediate EKU clientAuth only",
+            int_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate EKU serverAuth",
+            int_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate without basicConstraints",
+            int_with(&|p| p.is_ca = IsCa::NoCa),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate CA:FALSE",
+            int_with(&|p| p.is_ca = IsCa::ExplicitNoCa),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate keyUsage without keyCertSign",
+            int_with(&|p| p.key_usages = vec![KeyUsagePurpose::DigitalSignature]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate unknown critical extension",
+            int_with(&|p| p.custom_extensions = vec![critical(&[1, 3, 6, 1, 4, 1, 99999, 1])]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf EKU clientAuth only",
+            leaf_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf EKU anyExtendedKeyUsage",
+            leaf_with(&|p| p.extended_key_usages = vec![ExtendedKeyUsagePurpose::Any]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf keyUsage keyCertSign only",
+            leaf_with(&|p| p.key_usages = vec![KeyUsagePurpose::KeyCertSign]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf keyUsage digitalSignature",
+            leaf_with(&|p| p.key_usages = vec![KeyUsagePurpose::DigitalSignature]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf unknown critical extension",
+            leaf_with(&|p| p.custom_extensions = vec![critical(&[1, 3, 6, 1, 4, 1, 99999, 1])]),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf critical SKID",
+            leaf_with(&|p| {
+                p.custom_extensions = vec![{
+                    let mut e = CustomExtension::from_oid_content(
+                        &[2, 5, 29, 14],
+                        vec![0x04, 0x02, 0x01, 0x02],
+                    );
+                    e.set_criticality(true);
+                    e
+                }]
+            }),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "leaf is a CA",
+            leaf_with(&|p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained)),
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "anchor EKU clientAuth only",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &under_eku_root)),
+                der(&under_eku_root),
+            ],
+            vec![der(&eku_root)],
+            at,
+        ),
+        Case::new(
+            "anchor CA:FALSE",
+            vec![
+                der(&issued(
+                    leaf_params("db.example.com", at),
+                    &under_false_root,
+                )),
+                der(&under_false_root),
+            ],
+            vec![der(&false_root)],
+            at,
+        ),
+        Case::new(
+            "anchor without basicConstraints, keyUsage keyCertSign",
+            vec![
+                der(&issued(leaf_params("db.example.com", at), &under_ku_root)),
+                der(&under_ku_root),
+            ],
+            vec![der(&ku_root)],
+            at,
+        ),
+    ]
+}
+
+fn name_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let leaf = |p: CertificateParams| vec![der(&issued(p, &i)), der(&i)];
+    let sans = |names: &[&str]| {
+        let mut p = params("db.example.com", at);
+        p.subject_alt_names = names
+            .iter()
+            .map(|n| match n.parse() {
+                Ok(ip) => SanType::IpAddress(ip),
+                Err(_) => SanType::DnsName((*n).try_into().unwrap()),
+            })
+            .collect();
+        p
+    };
+    let roots = || vec![der(&r)];
+    vec![
+        Case::new(
+            "host matches SAN",
+            leaf(sans(&["db.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com"),
+        Case::new("host differs", leaf(sans(&["db.example.com"])), roots(), at)
+            .host("other.example.com"),
+        Case::new(
+            "host upper case",
+            leaf(sans(&["db.example.com"])),
+            roots(),
+            at,
+        )
+        .host("DB.EXAMPLE.COM"),
+        Case::new(
+            "host trailing dot",
+            leaf(sans(&["db.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com."),
+        Case::new("wildcard", leaf(sans(&["*.example.com"])), roots(), at).host("db.example.com"),
+        Case::new(
+            "wildcard two labels down",
+            leaf(sans(&["*.example.com"])),
+            roots(),
+            at,
+        )
+        .host("a.db.example.com"),
+        Case::new(
+            "partial wildcard",
+            leaf(sans(&["db*.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db1.example.com"),
+        Case::new("CN only", leaf(params("db.example.com", at)), roots(), at)
+            .host("db.example.com"),
+        Case::new(
+            "CN ignored beside a DNS SAN",
+            leaf(sans(&["other.example.com"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com"),
+        Case::new(
+            "CN used beside an IP SAN",
+            leaf(sans(&["10.0.0.1"])),
+            roots(),
+            at,
+        )
+        .host("db.example.com"),
+        Case::new("IP matches IP SAN", leaf(sans(&["10.0.0.1"])), roots(), at).host("10.0.0.1"),
+        Case::new(
+            "IP against a DNS SAN spelling it",
+            leaf(sans(&["10.0.0.1"]).tap_dns("10.0.0.2")),
+            roots(),
+            at,
+        )
+        .host("10.0.0.2"),
+        Case::new("IPv6", leaf(sans(&["::1"])), roots(), at).host("::1"),
+    ]
+}
+
+trait TapDns {
+    fn tap_dns(self, name: &str) -> Self;
+}
+
+impl TapDns for CertificateParams {
+    fn tap_dns(mut self, name: &str) -> Self {
+        self.subject_alt_names = vec![SanType::DnsName(name.try_into().unwrap())];
+        self
+    }
+}
+
+fn crl_cases() -> Vec<Case> {
+    use rcgen::{CertificateRevocationListParams, RevokedCertParams, SerialNumber};
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let mut lp = leaf_params("db.example.com", at);
+    lp.serial_number = Some(SerialNumber::from(vec![0x42]));
+    let leaf = issued(lp, &i);
+    let crl = |by: &Issuer, revoked: bool, next: i64| {
+        let p = CertificateRevocationListParams {
+            this_update: at_offset(at, -3600),
+            next_update: at_offset(at, next),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: if revoked {
+                vec![RevokedCertParams {
+                    serial_number: SerialNumber::from(vec![0x42]),
+                    revocation_time: at_offset(at, -60),
+                    reason_code: None,
+                    invalidity_date: None,
+                }]
+            } else {
+                Vec::new()
+            },
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        p.signed_by(by).unwrap().der().to_vec()
+    };
+    let served = vec![der(&leaf), der(&i)];
+    let with = |name, crls: Vec<Vec<u8>>, all: bool| {
+        let mut c = Case::new(name, served.clone(), vec![der(&r)], at);
+        c.crls = crls;
+        c.crl_all = all;
+        c
+    };
+    vec![
+        with("crl: leaf revoked", vec![crl(&i, true, 86_400)], false),
+        with("crl: leaf not revoked", vec![crl(&i, false, 86_400)], false),
+        with("crl: expired CRL", vec![crl(&i, false, -60)], false),
+        with(
+            "crl: no CRL for the leaf's issuer",
+            vec![crl(&r, false, 86_400)],
+            false,
+        ),
+        with(
+            "crl: whole chain, root's CRL missing",
+            vec![crl(&i, false, 86_400)],
+            true,
+        ),
+        with(
+            "crl: whole chain covered",
+            vec![crl(&i, false, 86_400), crl(&r, false, 86_400)],
+            true,
+        ),
+    ]
+}
+
+/// Certificates rcgen cannot make, made with the openssl command: RSA-1024,
+/// SHA-1 signatures, X.509 v1.
+fn legacy_cases() -> Vec<Case> {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let at = now() + 60;
+    let ossl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(d.join("ca.cnf"), "[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n[leaf]\nsubjectAltName=DNS:db.example.com\nbasicConstraints=CA:FALSE\n").unwrap();
+    // name, key, issuer (None: self-signed), extensions section (None: v1), digest
+    let make = |name: &str, bits: &str, issuer: Option<&str>, ext: Option<&str>, md: &str| {
+        let key = format!("{name}.key");
+        ossl(&["genrsa", "-out", &key, bits]);
+        let subj = format!("/CN={name}");
+        ossl(&[
+            "req",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            &subj,
+            "-out",
+            &format!("{name}.csr"),
+        ]);
+        let mut args: Vec<String> = [
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-days",
+            "30",
+            "-out",
+            &format!("{name}.pem"),
+            md,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        match issuer {
+            Some(i) => args.extend(
+                [
+                    "-CA",
+                    &format!("{i}.pem"),
+                    "-CAkey",
+                    &format!("{i}.key"),
+                    "-set_serial",
+                    "7",
+                ]
+                .iter()
+                .map(|s| s.to_string()),
+            ),
+            None => args.extend(["-signkey".to_string(), key.clone()]),
+        }
+        if let Some(e) = ext {
+            args.extend(
+                ["-extfile", "ca.cnf", "-extensions", e]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+        }
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        ossl(&a);
+        let pem = std::fs::read(d.join(format!("{name}.pem"))).unwrap();
+        rustls_pki_types::pem::PemObject::from_pem_slice(&pem)
+            .map(|c: rustls_pki_types::CertificateDer| c.to_vec())
+            .unwrap()
+    };
+    let root = make("root", "2048", None, Some("ca"), "-sha256");
+    let v1_root = make("v1root", "2048", None, None, "-sha256");
+    let int = make("int", "2048", Some("root"), Some("ca"), "-sha256");
+    let sha1_int = make("sha1int", "2048", Some("root"), Some("ca"), "-sha1");
+    let v1_int = make("v1int", "2048", Some("root"), None, "-sha256");
+    let weak_int = make("weakint", "1024", Some("root"), Some("ca"), "-sha256");
+    let leaf = make("leaf", "2048", Some("int"), Some("leaf"), "-sha256");
+    let weak_leaf = make("weakleaf", "1024", Some("int"), Some("leaf"), "-sha256");
+    let sha1_leaf = make("sha1leaf", "2048", Some("int"), Some("leaf"), "-sha1");
+    let under_sha1 = make(
+        "undersha1",
+        "2048",
+        Some("sha1int"),
+        Some("leaf"),
+        "-sha256",
+    );
+    let under_v1 = make("underv1", "2048", Some("v1int"), Some("leaf"), "-sha256");
+    let under_weak = make(
+        "underweak",
+        "2048",
+        Some("weakint"),
+        Some("leaf"),
+        "-sha256",
+    );
+    let int_under_v1_root = make("intv1r", "2048", Some("v1root"), Some("ca"), "-sha256");
+    let leaf_v1_root = make("leafv1r", "2048", Some("intv1r"), Some("leaf"), "-sha256");
+    let roots = || vec![root.clone()];
+    vec![
+        Case::new(
+            "rsa: plain 2048 chain",
+            vec![leaf, int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "rsa: 1024-bit leaf at level 2",
+            vec![weak_leaf.clone(), int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "rsa: 1024-bit leaf at level 1",
+            vec![weak_leaf, int.clone()],
+            roots(),
+            at,
+        )
+        .level(1),
+        Case::new(
+            "rsa: 1024-bit intermediate",
+            vec![under_weak.clone(), weak_int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "rsa: 1024-bit intermediate at level 1",
+            vec![under_weak, weak_int],
+            roots(),
+            at,
+        )
+        .level(1),
+        Case::new(
+            "sha1: leaf signature",
+            vec![sha1_leaf.clone(), int.clone()],
+            roots(),
+            at,
+        ),
+        Case::new(
+            "sha1: leaf signature at level 0",
+            vec![sha1_leaf, int],
+            roots(),
+            at,
+        )
+        .level(0),
+        Case::new(
+            "sha1: intermediate signature",
+            vec![under_sha1, sha1_int],
+            roots(),
+            at,
+        ),
+        Case::new("v1: intermediate", vec![under_v1, v1_int], roots(), at),
+        Case::new(
+            "v1: root",
+            vec![leaf_v1_root, int_under_v1_root],
+            vec![v1_root],
+            at,
+        ),
+    ]
+}
+
+/// The RSA thresholds the model uses for security levels 1 to 3 are
+/// OpenSSL's: a key one bit short fails, a key of the threshold passes.
+#[test]
+fn rsa_thresholds_are_openssls() {
+    let dir = tempfile::tempdir().unwrap();
+    for (level, &bits) in RSA_BITS_FOR_LEVEL.iter().enumerate() {
+        for (b, passes) in [(bits - 1, false), (bits, true)] {
+            let out = Command::new("openssl")
+                .current_dir(dir.path())
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    &format!("rsa:{b}"),
+                    "-nodes",
+                    "-keyout",
+                    "k.pem",
+                    "-out",
+                    "c.pem",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=t",
+                ])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            let ok = Command::new("openssl")
+                .current_dir(dir.path())
+                .args([
+                    "verify",
+                    "-no-CApath",
+                    "-no-CAstore",
+                    "-auth_level",
+                    &(level + 1).to_string(),
+                    "-CAfile",
+                    "c.pem",
+                    "c.pem",
+                ])
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert_eq!(ok, passes, "RSA-{b} at level {}", level + 1);
+        }
+    }
+}
+
+/// Which issuer OpenSSL takes when several could fit.
+fn building_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let twin = issued(ca_params("Intermediate CA", at), &r);
+    let mut no_akid = leaf_params("db.example.com", at);
+    no_akid.use_authority_key_identifier_extension = false;
+    let leaf_no_akid = issued(no_akid, &i);
+    let leaf = issued(leaf_params("db.example.com", at), &i);
+    let mut old = ca_params("Intermediate CA", at);
+    old.not_after = at_offset(at, -100);
+    let i_key_pem = KeyPair::generate().unwrap().serialize_pem();
+    let fresh = CertifiedIssuer::signed_by(
+        ca_params("Intermediate CA", at),
+        KeyPair::from_pem(&i_key_pem).unwrap(),
+        &r,
+    )
+    .unwrap();
+    let stale =
+        CertifiedIssuer::signed_by(old, KeyPair::from_pem(&i_key_pem).unwrap(), &r).unwrap();
+    let under_fresh = issued(leaf_params("db.example.com", at), &fresh);
+    let stranger = der(&root(ca_params("Stranger", at)));
+    vec![
+        Case::new(
+            "two same-name intermediates, AKID picks",
+            vec![der(&leaf), der(&twin), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "two same-name intermediates, no AKID, wrong one first",
+            vec![der(&leaf_no_akid), der(&twin), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "same key intermediates, expired first",
+            vec![der(&under_fresh), der(&stale), der(&fresh)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "same key intermediates, expired only",
+            vec![der(&under_fresh), der(&stale)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate twice",
+            vec![der(&leaf), der(&i), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "unrelated certificate served",
+            vec![der(&leaf), stranger.clone(), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "intermediate in the store with its root",
+            vec![der(&leaf)],
+            vec![der(&i), der(&r)],
+            at,
+        ),
+        Case::new(
+            "store holds the leaf itself",
+            vec![der(&leaf), der(&i)],
+            vec![der(&leaf)],
+            at,
+        ),
+        Case::new("ed25519 and P-384", ed_chain(at).0, ed_chain(at).1, at),
+    ]
+}
+
+fn ed_chain(at: i64) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    thread_local! {
+        static CHAIN: (Vec<Vec<u8>>, Vec<Vec<u8>>) = {
+            let at = now();
+            let r = CertifiedIssuer::self_signed(ca_params("P384 Root", at), KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap()).unwrap();
+            let i = CertifiedIssuer::signed_by(ca_params("Ed CA", at), KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(), &r).unwrap();
+            let l = CertifiedIssuer::signed_by(leaf_params("db.example.com", at), KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(), &i).unwrap();
+            (vec![der(&l), der(&i)], vec![der(&r)])
+        };
+    }
+    let _ = at;
+    CHAIN.with(|c| c.clone())
+}
+
+/// Which error comes first when a chain has several.
+fn order_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let mut expired = leaf_params("db.example.com", at);
+    expired.not_after = at_offset(at, -5);
+    let mut expired_client = expired.clone();
+    expired_client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let mut nc = ca_params("Constrained CA", at);
+    nc.name_constraints = Some(NameConstraints {
+        permitted_subtrees: vec![GeneralSubtree::DnsName("example.com".into())],
+        excluded_subtrees: vec![],
+    });
+    let nc = issued(nc, &r);
+    let mut nc_expired = leaf_params("db.other.com", at);
+    nc_expired.not_after = at_offset(at, -5);
+    let mut crldp = leaf_params("db.example.com", at);
+    crldp.custom_extensions = vec![{
+        // cRLDistributionPoints, critical: http://crl.example/x.crl
+        let uri = b"http://crl.example/x.crl";
+        let mut gn = vec![0x86, uri.len() as u8];
+        gn.extend_from_slice(uri);
+        let mut full = vec![0xa0, gn.len() as u8];
+        full.extend(gn);
+        let mut dpn = vec![0xa0, full.len() as u8];
+        dpn.extend(full);
+        let mut dp = vec![0x30, dpn.len() as u8];
+        dp.extend(dpn);
+        let mut seq = vec![0x30, dp.len() as u8];
+        seq.extend(dp);
+        let mut e = CustomExtension::from_oid_content(&[2, 5, 29, 31], seq);
+        e.set_criticality(true);
+        e
+    }];
+    vec![
+        Case::new(
+            "expired and wrong host",
+            vec![der(&issued(expired.clone(), &i)), der(&i)],
+            vec![der(&r)],
+            at,
+        )
+        .host("other.example.com"),
+        Case::new(
+            "expired and client-only EKU",
+            vec![der(&issued(expired_client, &i)), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "expired and outside name constraints",
+            vec![der(&issued(nc_expired, &nc)), der(&nc)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "critical CRL distribution points",
+            vec![der(&issued(crldp, &i)), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+    ]
+}
