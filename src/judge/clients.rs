@@ -339,7 +339,7 @@ fn openssl_chain(
         return Err(Refused::Because("its trust store was not loaded".into()));
     };
     let params = OpenSslParams::for_profile(p);
-    let at = inp.facts.observed_unix;
+    let at = inp.facts.judged_unix;
     match openssl::verify_source(served(inp), source, &inp.trust.crls, at, None, &params) {
         Ok(v) => Ok(v),
         Err(Refusal::OpenSsl(e)) => Err(Refused::Because(openssl_words(&e))),
