@@ -1259,3 +1259,54 @@ fn order_cases() -> Vec<Case> {
         ),
     ]
 }
+
+/// Every certificate of the OS store reads as OpenSSL reads it: a store
+/// certificate the model could not read would silently be no issuer.
+#[test]
+fn every_os_store_certificate_is_readable() {
+    let store = tlscheck::trust::os_store();
+    let unreadable: Vec<usize> = store
+        .certs
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            openssl::features(&[c.as_ref()], &[]).contains(&openssl::Feature::Unreadable)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    eprintln!(
+        "OS store: {} certificates, {} unreadable",
+        store.certs.len(),
+        unreadable.len()
+    );
+    assert!(
+        unreadable.is_empty(),
+        "unreadable OS store certificates: {unreadable:?}"
+    );
+}
+
+/// Real certificates: each OS store root served alone and trusted (as a
+/// self-signed server certificate in its own CA file would be) — key
+/// types and sizes, names, keyUsage and EKU as CAs really write them. What
+/// `openssl verify` says of each, the model must say.
+#[test]
+fn os_store_roots_agree_with_openssl_verify() {
+    let store = tlscheck::trust::os_store();
+    let dir = tempfile::tempdir().unwrap();
+    let at = now();
+    let mut disagree = Vec::new();
+    for (i, root) in store.certs.iter().enumerate() {
+        let case = Case::new("os root", vec![root.to_vec()], vec![root.to_vec()], at);
+        let theirs = openssl_says(dir.path(), &case);
+        match model_says(&case) {
+            Ok(ours) if ours == theirs => {}
+            other => disagree.push(format!("#{i}: openssl {theirs:?}, model {other:?}")),
+        }
+    }
+    eprintln!(
+        "OS store roots: {} of {} agree with openssl verify",
+        store.certs.len() - disagree.len(),
+        store.certs.len()
+    );
+    assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
