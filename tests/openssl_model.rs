@@ -74,6 +74,7 @@ struct Case {
     host: Option<NameToCheck>,
     level: u8,
     crl_all: bool,
+    depth: usize,
 }
 
 impl Case {
@@ -87,6 +88,7 @@ impl Case {
             host: None,
             level: 2,
             crl_all: false,
+            depth: 100,
         }
     }
 
@@ -157,6 +159,9 @@ fn openssl_says(dir: &Path, case: &Case) -> Option<(i32, usize)> {
         &case.level.to_string(),
     ]);
     cmd.args(["-attime", &case.at.to_string()]);
+    if case.depth != 100 {
+        cmd.args(["-verify_depth", &case.depth.to_string()]);
+    }
     match &case.host {
         Some(NameToCheck::Host(h)) => cmd.args(["-verify_hostname", h]),
         Some(NameToCheck::Ip(ip)) => cmd.args(["-verify_ip", &ip.to_string()]),
@@ -209,6 +214,7 @@ fn model_says(case: &Case) -> Result<Option<(i32, usize)>, String> {
         } else {
             openssl::CrlPolicy::LeafStrict
         }),
+        depth: case.depth,
         ..OpenSslParams::debian_tls_client()
     };
     match openssl::verify(&served, &roots, &crls, case.at, case.host.as_ref(), &params) {
@@ -231,6 +237,8 @@ fn the_model_agrees_with_openssl_verify() {
         legacy_cases(),
         building_cases(),
         order_cases(),
+        more_name_cases(),
+        cli_cases(),
     ]
     .into_iter()
     .flatten()
@@ -1309,4 +1317,224 @@ fn os_store_roots_agree_with_openssl_verify() {
         store.certs.len()
     );
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
+
+/// directoryName and email constraints, depth limits, P-521.
+fn more_name_cases() -> Vec<Case> {
+    let at = now();
+    let r = root(ca_params("Root CA", at));
+    let constrained = |sub: GeneralSubtree| {
+        let mut p = ca_params("Constrained CA", at);
+        p.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![sub],
+            excluded_subtrees: vec![],
+        });
+        issued(p, &r)
+    };
+    let mut org = rcgen::DistinguishedName::new();
+    org.push(DnType::OrganizationName, "Example");
+    let dir_ca = constrained(GeneralSubtree::DirectoryName(org));
+    let mail_ca = constrained(GeneralSubtree::Rfc822Name("example.com".into()));
+    let in_org = |org: &str| {
+        let mut p = leaf_params("db.example.com", at);
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name.push(DnType::OrganizationName, org);
+        p.distinguished_name
+            .push(DnType::CommonName, "db.example.com");
+        p
+    };
+    let mail = |addr: &str| {
+        let mut p = leaf_params("db.example.com", at);
+        p.subject_alt_names
+            .push(SanType::Rfc822Name(addr.try_into().unwrap()));
+        p
+    };
+    let i = issued(ca_params("Intermediate CA", at), &r);
+    let l = issued(leaf_params("db.example.com", at), &i);
+    let mut shallow = Case::new(
+        "depth 1 with one intermediate",
+        vec![der(&l), der(&i)],
+        vec![der(&r)],
+        at,
+    );
+    shallow.depth = 1;
+    let mut too_shallow = Case::new(
+        "depth 0 with one intermediate",
+        vec![der(&l), der(&i)],
+        vec![der(&r)],
+        at,
+    );
+    too_shallow.depth = 0;
+    let p521 = CertifiedIssuer::self_signed(
+        ca_params("P521 Root", at),
+        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap(),
+    )
+    .unwrap();
+    let p521_leaf = issued(leaf_params("db.example.com", at), &p521);
+    let mut far = leaf_params("db.example.com", at);
+    far.not_after = time::OffsetDateTime::from_unix_timestamp(2_900_000_000).unwrap();
+    vec![
+        Case::new(
+            "nc dirName: inside",
+            vec![der(&issued(in_org("Example"), &dir_ca)), der(&dir_ca)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc dirName: case and spaces differ",
+            vec![der(&issued(in_org("  EXAMPLE "), &dir_ca)), der(&dir_ca)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc dirName: outside",
+            vec![der(&issued(in_org("Other"), &dir_ca)), der(&dir_ca)],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc email: inside",
+            vec![
+                der(&issued(mail("dba@example.com"), &mail_ca)),
+                der(&mail_ca),
+            ],
+            vec![der(&r)],
+            at,
+        ),
+        Case::new(
+            "nc email: outside",
+            vec![der(&issued(mail("dba@other.com"), &mail_ca)), der(&mail_ca)],
+            vec![der(&r)],
+            at,
+        ),
+        shallow,
+        too_shallow,
+        Case::new("P-521 root", vec![der(&p521_leaf)], vec![der(&p521)], at),
+        Case::new(
+            "notAfter in 2061 (GeneralizedTime)",
+            vec![der(&issued(far, &i)), der(&i)],
+            vec![der(&r)],
+            at,
+        ),
+    ]
+}
+
+/// Made with the openssl command: RSA-PSS, nsCertType, several CNs.
+fn cli_cases() -> Vec<Case> {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let at = now() + 60;
+    let ossl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        d.join("x.cnf"),
+        "[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n[nsca]\nnsCertType=sslCA\nkeyUsage=keyCertSign\n\
+         [client]\nnsCertType=client\n[server]\nnsCertType=server\n[none]\nsubjectKeyIdentifier=hash\n",
+    )
+    .unwrap();
+    let read = |name: &str| {
+        let pem = std::fs::read(d.join(format!("{name}.pem"))).unwrap();
+        rustls_pki_types::pem::PemObject::from_pem_slice(&pem)
+            .map(|c: rustls_pki_types::CertificateDer| c.to_vec())
+            .unwrap()
+    };
+    ossl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "root.key",
+        "-out",
+        "root.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=CLI Root",
+    ]);
+    let make = |name: &str, subj: &str, issuer: &str, ext: &str, extra: &[&str]| {
+        ossl(&[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            subj,
+        ]);
+        let mut args = vec!["x509", "-req", "-in"];
+        let csr = format!("{name}.csr");
+        let out = format!("{name}.pem");
+        let ca = format!("{issuer}.pem");
+        let ca_key = format!("{issuer}.key");
+        args.extend([
+            csr.as_str(),
+            "-out",
+            out.as_str(),
+            "-days",
+            "20",
+            "-CA",
+            ca.as_str(),
+            "-CAkey",
+            ca_key.as_str(),
+        ]);
+        args.extend(["-set_serial", "9", "-extfile", "x.cnf", "-extensions", ext]);
+        args.extend(extra);
+        ossl(&args);
+        read(name)
+    };
+    let pss = [
+        "-sigopt",
+        "rsa_padding_mode:pss",
+        "-sigopt",
+        "rsa_pss_saltlen:digest",
+        "-sha256",
+    ];
+    let pss_leaf = make("pssleaf", "/CN=db.example.com", "root", "none", &pss);
+    let client = make("nsclient", "/CN=db.example.com", "root", "client", &[]);
+    let server = make("nsserver", "/CN=db.example.com", "root", "server", &[]);
+    let two_cns = make(
+        "twocn",
+        "/CN=other.example.com/CN=db.example.com",
+        "root",
+        "none",
+        &[],
+    );
+    let ns_int = make("nsint", "/CN=NS CA", "root", "nsca", &[]);
+    let under_ns = make("underns", "/CN=db.example.com", "nsint", "none", &[]);
+    let roots = || vec![read("root")];
+    vec![
+        Case::new("RSA-PSS SHA-256 leaf", vec![pss_leaf], roots(), at),
+        Case::new("nsCertType client leaf", vec![client], roots(), at),
+        Case::new("nsCertType server leaf", vec![server], roots(), at),
+        Case::new(
+            "second CN names the host",
+            vec![two_cns.clone()],
+            roots(),
+            at,
+        )
+        .host("db.example.com"),
+        Case::new("first CN names the host", vec![two_cns], roots(), at).host("other.example.com"),
+        Case::new(
+            "nsCertType sslCA intermediate without basicConstraints",
+            vec![under_ns, ns_int],
+            roots(),
+            at,
+        ),
+    ]
 }
