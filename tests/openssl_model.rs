@@ -847,7 +847,9 @@ fn crl_cases() -> Vec<Case> {
     use rcgen::{CertificateRevocationListParams, RevokedCertParams, SerialNumber};
     let at = now();
     let r = root(ca_params("Root CA", at));
-    let i = issued(ca_params("Intermediate CA", at), &r);
+    let mut ip = ca_params("Intermediate CA", at);
+    ip.serial_number = Some(SerialNumber::from(vec![0x42]));
+    let i = issued(ip, &r);
     let mut lp = leaf_params("db.example.com", at);
     lp.serial_number = Some(SerialNumber::from(vec![0x42]));
     let leaf = issued(lp, &i);
@@ -891,6 +893,16 @@ fn crl_cases() -> Vec<Case> {
             "crl: whole chain, root's CRL missing",
             vec![crl(&i, false, 86_400)],
             true,
+        ),
+        with(
+            "crl: whole chain, the intermediate revoked",
+            vec![crl(&i, false, 86_400), crl(&r, true, 86_400)],
+            true,
+        ),
+        with(
+            "crl: leaf only, the intermediate revoked",
+            vec![crl(&i, false, 86_400), crl(&r, true, 86_400)],
+            false,
         ),
         with(
             "crl: whole chain covered",
