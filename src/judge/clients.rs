@@ -368,16 +368,37 @@ fn openssl_sees(
 ) -> Option<ChainVerdict> {
     match openssl_chain(p, store, view) {
         Ok(_) if webpki.valid => None,
-        Ok(_) => Some(ChainVerdict {
-            valid: true,
-            problem: None,
-            detail: Some("accepted as OpenSSL 3 verifies it".into()),
-            ..webpki.clone()
-        }),
+        Ok(v) => Some(openssl_valid(&v, store, view)),
         Err(Refused::Because(why)) if webpki.valid => {
             Some(ChainVerdict::invalid(ChainProblem::Other, why))
         }
         Err(_) => None,
+    }
+}
+
+/// A valid verdict for the model's path: its certificates' subjects, and
+/// the anchor (a store certificate, or the served leaf itself).
+fn openssl_valid(v: &openssl::Verified, store: SourceKind, view: &ChainView<'_>) -> ChainVerdict {
+    let served = served(view);
+    let source = view.trust.sources().into_iter().find(|s| s.kind == store);
+    let der_at = |i: usize| match i.checked_sub(served.len()) {
+        None => served.get(i).cloned(),
+        Some(j) => source.and_then(|s| s.certs.get(j)).cloned(),
+    };
+    let described: Vec<_> = v
+        .path
+        .iter()
+        .filter_map(|&i| der_at(i))
+        .map(|d| (crate::observe::describe(0, &d, view.facts.observed_unix), d))
+        .collect();
+    let anchor = described.last();
+    ChainVerdict {
+        valid: true,
+        problem: None,
+        detail: Some("accepted as OpenSSL 3 verifies it".into()),
+        path: described.iter().map(|(c, _)| c.subject.clone()).collect(),
+        anchor_der: anchor.map(|(_, d)| d.clone()),
+        anchor_subject: anchor.map(|(c, _)| crate::trust::strip_sequence(&c.subject_der).to_vec()),
     }
 }
 
