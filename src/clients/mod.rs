@@ -255,10 +255,11 @@ pub struct CertPolicy {
 }
 
 impl CertPolicy {
-    /// Debian's OpenSSL 3 at its default security level 2.
+    /// Debian's OpenSSL 3 at its default security level 2 (an intermediate
+    /// needs basicConstraints CA:TRUE in 3.0; a v1 root or leaf is taken).
     pub const OPENSSL3: CertPolicy = CertPolicy {
         x509_v1: true,
-        ca_without_basic_constraints: true,
+        ca_without_basic_constraints: false,
         min_rsa_bits: 2048,
         sha1: false,
         openssl_auth_level: Some(2),
@@ -269,7 +270,7 @@ impl CertPolicy {
     /// checked with node 20.20 / OpenSSL 3.0.19).
     pub const NODE: CertPolicy = CertPolicy {
         x509_v1: true,
-        ca_without_basic_constraints: true,
+        ca_without_basic_constraints: false,
         min_rsa_bits: 1024,
         sha1: false,
         openssl_auth_level: Some(1),

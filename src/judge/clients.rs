@@ -368,16 +368,37 @@ fn openssl_sees(
 ) -> Option<ChainVerdict> {
     match openssl_chain(p, store, view) {
         Ok(_) if webpki.valid => None,
-        Ok(_) => Some(ChainVerdict {
-            valid: true,
-            problem: None,
-            detail: Some("accepted as OpenSSL 3 verifies it".into()),
-            ..webpki.clone()
-        }),
+        Ok(v) => Some(openssl_valid(&v, store, view)),
         Err(Refused::Because(why)) if webpki.valid => {
             Some(ChainVerdict::invalid(ChainProblem::Other, why))
         }
         Err(_) => None,
+    }
+}
+
+/// A valid verdict for the model's path: its certificates' subjects, and
+/// the anchor (a store certificate, or the served leaf itself).
+fn openssl_valid(v: &openssl::Verified, store: SourceKind, view: &ChainView<'_>) -> ChainVerdict {
+    let served = served(view);
+    let source = view.trust.sources().into_iter().find(|s| s.kind == store);
+    let der_at = |i: usize| match i.checked_sub(served.len()) {
+        None => served.get(i).cloned(),
+        Some(j) => source.and_then(|s| s.certs.get(j)).cloned(),
+    };
+    let described: Vec<_> = v
+        .path
+        .iter()
+        .filter_map(|&i| der_at(i))
+        .map(|d| (crate::observe::describe(0, &d, view.facts.observed_unix), d))
+        .collect();
+    let anchor = described.last();
+    ChainVerdict {
+        valid: true,
+        problem: None,
+        detail: Some("accepted as OpenSSL 3 verifies it".into()),
+        path: described.iter().map(|(c, _)| c.subject.clone()).collect(),
+        anchor_der: anchor.map(|(_, d)| d.clone()),
+        anchor_subject: anchor.map(|(c, _)| crate::trust::strip_sequence(&c.subject_der).to_vec()),
     }
 }
 
@@ -425,4 +446,173 @@ pub fn split_summary(verdicts: &[ClientVerdict]) -> Option<String> {
         names(&no),
         no[0].reason
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::facts::tls::TlsFacts;
+    use crate::judge::{self, Trust};
+    use crate::observe;
+    use crate::request::CaChoice;
+    use crate::settings::{self, FixedEnv};
+    use crate::trust::TrustSource;
+    use clap::Parser;
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, GeneralSubtree, IsCa, KeyPair,
+        NameConstraints,
+    };
+    use rustls_pki_types::CertificateDer;
+
+    type Ca = CertifiedIssuer<'static, KeyPair>;
+
+    fn ca(cn: &str, f: impl FnOnce(&mut CertificateParams)) -> CertificateParams {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        f(&mut p);
+        p
+    }
+
+    fn leaf(is_ca: bool) -> CertificateParams {
+        let mut p = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        if is_ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        p
+    }
+
+    /// The clients table for `chain` served on localhost, with `root` as the CA file.
+    fn rows(chain: Vec<CertificateDer<'static>>, root: &Ca) -> Vec<ClientVerdict> {
+        judged(&[], chain, root).clients
+    }
+
+    /// The judgement of `chain` served on localhost, with `root` as the CA file.
+    fn judged(flags: &[&str], chain: Vec<CertificateDer<'static>>, root: &Ca) -> judge::Judgement {
+        let args = ["tlscheck", "connect", "localhost:4433"]
+            .iter()
+            .chain(flags);
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Connect(args) = cli.command else {
+            unreachable!()
+        };
+        let mut plan = settings::resolve(&args.request(), &FixedEnv(&[])).unwrap();
+        plan.ca = Some(CaChoice::File("roots.pem".into()));
+        let now = observe::now_unix();
+        let mut facts = observe::Facts::new(now);
+        facts.chain = observe::describe_chain(&chain, now);
+        facts.tls = Some(TlsFacts {
+            sni_sent: Some("localhost".into()),
+            alpn_offered: Vec::new(),
+            versions_offered: Vec::new(),
+            session: None,
+            failure: None,
+            ocsp_stapled_bytes: 0,
+            client_certificate_request: None,
+            client_certificate_presented: false,
+            login: None,
+            handshake_signature_error: None,
+            handshake_ms: 0.0,
+            mongo_hello: None,
+            chain_der: chain,
+            ocsp_der: Vec::new(),
+        });
+        let source = |kind, certs: Vec<CertificateDer<'static>>| TrustSource {
+            kind,
+            label: "CA file".into(),
+            location: None,
+            anchors: certs
+                .iter()
+                .map(|c| webpki::anchor_from_trusted_cert(c).unwrap().to_owned())
+                .collect(),
+            anchor_certs: (0..certs.len()).collect(),
+            certs,
+            errors: Vec::new(),
+        };
+        let trust = Trust {
+            os: source(SourceKind::Os, Vec::new()),
+            mozilla: source(SourceKind::Mozilla, Vec::new()),
+            node: None,
+            java: None,
+            ca_file: Some(source(SourceKind::CaFile, vec![root.der().clone()])),
+            crls: crate::trust::Crls::default(),
+        };
+        judge::judge(&facts, &plan, &trust)
+    }
+
+    fn row<'a>(rows: &'a [ClientVerdict], id: &str) -> &'a ClientVerdict {
+        rows.iter().find(|r| r.id == id).unwrap()
+    }
+
+    #[test]
+    fn openssl_rows_follow_the_model_where_webpki_differs() {
+        let root: Ca =
+            CertifiedIssuer::self_signed(ca("Root", |_| {}), KeyPair::generate().unwrap()).unwrap();
+        // A CA certificate as the server's: OpenSSL takes it, webpki does not.
+        let server = leaf(true)
+            .signed_by(&KeyPair::generate().unwrap(), &root)
+            .unwrap();
+        let table = rows(vec![server.der().clone()], &root);
+        let libpq = row(&table, "libpq");
+        assert!(libpq.accepts && libpq.modelled, "{libpq:?}");
+        assert!(
+            libpq.reason.contains("as OpenSSL 3 verifies it"),
+            "{libpq:?}"
+        );
+        let sqlx = row(&table, "sqlx");
+        assert!(!sqlx.accepts && sqlx.modelled, "{sqlx:?}");
+        // The plan's own client on OpenSSL: its verdict follows the model.
+        let flags = ["--client", "libpq", "--mode", "verify-ca"];
+        let as_libpq = judged(&flags, vec![server.der().clone()], &root);
+        assert_eq!(
+            as_libpq.verdict.result,
+            judge::Outcome::Pass,
+            "{:?}",
+            as_libpq.verdict
+        );
+        let as_sqlx = judged(
+            &["--client", "sqlx", "--mode", "verify-ca"],
+            vec![server.der().clone()],
+            &root,
+        );
+        assert_eq!(
+            as_sqlx.verdict.result,
+            judge::Outcome::Fail,
+            "{:?}",
+            as_sqlx.verdict
+        );
+    }
+
+    #[test]
+    fn name_constraints_are_openssls_error_and_not_modelled_for_java_and_go() {
+        let root: Ca =
+            CertifiedIssuer::self_signed(ca("Root", |_| {}), KeyPair::generate().unwrap()).unwrap();
+        let int = ca("Constrained", |p| {
+            p.name_constraints = Some(NameConstraints {
+                permitted_subtrees: vec![GeneralSubtree::DnsName("example.com".into())],
+                excluded_subtrees: Vec::new(),
+            })
+        });
+        let int: Ca = CertifiedIssuer::signed_by(int, KeyPair::generate().unwrap(), &root).unwrap();
+        let server = leaf(false)
+            .signed_by(&KeyPair::generate().unwrap(), &int)
+            .unwrap();
+        let table = rows(vec![server.der().clone(), int.der().clone()], &root);
+        let libpq = row(&table, "libpq");
+        assert!(!libpq.accepts && libpq.modelled, "{libpq:?}");
+        assert!(
+            libpq.reason.contains("X509_V_ERR_PERMITTED_VIOLATION"),
+            "{libpq:?}"
+        );
+        for id in ["pgjdbc", "pgx"] {
+            let r = row(&table, id);
+            assert!(!r.accepts && !r.modelled, "{r:?}");
+            assert!(
+                r.reason.starts_with("not modelled: name constraints"),
+                "{r:?}"
+            );
+        }
+        assert!(split_summary(&table).is_none_or(|s| !s.contains("pgjdbc")));
+    }
 }

@@ -75,23 +75,28 @@ pub fn notes(chain: &[CertFacts]) -> Vec<PolicyNote> {
             ));
         }
         if c.version == 1 {
+            // OpenSSL 3 takes a v1 leaf or self-signed root, never a v1
+            // intermediate ("invalid CA certificate"; tests/openssl_model.rs).
+            let intermediate = c.position > 0 && !c.self_issued;
             out.push(note(
                 "x509-v1",
-                true,
+                !intermediate,
                 false,
-                "OpenSSL-based clients (psql, mysql, mariadb, PyMongo) accept it; rustls-based clients refuse it",
+                if intermediate {
+                    "OpenSSL 3 refuses a v1 intermediate (invalid CA certificate), as rustls, Go and Java do"
+                } else {
+                    "OpenSSL-based clients (psql, mysql, mariadb, PyMongo) accept it; rustls-based clients refuse it"
+                },
             ));
         }
         if c.position > 0 && c.is_ca.is_none() && !c.self_issued && c.version == 3 {
-            let cert_sign = c
-                .key_usage
-                .iter()
-                .any(|k| k.contains("Cert Sign") || k.contains("keyCertSign"));
+            // OpenSSL 3.0 applies X509_STRICT's rule to intermediates: only
+            // basicConstraints CA:TRUE makes one (tests/openssl_model.rs).
             out.push(note(
                 "ca-without-basic-constraints",
-                cert_sign,
                 false,
-                "OpenSSL accepts such an intermediate when its keyUsage allows certificate signing; rustls, Go and Java require basicConstraints CA:TRUE",
+                false,
+                "OpenSSL 3 refuses such an intermediate (invalid CA certificate) even when its keyUsage allows certificate signing, as rustls, Go and Java do; OpenSSL 1.1 accepted it",
             ));
         }
     }
@@ -124,11 +129,20 @@ mod tests {
             facts(|c| {
                 c.position = 1;
                 c.version = 1;
+                c.self_issued = true;
             }),
         ];
         let ids: Vec<&str> = notes(&chain).iter().map(|n| n.id).collect();
         assert_eq!(ids, vec!["rsa-key-under-2048", "sha1-signature", "x509-v1"]);
-        assert!(notes(&chain)[2].splits());
+        assert!(notes(&chain)[2].splits(), "a v1 root: OpenSSL takes it");
+        let v1_intermediate = facts(|c| {
+            c.position = 1;
+            c.version = 1;
+        });
+        assert!(
+            !notes(&[v1_intermediate])[0].splits(),
+            "OpenSSL 3 refuses it too"
+        );
     }
 
     #[test]

@@ -809,21 +809,34 @@ fn clients_table(out: &mut String, clients: &[crate::judge::clients::ClientVerdi
         .max()
         .unwrap_or(0);
     let grouped = clients.iter().any(|c| c.protocol != clients[0].protocol);
+    let word_width = if clients.iter().any(|c| !c.modelled) {
+        12
+    } else {
+        7
+    };
     let mut last = None;
     for c in clients {
         if grouped && last != Some(c.protocol) {
             let _ = writeln!(out, "  {}", p.dim(c.protocol.name()));
             last = Some(c.protocol);
         }
-        let word = if !c.modelled {
-            p.yellow("not modelled")
+        // A row without a verdict says so in place of accepts/refuses.
+        let (word, reason) = if !c.modelled {
+            let why = c.reason.strip_prefix("not modelled: ").unwrap_or(&c.reason);
+            (p.yellow("not modelled"), why)
         } else if c.accepts {
-            p.green("accepts")
+            (
+                p.green(&format!("{:<word_width$}", "accepts")),
+                c.reason.as_str(),
+            )
         } else {
-            p.red("refuses")
+            (
+                p.red(&format!("{:<word_width$}", "refuses")),
+                c.reason.as_str(),
+            )
         };
         let mark = if c.verified { "✓" } else { " " };
         let pad = " ".repeat(width - c.client.chars().count());
-        let _ = writeln!(out, "  {mark} {}{pad}  {word}  {}", c.client, c.reason);
+        let _ = writeln!(out, "  {mark} {}{pad}  {word}  {reason}", c.client);
     }
 }

@@ -12,6 +12,18 @@
 //! (`ncons.rs`). What it does not reproduce it says so
 //! ([`Refusal::NotModelled`]) instead of guessing. `tests/openssl_model.rs`
 //! compares it with `openssl verify` case by case.
+//!
+//! Not modelled: certificates our DER reader or OpenSSL's extension cache
+//! would read differently (malformed or duplicate extensions); several
+//! valid trust-store certificates with one name and different keys (the
+//! store's sort order picks); RSA keys at security level 4 and 5, DSA,
+//! Ed448 and unknown curves; signature algorithms aws-lc cannot check
+//! (SHA-224 with RSA, RSA-PSS with unusual parameters, RSA-1024 with
+//! SHA-384); URI and otherName name constraints; RFC 3779 blocks; delta,
+//! indirect or partitioned CRLs and CRLs by another key; trust settings in
+//! `TRUSTED CERTIFICATE` files; a trust source without certificates.
+//! Policy checking is off in TLS clients (no X509_V_FLAG_POLICY_CHECK), as
+//! here.
 
 mod build;
 mod cert;
