@@ -198,6 +198,13 @@ pub fn describe(x: &HelloExchange) -> MongoFacts {
 
 /// The document in an OP_MSG body section or an OP_REPLY.
 fn parse_reply(m: &[u8]) -> Result<Document, String> {
+    // The exchange hands on whole messages, but `describe` is public.
+    if m.len() < 16 {
+        return Err(format!(
+            "{} bytes are shorter than a message header",
+            m.len()
+        ));
+    }
     let i32_at = |i: usize| i32::from_le_bytes([m[i], m[i + 1], m[i + 2], m[i + 3]]);
     let response_to = i32_at(8);
     let opcode = i32_at(12);
