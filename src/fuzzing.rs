@@ -208,7 +208,6 @@ pub fn target_reply(data: &[u8]) {
             assert!(f.dh_bits.is_none_or(|b| b <= 8 * 65_535));
         }
         Answer::NotTls(s) => check_sniffed(&bytes[..consumed.min(bytes.len())], s),
-        Answer::Closed => assert!(consumed < 5, "closed after {consumed} bytes"),
         _ => {}
     }
 }
@@ -316,7 +315,7 @@ pub fn target_files(data: &[u8]) {
     }
     let (certs, skipped) = crate::files::ca_certs(bytes);
     assert!(certs.iter().map(|c| c.len()).sum::<usize>() <= bytes.len());
-    assert!(skipped.len() <= bytes.len());
+    assert!(skipped.len() <= bytes.len().max(1));
     assert!(!crate::files::describe_content(bytes).is_empty());
 }
 
