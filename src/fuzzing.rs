@@ -15,8 +15,11 @@ use crate::protocol::{mongo, mysql, postgres};
 use crate::request::{FixedEnv, Request};
 use crate::target::{AdoKind, Target};
 
+/// A fuzz target: takes any bytes, panics when something that must hold does not.
+pub type FuzzTarget = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("target", target_target),
     ("settings", target_settings),
     ("mysql", target_mysql),
