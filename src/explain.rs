@@ -363,7 +363,16 @@ const CLIENTS: &[(&str, &[&str])] = &[
 
 /// The endpoint an error names, when its wording says: psql's `server at
 /// "HOST" (…), port N`, MySQL's `server on 'HOST'`, Go's `dial tcp HOST:PORT`.
+/// The endpoint the text names, when it reads as HOST:PORT: it goes into
+/// the suggested command line, so no white space or control characters.
 fn endpoint(text: &str) -> Option<String> {
+    named_endpoint(text).filter(|e| {
+        e.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']' | '%'))
+    })
+}
+
+fn named_endpoint(text: &str) -> Option<String> {
     let quoted_after = |marker: &str, quote: char| -> Option<String> {
         let start = text.find(marker)? + marker.len();
         let rest = &text[start..];
@@ -669,6 +678,24 @@ mod tests {
         assert_eq!(e.endpoint.as_deref(), Some("db.internal:3306"));
         let e = explain("dial tcp 10.1.2.3:5432: x509: certificate signed by unknown authority");
         assert_eq!(e.endpoint.as_deref(), Some("10.1.2.3:5432"));
+    }
+
+    /// Found by the `explain` fuzz target: control characters after
+    /// `dial tcp ` (or inside the quoted host) became the endpoint of the
+    /// suggested `tlscheck connect` line.
+    #[test]
+    fn an_endpoint_with_control_characters_is_not_suggested() {
+        let e = explain(
+            "dial tcp \u{7}\u{7}db.example.com:5432: x509: certificate signed by unknown authority",
+        );
+        assert_eq!(e.endpoint, None);
+        assert!(
+            render(&e).contains("tlscheck connect HOST:PORT"),
+            "{}",
+            render(&e)
+        );
+        let e = explain("connection to server at \"db\tx\" (10.0.0.5), port 6432 failed");
+        assert_eq!(e.endpoint, None);
     }
 
     #[test]

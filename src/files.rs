@@ -19,6 +19,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::observe;
 
+pub mod kdf;
+
 /// Environment variable holding the PKCS#12 password (never printed).
 pub const PASSWORD_ENV: &str = "TLSCHECK_KEY_PASSWORD";
 
@@ -273,6 +275,23 @@ pub fn read_all(paths: &[PathBuf], password: Option<&str>) -> Result<Loaded, Rea
 fn read_one(path: &Path, password: Option<&str>, out: &mut Loaded) -> Result<(), ReadError> {
     let name = path.display().to_string();
     let bytes = read_bounded(path, MAX_FILE_BYTES, "a certificate, key or CRL file")?;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    read_bytes(&name, &ext, bytes, password, out)
+}
+
+/// Read the bytes of one file named `name` whose extension, in lower
+/// case, is `ext`: what [`read_all`] does after reading the file.
+pub(crate) fn read_bytes(
+    name: &str,
+    ext: &str,
+    bytes: Vec<u8>,
+    password: Option<&str>,
+    out: &mut Loaded,
+) -> Result<(), ReadError> {
+    let name = name.to_string();
     let file = out.files.len();
     let mut summary = FileSummary {
         path: name.clone(),
@@ -282,10 +301,6 @@ fn read_one(path: &Path, password: Option<&str>, out: &mut Loaded) -> Result<(),
         keys: 0,
         skipped: Vec::new(),
     };
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
     let (certs0, crls0, keys0) = (out.certs.len(), out.crls.len(), out.keys.len());
 
     if looks_like_pem(&bytes) {
@@ -427,7 +442,7 @@ fn pem_blocks(text: &str, label: &str) -> Vec<Vec<u8>> {
 
 /// Decrypt an EncryptedPrivateKeyInfo (PKCS#8, PBES2 with PBKDF2 or scrypt
 /// and AES, or 3DES) into a PKCS#8 PrivateKeyInfo.
-fn decrypt_pkcs8(der: &[u8], name: &str, password: &str) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn decrypt_pkcs8(der: &[u8], name: &str, password: &str) -> Result<Vec<u8>, ReadError> {
     use pkcs8::EncryptedPrivateKeyInfoRef;
     let unsupported = |detail: String| ReadError::UnsupportedKeyEncryption {
         path: name.into(),
@@ -448,6 +463,10 @@ fn decrypt_pkcs8(der: &[u8], name: &str, password: &str) -> Result<Vec<u8>, Read
             "the legacy PKCS#5 v1.5 scheme {:?}",
             p.encryption
         )));
+    }
+    if let pkcs5::EncryptionScheme::Pbes2(p) = &info.encryption_algorithm {
+        kdf::pbes2_cost(p)
+            .map_err(|why| unsupported(format!("its key derivation asks for {why}")))?;
     }
     match info.decrypt(password) {
         Ok(doc) => Ok(doc.as_bytes().to_vec()),
@@ -486,6 +505,10 @@ fn read_pkcs12(
     out: &mut Loaded,
 ) -> Result<(), ReadError> {
     use p12_keystore::error::Error as P12Error;
+    kdf::check_pkcs12(bytes).map_err(|why| ReadError::Pkcs12 {
+        path: name.into(),
+        error: format!("its key derivation asks for {why}"),
+    })?;
     let archive = match p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password.unwrap_or("")) {
         Ok(a) => a,
         // A MAC that does not verify, or (without a MAC) a decryption whose

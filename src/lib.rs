@@ -16,6 +16,8 @@ pub mod facts;
 pub mod fetch;
 pub mod files;
 pub mod fleet;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handshake;
 pub mod identity;
 pub mod judge;

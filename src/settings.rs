@@ -299,7 +299,9 @@ fn endpoint(
     opts: &Options,
     shown: &mut Shown,
 ) -> Result<(String, u16, Option<String>), UsageError> {
-    let (host, host_origin) = match (&target.host, &opts.host) {
+    // An empty host (`host=''`) is no host, as in libpq.
+    let opt_host = opts.host.as_ref().filter(|(h, _)| !h.is_empty());
+    let (host, host_origin) = match (&target.host, opt_host) {
         (_, Some((h, o))) if target.host.is_none() || !matches!(o, Origin::Env(_)) => {
             (h.clone(), o.clone())
         }
@@ -319,6 +321,9 @@ fn endpoint(
         Some(inner) => inner.to_string(),
         None => host,
     };
+    if host.is_empty() {
+        return Err(UsageError::Invalid("the target names an empty host".into()));
+    }
     if host_origin != Origin::Default {
         shown.show("host", host.clone(), host_origin);
     }
@@ -967,6 +972,20 @@ mod tests {
         assert_eq!(p.host, "db.internal");
         assert_eq!(p.port, 6543);
         assert_eq!(source(&p, "port"), "environment PGPORT");
+    }
+
+    /// Found by the `settings` fuzz target: `host=''` made a plan for the
+    /// host "" (libpq reads an empty host as none: a Unix socket).
+    #[test]
+    fn an_empty_host_is_no_host() {
+        for target in [
+            "host='' port=5432",
+            "host='' sslmode=require",
+            "postgresql://[]:5432/db",
+        ] {
+            let e = plan(&[target], &[]).err();
+            assert!(e.is_some(), "{target}");
+        }
     }
 
     #[test]

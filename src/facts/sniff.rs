@@ -58,7 +58,7 @@ fn identify(b: &[u8]) -> (String, Option<&'static str>) {
             return ("a MongoDB wire-protocol reply".into(), Some("mongo"));
         }
     }
-    let text = String::from_utf8_lossy(&b[..b.len().min(64)]);
+    let text = String::from_utf8_lossy(&b[..b.len().min(QUOTED)]);
     let first_line = text.lines().next().unwrap_or("").trim().to_string();
     if text.starts_with("HTTP/") {
         return (
@@ -88,6 +88,9 @@ fn identify(b: &[u8]) -> (String, Option<&'static str>) {
     ("bytes of an unknown protocol".into(), None)
 }
 
+/// The most bytes of the server's own text quoted in a phrase.
+const QUOTED: usize = 64;
+
 /// A MySQL packet: 3-byte length, sequence 0, then a greeting or an error.
 fn mysql(b: &[u8]) -> Option<String> {
     if b.len() < 5 {
@@ -100,7 +103,8 @@ fn mysql(b: &[u8]) -> Option<String> {
     match b[4] {
         0x0a => {
             let body = &b[5..];
-            let end = body.iter().position(|&c| c == 0)?;
+            // A version string is short (MySQL's longest are ~40 bytes).
+            let end = body.iter().take(QUOTED + 1).position(|&c| c == 0)?;
             let version = std::str::from_utf8(&body[..end]).ok()?;
             if version.is_empty() || !version.chars().next()?.is_ascii_digit() {
                 return None;
@@ -118,11 +122,13 @@ fn mysql(b: &[u8]) -> Option<String> {
         0x09 => Some("a MySQL protocol-9 greeting (a very old server)".into()),
         0xff if b.len() >= 7 => {
             let code = u16::from_le_bytes([b[5], b[6]]);
-            let rest = &b[7..b.len().min(4 + len)];
+            // The packet may announce fewer bytes than its header and code.
+            let rest = b.get(7..b.len().min(4 + len)).unwrap_or_default();
             let msg = rest
                 .strip_prefix(b"#")
                 .map(|r| &r[r.len().min(5)..])
                 .unwrap_or(rest);
+            let msg = &msg[..msg.len().min(QUOTED)];
             Some(format!(
                 "a MySQL error packet ({code}: {})",
                 String::from_utf8_lossy(msg).trim()
@@ -217,5 +223,22 @@ mod tests {
         }
         let _ = sniff(b"\x05\x00\x00\x00\xff\x01");
         let _ = sniff(b"\x05\x00\x00\x00\x0a");
+    }
+
+    /// Found by the `sniff` fuzz target: an ERR packet announcing fewer
+    /// bytes than its header and code (length 1) sliced `b[7..5]` and
+    /// panicked, from any server's first bytes; and the phrase quoted up
+    /// to 64 KiB of an error message or version string.
+    #[test]
+    fn a_short_or_long_mysql_packet_is_named_within_bounds() {
+        let s = sniff(b"\x01\x00\x00\x00\xff\xff\x84\xff\xff");
+        assert_eq!(s.looks_like, "a MySQL error packet (34047: )");
+        let mut long = b"\xff\xff\x00\x00\xff\x10\x04".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 70_000));
+        assert!(sniff(&long).looks_like.len() < 120);
+        let mut version = b"\xff\xff\x00\x00\x0a8".to_vec();
+        version.extend(std::iter::repeat_n(b'1', 70_000));
+        version.push(0);
+        assert_eq!(sniff(&version).protocol, None);
     }
 }

@@ -198,6 +198,13 @@ pub fn describe(x: &HelloExchange) -> MongoFacts {
 
 /// The document in an OP_MSG body section or an OP_REPLY.
 fn parse_reply(m: &[u8]) -> Result<Document, String> {
+    // The exchange hands on whole messages, but `describe` is public.
+    if m.len() < 16 {
+        return Err(format!(
+            "{} bytes are shorter than a message header",
+            m.len()
+        ));
+    }
     let i32_at = |i: usize| i32::from_le_bytes([m[i], m[i + 1], m[i + 2], m[i + 3]]);
     let response_to = i32_at(8);
     let opcode = i32_at(12);
@@ -218,7 +225,20 @@ fn parse_reply(m: &[u8]) -> Result<Document, String> {
         OP_REPLY if m.len() >= 36 => 36,
         other => return Err(format!("opcode {other} is not OP_MSG")),
     };
-    Document::from_reader(&m[doc_start..]).map_err(|e| format!("its BSON does not parse: {e}"))
+    // The document's own length is read before anything is allocated for
+    // it: a length beyond the message is refused, not allocated.
+    let doc = &m[doc_start..];
+    let declared = doc
+        .get(..4)
+        .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64)
+        .unwrap_or(0);
+    if !(5..=doc.len() as i64).contains(&declared) {
+        return Err(format!(
+            "its BSON document announces {declared} bytes, and {} follow",
+            doc.len()
+        ));
+    }
+    Document::from_reader(doc).map_err(|e| format!("its BSON does not parse: {e}"))
 }
 
 fn read_hello(f: &mut MongoFacts, d: &Document) {
@@ -313,6 +333,26 @@ mod tests {
             outcome,
             ms: 1.0,
         }
+    }
+
+    /// Found by the `mongo` fuzz target: a reply whose BSON document
+    /// announced 1.7 GB made the BSON reader allocate that much before
+    /// finding the message far shorter.
+    #[test]
+    fn a_document_longer_than_its_message_is_not_allocated() {
+        let mut m = Vec::new();
+        m.extend_from_slice(&26_i32.to_le_bytes());
+        m.extend_from_slice(&1_i32.to_le_bytes());
+        m.extend_from_slice(&REQUEST_ID.to_le_bytes());
+        m.extend_from_slice(&OP_MSG.to_le_bytes());
+        m.extend_from_slice(&[0, 0, 0, 0, 0]);
+        m.extend_from_slice(&0x6900_0000_i32.to_le_bytes());
+        m.push(0);
+        let e = parse_reply(&m).unwrap_err();
+        assert!(
+            e.contains("announces 1761607680 bytes, and 5 follow"),
+            "{e}"
+        );
     }
 
     #[test]

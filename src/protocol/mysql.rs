@@ -405,7 +405,12 @@ fn parse_err(body: &[u8]) -> Option<ErrPacket> {
     c.u8()?;
     let code = c.u16()?;
     let mut sql_state = None;
-    if c.b.first() == Some(&b'#') && c.b.len() >= 6 {
+    // A SQLSTATE is five ASCII letters or digits; other bytes after `#`
+    // are left in the message.
+    if c.b.first() == Some(&b'#')
+        && c.b.len() >= 6
+        && c.b[1..6].iter().all(u8::is_ascii_alphanumeric)
+    {
         sql_state = Some(String::from_utf8_lossy(&c.b[1..6]).into_owned());
         c.take(6)?;
     }
@@ -559,6 +564,18 @@ mod tests {
         let Packet::Err(e) = e else { panic!() };
         assert_eq!((e.code, e.sql_state.as_deref()), (1040, Some("08004")));
         assert_eq!(parse_packet(b"\xff"), Packet::Other);
+    }
+
+    /// Found by the `mysql` fuzz target: `#` and five bytes that are not a
+    /// SQLSTATE (here UTF-8 that decodes to fewer characters) were reported
+    /// as one; they stay in the message now.
+    #[test]
+    fn a_sql_state_is_five_ascii_characters() {
+        let Packet::Err(e) = parse_packet(b"\xff\x10\x04#\xca\x9c\x90\x91\xefxyz") else {
+            panic!()
+        };
+        assert_eq!(e.sql_state, None);
+        assert!(e.message.starts_with('#'), "{}", e.message);
     }
 
     #[test]

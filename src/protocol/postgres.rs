@@ -53,40 +53,50 @@ pub async fn ssl_request(
         Ok(Ok(_)) => {}
     }
 
-    match answer[0] {
-        b'S' => Ok(UpgradeFacts {
-            method: "sslrequest",
-            server_answer: Some("S: the server accepts TLS".into()),
-            tls_offered: true,
-            bytes_after_answer: already_buffered(stream).await,
-            alpn: Vec::new(),
-            mysql: None,
+    let mut seen = vec![answer[0]];
+    if !matches!(answer[0], b'S' | b'N') {
+        // Not an answer to SSLRequest: read a little more to say what it is.
+        read_more(
+            stream,
+            &mut seen,
+            512,
+            timeout.min(Duration::from_millis(300)),
+        )
+        .await;
+    }
+    let tls_offered = read_answer(&seen)?;
+    Ok(UpgradeFacts {
+        method: "sslrequest",
+        server_answer: Some(if tls_offered {
+            "S: the server accepts TLS".into()
+        } else {
+            "N: the server does not offer TLS".into()
         }),
-        b'N' => Ok(UpgradeFacts {
-            method: "sslrequest",
-            server_answer: Some("N: the server does not offer TLS".into()),
-            tls_offered: false,
-            bytes_after_answer: already_buffered(stream).await,
-            alpn: Vec::new(),
-            mysql: None,
-        }),
-        first => {
-            let mut seen = vec![first];
-            read_more(
-                stream,
-                &mut seen,
-                512,
-                timeout.min(Duration::from_millis(300)),
-            )
-            .await;
-            if first == b'E' {
-                if let Some(message) = parse_error(&seen) {
+        tls_offered,
+        bytes_after_answer: already_buffered(stream).await,
+        alpn: Vec::new(),
+        mysql: None,
+    })
+}
+
+/// What the bytes answering SSLRequest mean (`seen` starts with the answer
+/// byte; after anything but `S` or `N`, up to 512 more bytes): whether the
+/// server offers TLS, or why this is not an answer (the server's error
+/// message, or what the bytes look like).
+pub fn read_answer(seen: &[u8]) -> Result<bool, UpgradeError> {
+    match seen.first() {
+        None => Err(UpgradeError::Closed { request: REQUEST }),
+        Some(b'S') => Ok(true),
+        Some(b'N') => Ok(false),
+        Some(first) => {
+            if *first == b'E' {
+                if let Some(message) = parse_error(seen) {
                     return Err(UpgradeError::ServerError { message });
                 }
             }
             Err(UpgradeError::NotTheProtocol {
                 expected: "PostgreSQL's answer to SSLRequest (S or N)",
-                found: sniff::sniff(&seen),
+                found: sniff::sniff(seen),
             })
         }
     }
@@ -359,6 +369,21 @@ mod tests {
             let reply: &'static [u8] = Box::leak(reply.into_boxed_slice());
             let _ = answer_and_linger(reply, Duration::ZERO).await;
         }
+    }
+
+    #[test]
+    fn answers_read_from_bytes() {
+        assert!(read_answer(b"S").unwrap());
+        assert!(!read_answer(b"N").unwrap());
+        assert!(matches!(read_answer(b""), Err(UpgradeError::Closed { .. })));
+        assert!(matches!(
+            read_answer(b"E\x00\x00\x00\x0bMno way\x00\x00"),
+            Err(UpgradeError::ServerError { message }) if message == "no way"
+        ));
+        assert!(matches!(
+            read_answer(b"HTTP/1.1 400"),
+            Err(UpgradeError::NotTheProtocol { .. })
+        ));
     }
 
     #[test]

@@ -175,10 +175,18 @@ pub(super) fn parse(input: &str) -> Result<Target, TargetError> {
     let user = last("user").filter(|u| !u.is_empty()).map(str::to_string);
     let database = last("dbname").filter(|d| !d.is_empty()).map(str::to_string);
     let has_password = pairs.iter().any(|p| p.key == "password");
+    // A quoted secret keeps its quotes, so the display still ends the
+    // value where the input did (`password='x'port=5` stays two pairs).
     let secrets = pairs
         .iter()
         .filter(|p| super::is_secret_param(&p.key))
-        .map(|p| p.span.clone())
+        .map(|p| {
+            if input[p.span.clone()].starts_with('\'') {
+                p.span.start + 1..p.span.end - 1
+            } else {
+                p.span.clone()
+            }
+        })
         .collect();
     Ok(Target {
         dialect: D,
@@ -279,8 +287,19 @@ mod tests {
     #[test]
     fn passwords_are_masked() {
         let t = Target::parse(r"host=db password='s\'ecret x' sslpassword=k\ ey user=u").unwrap();
-        assert_eq!(t.display, "host=db password=*** sslpassword=*** user=u");
+        assert_eq!(t.display, "host=db password='***' sslpassword=*** user=u");
         assert_eq!(t.user.as_deref(), Some("u"));
         assert_eq!(t.param("sslpassword"), Some("k ey"));
+    }
+
+    /// Found by the `target` fuzz target: a quoted password followed at
+    /// once by the next pair (`password='x'port=5`, which libpq reads as
+    /// two) was masked as `password=***port=5`, one pair.
+    #[test]
+    fn a_masked_quoted_password_still_ends_where_it_did() {
+        let t = Target::parse("host=db password='x'port=5 sslmode=require").unwrap();
+        assert_eq!(t.port, Some(5));
+        assert_eq!(t.display, "host=db password='***'port=5 sslmode=require");
+        assert_eq!(Target::parse(&t.display).unwrap().port, Some(5));
     }
 }

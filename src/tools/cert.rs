@@ -259,7 +259,7 @@ fn expiry(f: &CertFacts, opts: &CertOptions, now: i64) -> &'static str {
     }
 }
 
-fn crl_entry(file: String, der: &[u8], certs: &[CertEntry], now_unix: i64) -> CrlEntry {
+pub(crate) fn crl_entry(file: String, der: &[u8], certs: &[CertEntry], now_unix: i64) -> CrlEntry {
     let crl = match CertificateRevocationList::from_der(der) {
         Ok((_, crl)) => crl,
         Err(e) => {

@@ -356,6 +356,8 @@ fn parse_jks(bytes: &[u8], format: &'static str) -> Result<Keystore, String> {
 
 fn parse_pkcs12(bytes: &[u8], password: Option<&str>) -> Result<Keystore, String> {
     use p12_keystore::error::Error as P12Error;
+    crate::files::kdf::check_pkcs12(bytes)
+        .map_err(|why| format!("cannot be read: its key derivation asks for {why}"))?;
     let mut passwords = vec![password.unwrap_or(DEFAULT_PASSWORD)];
     if password.is_none() {
         passwords.push("");
