@@ -106,24 +106,19 @@ pub fn from_lines(display: &str, text: &str, base: &dyn Fn(String) -> Request) -
         .collect()
 }
 
+/// The most read from `--targets` or `--config` (the file or standard
+/// input): far above a real fleet (a line is some 30 to 200 bytes, so
+/// 16 MiB is some 100,000 endpoints or more), and a wrong path (a disk
+/// image, a log) ends at once with bounded memory.
+pub const MAX_INVENTORY_BYTES: u64 = crate::files::MAX_FILE_BYTES;
+
 /// Read `--targets FILE` (`-`: standard input).
 pub fn read_targets(
     path: &Path,
     base: &dyn Fn(String) -> Request,
 ) -> Result<Vec<Entry>, InputError> {
-    let display = path.display().to_string();
-    let text = if display == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s)
-    } else {
-        std::fs::read_to_string(path)
-    }
-    .map_err(|e| InputError {
-        origin: display.clone(),
-        key: None,
-        message: format!("cannot read: {e}"),
-    })?;
-    Ok(from_lines(&display, &text, base))
+    let text = read_text("--targets", path, "a file of targets")?;
+    Ok(from_lines(&path.display().to_string(), &text, base))
 }
 
 /// Read `--config FILE`.
@@ -131,13 +126,66 @@ pub fn read_inventory(
     path: &Path,
     base: &dyn Fn(String) -> Request,
 ) -> Result<Vec<Entry>, InputError> {
+    let text = read_text("--config", path, "an inventory")?;
+    parse_inventory(&path.display().to_string(), &text, base)
+}
+
+/// The text of the file `flag` names, bounded (regular files only, so a
+/// FIFO or a directory is refused unopened; `-` for `--targets` is standard
+/// input, read up to the same limit); a binary file is refused too. Errors
+/// name the flag and the file.
+fn read_text(flag: &'static str, path: &Path, what: &'static str) -> Result<String, InputError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| InputError {
-        origin: display.clone(),
+    let fail = |message: String| InputError {
+        origin: format!("{flag} {display}"),
         key: None,
-        message: format!("cannot read: {e}"),
-    })?;
-    parse_inventory(&display, &text, base)
+        message,
+    };
+    let bytes = if display == "-" && flag == "--targets" {
+        read_stdin(MAX_INVENTORY_BYTES).map_err(fail)?
+    } else {
+        crate::files::read_bounded(path, MAX_INVENTORY_BYTES, what)
+            .map_err(|e| fail(e.to_string()))?
+    };
+    let wanted = if flag == "--targets" {
+        "a text file, one target a line"
+    } else {
+        "a TOML file"
+    };
+    text_of(bytes, wanted).map_err(fail)
+}
+
+/// Standard input, at most `limit` bytes.
+fn read_stdin(limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input holds more than {} MiB: not read",
+            limit >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The bytes as text, or what makes them not text: invalid UTF-8, or a
+/// control character no text file holds (NUL, and the like).
+fn text_of(bytes: Vec<u8>, wanted: &str) -> Result<String, String> {
+    let binary = |at: usize, len: usize| {
+        format!("holds binary data (byte {at} of {len}), not text: give {wanted}")
+    };
+    if let Some(at) = bytes
+        .iter()
+        .position(|&b| b == 0x7f || (b < 0x20 && !b"\t\n\r".contains(&b)))
+    {
+        return Err(binary(at, bytes.len()));
+    }
+    String::from_utf8(bytes).map_err(|e| binary(e.utf8_error().valid_up_to(), e.as_bytes().len()))
 }
 
 /// The inventory file.
