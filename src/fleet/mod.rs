@@ -50,7 +50,13 @@ fn check_fleet_flags(args: &ConnectArgs) -> Result<(), String> {
             "--save-chain and --save-root save one endpoint's certificates: give one TARGET".into(),
         );
     }
-    match args.deadline {
+    check_deadline(args.deadline)
+}
+
+/// A `--deadline` that is not a number of seconds above 0, in words; one
+/// target or many, the same answer.
+pub fn check_deadline(deadline: Option<f64>) -> Result<(), String> {
+    match deadline {
         Some(d) if !(d > 0.0 && d.is_finite()) => {
             Err(format!("--deadline {d}: give a number of seconds above 0"))
         }

@@ -221,6 +221,33 @@ pub fn run(
     Ok(results)
 }
 
+/// One check (one TARGET, `main.rs`'s path) within an optional deadline,
+/// the whole run's limit as for many targets: cut short, it is reported
+/// unreachable as a fleet run reports it. The check runs on a thread of its
+/// own, so that the deadline holds even while it blocks one; a check cut
+/// short is left to end with the process.
+pub fn run_one(plan: &Plan, deadline: Option<Duration>) -> std::io::Result<Checked> {
+    let Some(limit) = deadline else {
+        return crate::check::run_target_blocking(plan);
+    };
+    let (done, result) = std::sync::mpsc::channel();
+    let task_plan = plan.clone();
+    let worker = std::thread::spawn(move || {
+        let _ = done.send(crate::check::run_target_blocking(&task_plan));
+    });
+    match result.recv_timeout(limit) {
+        Ok(checked) => checked,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            Ok(Checked::One(Box::new(not_finished(plan, deadline))))
+        }
+        // The thread ended without a result: it panicked; so does the run.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => Err(std::io::Error::other("the check ended without a result")),
+        },
+    }
+}
+
 /// The report of a check the deadline cut short: unreachable, as a timeout is.
 fn not_finished(plan: &Plan, deadline: Option<Duration>) -> Report {
     let mut facts = Facts::new(observe::now_unix());
