@@ -107,10 +107,22 @@ pub fn from_lines(display: &str, text: &str, base: &dyn Fn(String) -> Request) -
 }
 
 /// The most read from `--targets` or `--config` (the file or standard
-/// input): far above a real fleet (a line is some 30 to 200 bytes, so
-/// 16 MiB is some 100,000 endpoints or more), and a wrong path (a disk
-/// image, a log) ends at once with bounded memory.
-pub const MAX_INVENTORY_BYTES: u64 = crate::files::MAX_FILE_BYTES;
+/// input): room for [`MAX_ENDPOINTS`] endpoints of some 200 bytes each, and
+/// a wrong path (a disk image, a log) ends at once with bounded memory.
+pub const MAX_INVENTORY_BYTES: u64 = 4 << 20;
+
+/// The most endpoints one run checks. Each keeps its plan and its report
+/// until the output is written, some 10 KiB (measured: 100,000 endpoints
+/// took 1 GB), so a run stays within some 200 MiB; a larger fleet is
+/// checked in several runs.
+pub const MAX_ENDPOINTS: usize = 20_000;
+
+/// Too many endpoints for one run, in words.
+pub fn too_many(count: usize) -> String {
+    format!(
+        "{count} endpoints: one run checks at most {MAX_ENDPOINTS} (each report is kept until the output is written); split them over several runs"
+    )
+}
 
 /// Read `--targets FILE` (`-`: standard input).
 pub fn read_targets(
@@ -118,7 +130,21 @@ pub fn read_targets(
     base: &dyn Fn(String) -> Request,
 ) -> Result<Vec<Entry>, InputError> {
     let text = read_text("--targets", path, "a file of targets")?;
-    Ok(from_lines(&path.display().to_string(), &text, base))
+    let display = path.display().to_string();
+    // Counted before anything is built for them.
+    let count = text
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('#'))
+        .count();
+    if count > MAX_ENDPOINTS {
+        return Err(InputError {
+            origin: format!("--targets {display}"),
+            key: None,
+            message: too_many(count),
+        });
+    }
+    Ok(from_lines(&display, &text, base))
 }
 
 /// Read `--config FILE`.
@@ -241,24 +267,14 @@ pub fn parse_inventory(
         let span = e.span().unwrap_or(0..0);
         err(span, None, e.message().trim().to_string())
     })?;
-    let defaults = match &inv.defaults {
-        Some(d) => {
-            for (key, s) in [
-                ("name", d.get_ref().name.as_ref()),
-                ("target", d.get_ref().target.as_ref()),
-            ] {
-                if let Some(s) = s {
-                    return Err(err(
-                        s.span(),
-                        Some(key.into()),
-                        "belongs in an [[endpoint]], not in [defaults]".to_string(),
-                    ));
-                }
-            }
-            d.get_ref().clone()
-        }
-        None => EndpointToml::default(),
-    };
+    let defaults = defaults_of(&inv, &err)?;
+    if inv.endpoint.len() > MAX_ENDPOINTS {
+        return Err(InputError {
+            origin: format!("--config {display}"),
+            key: None,
+            message: too_many(inv.endpoint.len()),
+        });
+    }
     if inv.endpoint.is_empty() {
         return Err(InputError {
             origin: display.to_string(),
@@ -303,6 +319,27 @@ pub fn parse_inventory(
         });
     }
     Ok(out)
+}
+
+/// The inventory's `[defaults]` (none: every option as the flags set it);
+/// `name` and `target` belong to endpoints only.
+fn defaults_of(inv: &InventoryToml, err: &ErrFn<'_>) -> Result<EndpointToml, InputError> {
+    let Some(d) = &inv.defaults else {
+        return Ok(EndpointToml::default());
+    };
+    for (key, s) in [
+        ("name", d.get_ref().name.as_ref()),
+        ("target", d.get_ref().target.as_ref()),
+    ] {
+        if let Some(s) = s {
+            return Err(err(
+                s.span(),
+                Some(key.into()),
+                "belongs in an [[endpoint]], not in [defaults]".to_string(),
+            ));
+        }
+    }
+    Ok(d.get_ref().clone())
 }
 
 type ErrFn<'a> = dyn Fn(std::ops::Range<usize>, Option<String>, String) -> InputError + 'a;

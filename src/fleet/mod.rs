@@ -83,6 +83,9 @@ fn endpoints(args: &ConnectArgs) -> Result<Vec<run::Job>, String> {
     if entries.is_empty() {
         return Err("no targets to check".into());
     }
+    if entries.len() > inventory::MAX_ENDPOINTS {
+        return Err(inventory::too_many(entries.len()));
+    }
     let (jobs, notes) = run::prepare(entries, &ProcessEnv).map_err(|e| e.to_string())?;
     if !args.quiet {
         for n in &notes {
