@@ -93,6 +93,26 @@ pub enum ReadError {
     },
 }
 
+impl ReadError {
+    /// The file the error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            ReadError::Io { path, .. }
+            | ReadError::Nothing { path, .. }
+            | ReadError::PasswordNeeded { path }
+            | ReadError::WrongPassword { path }
+            | ReadError::Pkcs12 { path, .. }
+            | ReadError::KeyPasswordNeeded { path }
+            | ReadError::WrongKeyPassword { path }
+            | ReadError::UnsupportedKeyEncryption { path, .. }
+            | ReadError::LegacyEncryptedPem { path }
+            | ReadError::PasswordFile { path, .. }
+            | ReadError::NotAFile { path, .. }
+            | ReadError::TooLarge { path, .. } => path,
+        }
+    }
+}
+
 /// The most read from a certificate, key, PKCS#12 or CRL file. The largest
 /// real ones are far below it: the whole Mozilla root bundle is about
 /// 220 KiB in PEM, a PKCS#12 bundle or key a few KiB, and the largest public

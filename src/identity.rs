@@ -73,10 +73,40 @@ pub struct IdentityFacts {
     pub key_permission_problem: Option<String>,
 }
 
-/// Why the identity cannot be used (exit 2).
+/// Which file of the identity an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityFile {
+    /// The certificate file (`--cert`; with no key file, the key too).
+    Cert,
+    /// The key file (`--key`).
+    Key,
+}
+
+/// Why the identity cannot be used (exit 2): the file at fault, so that
+/// the caller names it with the flag (or connection-string key) it came
+/// from, and what is wrong with it.
 #[derive(Debug, thiserror::Error)]
-#[error("client certificate: {0}")]
-pub struct IdentityError(pub String);
+#[error("client certificate: {message}")]
+pub struct IdentityError {
+    pub file: IdentityFile,
+    pub message: String,
+}
+
+impl IdentityError {
+    fn cert(message: String) -> IdentityError {
+        IdentityError {
+            file: IdentityFile::Cert,
+            message,
+        }
+    }
+
+    fn key(message: String) -> IdentityError {
+        IdentityError {
+            file: IdentityFile::Key,
+            message,
+        }
+    }
+}
 
 /// Read and check the identity; `now_unix` for the dates.
 pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityError> {
@@ -101,8 +131,14 @@ pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityEr
             }
         }
     }
+    let key_path = req.key.as_ref().map(|k| k.display().to_string());
     let loaded = read.map_err(|e| {
-        IdentityError(match e {
+        let file = if Some(e.path()) == key_path.as_deref() {
+            IdentityFile::Key
+        } else {
+            IdentityFile::Cert
+        };
+        let message = match e {
             files::ReadError::KeyPasswordNeeded { path } => format!(
                 "the private key in {path} is encrypted: give its password with --key-password-file FILE, the environment variable {}, or sslpassword / tlsCertificateKeyFilePassword in the connection string",
                 files::PASSWORD_ENV
@@ -112,32 +148,35 @@ pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityEr
                 files::PASSWORD_ENV
             ),
             other => other.to_string(),
-        })
+        };
+        IdentityError { file, message }
     })?;
     let cert_file = req.cert.display().to_string();
     let key_file = req.key.as_ref().unwrap_or(&req.cert).display().to_string();
     if loaded.certs.is_empty() {
-        return Err(IdentityError(format!("{cert_file} holds no certificate")));
+        return Err(IdentityError::cert(format!(
+            "{cert_file} holds no certificate"
+        )));
     }
     let Some(key) = loaded.keys.first() else {
-        return Err(IdentityError(if loaded.encrypted_keys_skipped > 0 {
-            format!(
+        return Err(if loaded.encrypted_keys_skipped > 0 {
+            IdentityError::key(format!(
                 "the private key in {key_file} is encrypted: give its password with --key-password-file FILE, the environment variable {}, or sslpassword / tlsCertificateKeyFilePassword in the connection string",
                 files::PASSWORD_ENV
-            )
+            ))
         } else if req.key.is_none() {
-            format!("{cert_file} holds no private key: name the key file with --key FILE (sslkey, ssl-key)")
+            IdentityError::cert(format!("{cert_file} holds no private key: name the key file with --key FILE (sslkey, ssl-key)"))
         } else {
-            format!("{key_file} holds no private key")
-        }));
+            IdentityError::key(format!("{key_file} holds no private key"))
+        });
     };
     let entry = files::key_entry(key_file.clone(), key, &loaded.certs);
     if let Some(e) = entry.error {
-        return Err(IdentityError(format!("the key in {key_file} {e}")));
+        return Err(IdentityError::key(format!("the key in {key_file} {e}")));
     }
     let Some(&leaf_pos) = entry.matches.first() else {
         let leaf = observe::describe(0, &loaded.certs[0].1, now_unix);
-        return Err(IdentityError(format!(
+        return Err(IdentityError::key(format!(
             "the private key in {key_file} does not match the certificate in {cert_file} ({}): use the key the certificate was issued for",
             leaf.subject
         )));
@@ -160,7 +199,9 @@ pub fn load(req: &IdentityRequest, now_unix: i64) -> Result<Identity, IdentityEr
     let signing = provider
         .key_provider
         .load_private_key(key.der.clone_key())
-        .map_err(|e| IdentityError(format!("the key in {key_file} cannot be used for TLS: {e}")))?;
+        .map_err(|e| {
+            IdentityError::key(format!("the key in {key_file} cannot be used for TLS: {e}"))
+        })?;
     let certified = Arc::new(CertifiedKey::new(chain, signing));
 
     let validity = if now_unix > leaf.not_after_unix {

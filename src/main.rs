@@ -12,7 +12,11 @@ use tlscheck::tools::{cert, export, roots};
 const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match cli.command {
         Command::Clients(args) => clients(&args),
         Command::Connect(args) if !args.single() => ExitCode::from(tlscheck::fleet::connect(&args)),
         Command::Connect(args) => connect(&args),
@@ -42,6 +46,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line, or exit 2 with clap's answer on one line: the flag,
+/// the value and what is allowed (clap puts the allowed values, tips and
+/// usage on lines of their own). Help and version print as clap prints them.
+fn parse_cli() -> Result<Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    Cli::try_parse().map_err(|e| {
+        if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            e.exit();
+        }
+        eprintln!("tlscheck: {}", one_line(&e.render().to_string()));
+        ExitCode::from(USAGE)
+    })
+}
+
+/// clap's error text as one line: its lines joined, without the "error: "
+/// prefix and the closing pointer to --help.
+fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("For more information") {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        let line = line.strip_prefix("error: ").unwrap_or(line);
+        // "[possible values: a, b]" reads as a clause of the sentence.
+        let line = line
+            .strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+            .unwrap_or(line);
+        out.push_str(line);
+    }
+    out
+}
+
 /// Print a value as JSON, or as `human` renders it.
 fn print<T: serde::Serialize>(
     value: &T,
@@ -68,11 +108,16 @@ fn clients(args: &tlscheck::cli::ClientsArgs) -> ExitCode {
 
 /// `tlscheck connect` with one target: check, render, save what was asked.
 fn connect(args: &tlscheck::cli::ConnectArgs) -> ExitCode {
+    if let Err(why) = tlscheck::fleet::check_deadline(args.deadline) {
+        eprintln!("tlscheck: {why}");
+        return ExitCode::from(USAGE);
+    }
     let plan = match resolve(&args.request()) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let checked = match started(tlscheck::check::run_target_blocking(&plan)) {
+    let deadline = args.deadline.map(std::time::Duration::from_secs_f64);
+    let checked = match started(tlscheck::fleet::run::run_one(&plan, deadline)) {
         Ok(r) => r,
         Err(code) => return code,
     };

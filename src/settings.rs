@@ -637,7 +637,38 @@ fn identity(
         }
         return Ok(None);
     };
-    let password = match &req.key_password_file {
+    let password = key_password(req, env, opts)?;
+    shown.show("cert", cert_path.clone(), cert_origin.clone());
+    if let Some((k, o)) = &key {
+        shown.show("key", k.clone(), o.clone());
+    }
+    if let Some((_, o)) = &password {
+        shown.show("key-password", "(given, not shown)", o.clone());
+    }
+    let named = |file: crate::identity::IdentityFile| match (file, &key) {
+        (crate::identity::IdentityFile::Key, Some((k, o))) => file_named("key", k, o),
+        _ => file_named("cert", &cert_path, &cert_origin),
+    };
+    let request = crate::identity::IdentityRequest {
+        cert: PathBuf::from(&cert_path),
+        key: key.clone().map(|(k, _)| PathBuf::from(k)),
+        password_source: password.as_ref().map(|(_, o)| o.to_string()),
+        password: password.map(|(p, _)| p),
+        prompt: env.interactive(),
+    };
+    crate::identity::load(&request, crate::observe::now_unix())
+        .map(Some)
+        .map_err(|e| UsageError::Invalid(format!("{}: {}", named(e.file), e.message)))
+}
+
+/// The key password: `--key-password-file`, else the connection string's,
+/// else the environment's; where it came from.
+fn key_password(
+    req: &Request,
+    env: &dyn Env,
+    opts: &Options,
+) -> Result<Option<(String, Origin)>, UsageError> {
+    Ok(match &req.key_password_file {
         Some(f) => Some((
             crate::files::password(Some(f))
                 .map_err(|e| {
@@ -650,24 +681,21 @@ fn identity(
             env.var(crate::files::PASSWORD_ENV)
                 .map(|v| (v, Origin::Env(crate::files::PASSWORD_ENV)))
         }),
+    })
+}
+
+/// An identity file as the user gave it: `--cert FILE` for a flag, else
+/// `client certificate FILE (connection string sslcert=)` and the like.
+fn file_named(flag: &str, path: &str, origin: &Origin) -> String {
+    let what = if flag == "key" {
+        "client key"
+    } else {
+        "client certificate"
     };
-    shown.show("cert", cert_path.clone(), cert_origin);
-    if let Some((k, o)) = &key {
-        shown.show("key", k.clone(), o.clone());
+    match origin {
+        Origin::Flag(name) => format!("--{name} {path}"),
+        other => format!("{what} {path} ({other})"),
     }
-    if let Some((_, o)) = &password {
-        shown.show("key-password", "(given, not shown)", o.clone());
-    }
-    let request = crate::identity::IdentityRequest {
-        cert: PathBuf::from(&cert_path),
-        key: key.map(|(k, _)| PathBuf::from(k)),
-        password_source: password.as_ref().map(|(_, o)| o.to_string()),
-        password: password.map(|(p, _)| p),
-        prompt: env.interactive(),
-    };
-    crate::identity::load(&request, crate::observe::now_unix())
-        .map(Some)
-        .map_err(|e| UsageError::Invalid(e.to_string()))
 }
 
 /// `--user`: the login opening to send after TLS.

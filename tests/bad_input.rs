@@ -1,5 +1,6 @@
 //! Bad values on the command line and hostile files: each answer is exit 2
-//! and one line naming the flag (or file), the value and what is allowed.
+//! and one line naming the flag (or file), the value and what is allowed
+//! (clap's answers too: main.rs puts them on one line).
 //! Nothing here connects anywhere: every case is refused before a socket
 //! is opened (the target is 127.0.0.1:1, which nothing listens on).
 
@@ -11,15 +12,31 @@ use std::time::Duration;
 /// Run tlscheck with `args`; a watchdog kills it after 20 s and fails the
 /// test (a FIFO that is opened for reading would block forever).
 fn run(args: &[&str]) -> (i32, String) {
-    let child = Command::new(env!("CARGO_BIN_EXE_tlscheck"))
+    run_with_input(args, None)
+}
+
+/// [`run`], with `input` written to standard input (from a thread, so that
+/// a child that stops reading cannot block the test).
+fn run_with_input(args: &[&str], input: Option<Vec<u8>>) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlscheck"))
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("TLSCHECK_KEY_PASSWORD")
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        // The child may stop reading at its limit: a broken pipe is expected.
+        std::thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut stdin, &bytes);
+        });
+    }
     let pid = child.id();
     let (tx, rx) = mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
@@ -104,6 +121,13 @@ fn files() -> Files {
     let big = std::fs::File::create(root.join("big.pem")).unwrap();
     big.set_len(20 << 20).unwrap();
     std::fs::create_dir(root.join("dir")).unwrap();
+    // One target more than a run checks (--targets), and as an inventory.
+    let many: String = (0..20_001).map(|i| format!("h{i}:5432\n")).collect();
+    w("many.txt", many.as_bytes());
+    let many_toml: String = (0..20_001)
+        .map(|i| format!("[[endpoint]]\ntarget = \"h{i}:5432\"\n"))
+        .collect();
+    w("many.toml", many_toml.as_bytes());
     let fifo = std::ffi::CString::new(root.join("fifo").display().to_string()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
     Files { _dir: dir, root }
@@ -152,6 +176,27 @@ fn cases(f: &Files) -> Vec<Case> {
             vec!["'-3'", "--fail-days"],
         ),
         (connect(&["--jobs", "0"]), vec!["'0'", "--jobs", "1..=1024"]),
+        // --deadline: one target or several, the same answer.
+        (
+            connect(&["--deadline", "0"]),
+            vec!["--deadline 0", "above 0"],
+        ),
+        (
+            connect(&["--deadline", "-2"]),
+            vec!["--deadline -2", "above 0"],
+        ),
+        (
+            connect(&["--deadline", "inf"]),
+            vec!["--deadline inf", "above 0"],
+        ),
+        (
+            connect(&["127.0.0.1:2", "--deadline", "0"]),
+            vec!["--deadline 0", "above 0"],
+        ),
+        (
+            connect(&["--deadline", "soon"]),
+            vec!["'soon'", "--deadline"],
+        ),
         (
             s(&["scan", "127.0.0.1:1", "--concurrency", "0"]),
             vec!["'0'", "--concurrency", "1..=256"],
@@ -220,15 +265,36 @@ fn cases(f: &Files) -> Vec<Case> {
             parts[0]
         };
         c.push((connect(&["--crl-file", &p]), vec!["--crl-file", crl_part]));
-        c.push((
-            connect(&["--cert", &p]),
-            with("client certificate", &parts[..1]),
-        ));
+        c.push((s(&["cert", &p]), with("tlscheck cert", &parts[..1])));
+        c.push((connect(&["--cert", &p]), with("--cert", &parts[..1])));
         c.push((
             connect(&["--cert", &f.p("good.pem"), "--key", &p]),
-            vec!["client"],
+            with("--key", &parts[..1]),
         ));
-        c.push((s(&["cert", &p]), with("tlscheck cert", &parts[..1])));
+    }
+    // Files of targets and inventories: the same answers for the kinds of
+    // file; a binary file is not text.
+    let inventories = [
+        ("binary.bin", "holds binary data"),
+        ("truncated.der", "holds binary data"),
+        ("lying.der", "holds binary data"),
+        ("big.pem", "larger than 4 MiB"),
+        ("dir", "is a directory"),
+        ("fifo", "is a FIFO"),
+        ("missing.txt", "No such file"),
+        ("many.txt", "at most 20000"),
+    ];
+    for (name, part) in inventories {
+        for flag in ["--targets", "--config"] {
+            let name = match (flag, name) {
+                ("--config", "many.txt") => "many.toml",
+                _ => name,
+            };
+            let p = f.p(name);
+            // The answer names the file: a 'static for the case list.
+            let path: &'static str = Box::leak(p.clone().into_boxed_str());
+            c.push((s(&["connect", flag, &p]), vec![flag, path, part]));
+        }
     }
     for name in ["dir", "fifo", "big.pem"] {
         let p = f.p(name);
@@ -263,17 +329,15 @@ fn every_bad_input_is_exit_2_with_words() {
     for (args, parts) in cases(&f) {
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, out) = run(&argv);
-        let first = out.lines().next().unwrap_or("");
+        let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+        let first = lines.first().copied().unwrap_or("");
         let shown = first.replace(&f.root.display().to_string(), "DIR");
-        // clap's own errors (values it parses: numbers, value lists) name
-        // the flag and the value on the first line and list the allowed
-        // values on the next; ours hold everything on the first.
-        let where_ = if first.starts_with("error: ") {
-            &out
-        } else {
-            first
-        };
-        let missing: Vec<_> = parts.iter().filter(|p| !where_.contains(*p)).collect();
+        // One line, clap's answers too (main.rs joins clap's lines).
+        let mut missing: Vec<_> = parts.iter().filter(|p| !first.contains(*p)).collect();
+        let one_line = "(one line)";
+        if lines.len() != 1 {
+            missing.push(&one_line);
+        }
         if std::env::var_os("BAD_INPUT_TABLE").is_some() {
             println!(
                 "| `tlscheck {}` | {code} | {shown} |",
@@ -288,6 +352,22 @@ fn every_bad_input_is_exit_2_with_words() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// `--targets -` reads standard input up to the same limit as a file, and
+/// refuses binary data there too.
+#[test]
+fn targets_on_standard_input_are_bounded() {
+    let cases = [
+        (vec![b'#'; 5 << 20], "standard input holds more than 4 MiB"),
+        (b"127.0.0.1:1\n\0\x01\x02".to_vec(), "holds binary data"),
+    ];
+    for (input, part) in cases {
+        let (code, out) = run_with_input(&["connect", "--targets", "-"], Some(input));
+        assert_eq!(code, 2, "{out}");
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("--targets -") && out.contains(part), "{out}");
+    }
 }
 
 /// A CA file with unparsable blocks among good ones is used, and the

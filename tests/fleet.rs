@@ -536,6 +536,37 @@ fn the_deadline_reports_unfinished_checks_unreachable() {
     assert!(reason.contains("--deadline of 1 s"), "{reason}");
 }
 
+/// One TARGET takes `--deadline` too, as the whole run's limit: a check
+/// still waiting then is reported unreachable, as in a run over many.
+#[test]
+fn the_deadline_bounds_a_single_target() {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let start = Instant::now();
+    let r = run(
+        &[
+            &addr,
+            "--protocol",
+            "postgres",
+            "--timeout",
+            "30",
+            "--deadline",
+            "1",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(r.code, 3, "{}", r.context());
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let reason = doc["verdict"]["reason"].as_str().unwrap();
+    assert!(reason.contains("--deadline of 1 s"), "{reason}");
+}
+
 /// A PostgreSQL-protocol stand-in that refuses TLS ('N') after `hold`,
 /// counting connections: being served now, most at once, in all.
 struct Counter {

@@ -388,6 +388,9 @@ fn openssl_s_server_requiring_a_client_certificate() {
         &c.s("wrong.txt"),
     ]);
     assert!(e.contains("wrong password"), "{e}");
+    // The file at fault is named by its flag.
+    let flagged = |flag: &str, file: &str| format!("tlscheck: {flag} {}: ", c.s(file));
+    assert!(e.starts_with(&flagged("--key", "client.enc.key")), "{e}");
     let e = usage_error(&[
         &t,
         "--cert",
@@ -407,6 +410,7 @@ fn openssl_s_server_requiring_a_client_certificate() {
         &c.s("wrong.txt"),
     ]);
     assert!(e.contains("wrong password"), "{e}");
+    assert!(e.starts_with(&flagged("--cert", "client.p12")), "{e}");
     let e = usage_error(&[
         &t,
         "--cert",
@@ -428,8 +432,10 @@ fn openssl_s_server_requiring_a_client_certificate() {
         &c.s("untrusted.key"),
     ]);
     assert!(e.contains("does not match"), "{e}");
+    assert!(e.starts_with(&flagged("--key", "untrusted.key")), "{e}");
     let e = usage_error(&[&t, "--cert", &c.s("client.crt")]);
     assert!(e.contains("no private key"), "{e}");
+    assert!(e.starts_with(&flagged("--cert", "client.crt")), "{e}");
 }
 
 #[test]

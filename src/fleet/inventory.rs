@@ -106,23 +106,44 @@ pub fn from_lines(display: &str, text: &str, base: &dyn Fn(String) -> Request) -
         .collect()
 }
 
+/// The most read from `--targets` or `--config` (the file or standard
+/// input): room for [`MAX_ENDPOINTS`] endpoints of some 200 bytes each, and
+/// a wrong path (a disk image, a log) ends at once with bounded memory.
+pub const MAX_INVENTORY_BYTES: u64 = 4 << 20;
+
+/// The most endpoints one run checks. Each keeps its plan and its report
+/// until the output is written, some 10 KiB (measured: 100,000 endpoints
+/// took 1 GB), so a run stays within some 200 MiB; a larger fleet is
+/// checked in several runs.
+pub const MAX_ENDPOINTS: usize = 20_000;
+
+/// Too many endpoints for one run, in words.
+pub fn too_many(count: usize) -> String {
+    format!(
+        "{count} endpoints: one run checks at most {MAX_ENDPOINTS} (each report is kept until the output is written); split them over several runs"
+    )
+}
+
 /// Read `--targets FILE` (`-`: standard input).
 pub fn read_targets(
     path: &Path,
     base: &dyn Fn(String) -> Request,
 ) -> Result<Vec<Entry>, InputError> {
+    let text = read_text("--targets", path, "a file of targets")?;
     let display = path.display().to_string();
-    let text = if display == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s)
-    } else {
-        std::fs::read_to_string(path)
+    // Counted before anything is built for them.
+    let count = text
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('#'))
+        .count();
+    if count > MAX_ENDPOINTS {
+        return Err(InputError {
+            origin: format!("--targets {display}"),
+            key: None,
+            message: too_many(count),
+        });
     }
-    .map_err(|e| InputError {
-        origin: display.clone(),
-        key: None,
-        message: format!("cannot read: {e}"),
-    })?;
     Ok(from_lines(&display, &text, base))
 }
 
@@ -131,13 +152,66 @@ pub fn read_inventory(
     path: &Path,
     base: &dyn Fn(String) -> Request,
 ) -> Result<Vec<Entry>, InputError> {
+    let text = read_text("--config", path, "an inventory")?;
+    parse_inventory(&path.display().to_string(), &text, base)
+}
+
+/// The text of the file `flag` names, bounded (regular files only, so a
+/// FIFO or a directory is refused unopened; `-` for `--targets` is standard
+/// input, read up to the same limit); a binary file is refused too. Errors
+/// name the flag and the file.
+fn read_text(flag: &'static str, path: &Path, what: &'static str) -> Result<String, InputError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| InputError {
-        origin: display.clone(),
+    let fail = |message: String| InputError {
+        origin: format!("{flag} {display}"),
         key: None,
-        message: format!("cannot read: {e}"),
-    })?;
-    parse_inventory(&display, &text, base)
+        message,
+    };
+    let bytes = if display == "-" && flag == "--targets" {
+        read_stdin(MAX_INVENTORY_BYTES).map_err(fail)?
+    } else {
+        crate::files::read_bounded(path, MAX_INVENTORY_BYTES, what)
+            .map_err(|e| fail(e.to_string()))?
+    };
+    let wanted = if flag == "--targets" {
+        "a text file, one target a line"
+    } else {
+        "a TOML file"
+    };
+    text_of(bytes, wanted).map_err(fail)
+}
+
+/// Standard input, at most `limit` bytes.
+fn read_stdin(limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input holds more than {} MiB: not read",
+            limit >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The bytes as text, or what makes them not text: invalid UTF-8, or a
+/// control character no text file holds (NUL, and the like).
+fn text_of(bytes: Vec<u8>, wanted: &str) -> Result<String, String> {
+    let binary = |at: usize, len: usize| {
+        format!("holds binary data (byte {at} of {len}), not text: give {wanted}")
+    };
+    if let Some(at) = bytes
+        .iter()
+        .position(|&b| b == 0x7f || (b < 0x20 && !b"\t\n\r".contains(&b)))
+    {
+        return Err(binary(at, bytes.len()));
+    }
+    String::from_utf8(bytes).map_err(|e| binary(e.utf8_error().valid_up_to(), e.as_bytes().len()))
 }
 
 /// The inventory file.
@@ -193,24 +267,14 @@ pub fn parse_inventory(
         let span = e.span().unwrap_or(0..0);
         err(span, None, e.message().trim().to_string())
     })?;
-    let defaults = match &inv.defaults {
-        Some(d) => {
-            for (key, s) in [
-                ("name", d.get_ref().name.as_ref()),
-                ("target", d.get_ref().target.as_ref()),
-            ] {
-                if let Some(s) = s {
-                    return Err(err(
-                        s.span(),
-                        Some(key.into()),
-                        "belongs in an [[endpoint]], not in [defaults]".to_string(),
-                    ));
-                }
-            }
-            d.get_ref().clone()
-        }
-        None => EndpointToml::default(),
-    };
+    let defaults = defaults_of(&inv, &err)?;
+    if inv.endpoint.len() > MAX_ENDPOINTS {
+        return Err(InputError {
+            origin: format!("--config {display}"),
+            key: None,
+            message: too_many(inv.endpoint.len()),
+        });
+    }
     if inv.endpoint.is_empty() {
         return Err(InputError {
             origin: display.to_string(),
@@ -255,6 +319,27 @@ pub fn parse_inventory(
         });
     }
     Ok(out)
+}
+
+/// The inventory's `[defaults]` (none: every option as the flags set it);
+/// `name` and `target` belong to endpoints only.
+fn defaults_of(inv: &InventoryToml, err: &ErrFn<'_>) -> Result<EndpointToml, InputError> {
+    let Some(d) = &inv.defaults else {
+        return Ok(EndpointToml::default());
+    };
+    for (key, s) in [
+        ("name", d.get_ref().name.as_ref()),
+        ("target", d.get_ref().target.as_ref()),
+    ] {
+        if let Some(s) = s {
+            return Err(err(
+                s.span(),
+                Some(key.into()),
+                "belongs in an [[endpoint]], not in [defaults]".to_string(),
+            ));
+        }
+    }
+    Ok(d.get_ref().clone())
 }
 
 type ErrFn<'a> = dyn Fn(std::ops::Range<usize>, Option<String>, String) -> InputError + 'a;

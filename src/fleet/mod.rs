@@ -50,7 +50,13 @@ fn check_fleet_flags(args: &ConnectArgs) -> Result<(), String> {
             "--save-chain and --save-root save one endpoint's certificates: give one TARGET".into(),
         );
     }
-    match args.deadline {
+    check_deadline(args.deadline)
+}
+
+/// A `--deadline` that is not a number of seconds above 0, in words; one
+/// target or many, the same answer.
+pub fn check_deadline(deadline: Option<f64>) -> Result<(), String> {
+    match deadline {
         Some(d) if !(d > 0.0 && d.is_finite()) => {
             Err(format!("--deadline {d}: give a number of seconds above 0"))
         }
@@ -76,6 +82,9 @@ fn endpoints(args: &ConnectArgs) -> Result<Vec<run::Job>, String> {
     }
     if entries.is_empty() {
         return Err("no targets to check".into());
+    }
+    if entries.len() > inventory::MAX_ENDPOINTS {
+        return Err(inventory::too_many(entries.len()));
     }
     let (jobs, notes) = run::prepare(entries, &ProcessEnv).map_err(|e| e.to_string())?;
     if !args.quiet {

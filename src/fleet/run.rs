@@ -171,9 +171,25 @@ pub fn exit_code(results: &[EndpointResult]) -> i32 {
 pub fn run(
     jobs: Vec<Job>,
     opts: Options,
-    mut on_done: impl FnMut(&EndpointResult),
+    on_done: impl FnMut(&EndpointResult),
 ) -> std::io::Result<Vec<EndpointResult>> {
     crate::check::share_trust_stores();
+    run_with(jobs, opts, on_done, |plan| async move {
+        crate::check::run_target(&plan).await
+    })
+}
+
+/// [`run`] with the check to make of each plan (tests give their own).
+fn run_with<C, F>(
+    jobs: Vec<Job>,
+    opts: Options,
+    mut on_done: impl FnMut(&EndpointResult),
+    check: C,
+) -> std::io::Result<Vec<EndpointResult>>
+where
+    C: Fn(Plan) -> F + Copy + Send + Sync + 'static,
+    F: std::future::Future<Output = Checked> + Send + 'static,
+{
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -184,32 +200,18 @@ pub fn run(
         let mut set = tokio::task::JoinSet::new();
         for (index, job) in jobs.into_iter().enumerate() {
             let host_key = (job.plan.host.to_ascii_lowercase(), job.plan.port);
-            let host = per_host
-                .entry(host_key)
-                .or_insert_with(|| Arc::new(Semaphore::new(opts.per_endpoint.max(1))))
-                .clone();
-            let global = global.clone();
-            set.spawn(async move {
-                let started = Instant::now();
-                let work = async {
-                    // The host's slot first, so that a job waiting for a busy
-                    // host does not hold one of the run's slots.
-                    let _h = host.acquire().await.ok();
-                    let _g = global.acquire().await.ok();
-                    crate::check::run_target(&job.plan).await
-                };
-                let checked = match deadline {
-                    Some(d) => match tokio::time::timeout_at(d, work).await {
-                        Ok(c) => c,
-                        Err(_) => Checked::One(Box::new(not_finished(&job.plan, opts.deadline))),
-                    },
-                    None => work.await,
-                };
-                judge_expectation(index, job, checked, started.elapsed().as_secs_f64())
-            });
+            let slots = Slots {
+                host: per_host
+                    .entry(host_key)
+                    .or_insert_with(|| Arc::new(Semaphore::new(opts.per_endpoint.max(1))))
+                    .clone(),
+                run: global.clone(),
+            };
+            set.spawn(one_job(index, job, slots, deadline, opts.deadline, check));
         }
         let mut out = Vec::new();
         while let Some(done) = set.join_next().await {
+            // one_job itself does not panic: a check's panic is its result.
             if let Ok(r) = done {
                 on_done(&r);
                 out.push(r);
@@ -221,16 +223,120 @@ pub fn run(
     Ok(results)
 }
 
-/// The report of a check the deadline cut short: unreachable, as a timeout is.
-fn not_finished(plan: &Plan, deadline: Option<Duration>) -> Report {
+/// The slots a job waits for: its host's and the run's.
+struct Slots {
+    host: Arc<Semaphore>,
+    run: Arc<Semaphore>,
+}
+
+/// One endpoint of a run: wait for its slots, check it within the deadline,
+/// apply its expectation. The check runs as a task of its own, so that a
+/// panic in it (a bug) is this endpoint's result, not a result lost.
+async fn one_job<C, F>(
+    index: usize,
+    job: Job,
+    slots: Slots,
+    deadline: Option<tokio::time::Instant>,
+    limit: Option<Duration>,
+    check: C,
+) -> EndpointResult
+where
+    C: Fn(Plan) -> F,
+    F: std::future::Future<Output = Checked> + Send + 'static,
+{
+    let started = Instant::now();
+    let work = async {
+        // The host's slot first, so that a job waiting for a busy host does
+        // not hold one of the run's slots.
+        let _h = slots.host.acquire().await.ok();
+        let _g = slots.run.acquire().await.ok();
+        let mut task = AbortOnDrop(tokio::spawn(check(job.plan.clone())));
+        match (&mut task.0).await {
+            Ok(c) => c,
+            Err(e) => Checked::One(Box::new(unchecked(&job.plan, crashed(e)))),
+        }
+    };
+    let checked = match deadline {
+        Some(d) => match tokio::time::timeout_at(d, work).await {
+            Ok(c) => c,
+            Err(_) => Checked::One(Box::new(unchecked(
+                &job.plan,
+                past_deadline(limit.unwrap_or_default()),
+            ))),
+        },
+        None => work.await,
+    };
+    judge_expectation(index, job, checked, started.elapsed().as_secs_f64())
+}
+
+/// A check's task, ended when the job is (the deadline cut it short).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Why a check the deadline cut short has no result.
+fn past_deadline(limit: Duration) -> String {
+    format!(
+        "not finished within the run's --deadline of {} s",
+        limit.as_secs_f64()
+    )
+}
+
+/// Why a check's task ended without a result, in words.
+fn crashed(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return "the check was cancelled".into();
+    }
+    let panic = e.into_panic();
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("tlscheck's check of this endpoint panicked (a bug in tlscheck: please report it): {message}")
+}
+
+/// One check (one TARGET, `main.rs`'s path) within an optional deadline,
+/// the whole run's limit as for many targets: cut short, it is reported
+/// unreachable as a fleet run reports it. The check runs on a thread of its
+/// own, so that the deadline holds even while it blocks one; a check cut
+/// short is left to end with the process.
+pub fn run_one(plan: &Plan, deadline: Option<Duration>) -> std::io::Result<Checked> {
+    let Some(limit) = deadline else {
+        return crate::check::run_target_blocking(plan);
+    };
+    let (done, result) = std::sync::mpsc::channel();
+    let task_plan = plan.clone();
+    let worker = std::thread::spawn(move || {
+        let _ = done.send(crate::check::run_target_blocking(&task_plan));
+    });
+    match result.recv_timeout(limit) {
+        Ok(checked) => checked,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(Checked::One(Box::new(unchecked(
+            plan,
+            past_deadline(limit),
+        )))),
+        // The thread ended without a result: it panicked; so does the run.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => Err(std::io::Error::other("the check ended without a result")),
+        },
+    }
+}
+
+/// The report of an endpoint left unchecked (the deadline cut its check
+/// short; its check panicked): unreachable, as a timeout is, and `error`
+/// says why.
+fn unchecked(plan: &Plan, error: String) -> Report {
     let mut facts = Facts::new(observe::now_unix());
     facts.connect_error = Some(ConnectError::Failed {
         attempts: vec![Attempt {
             address: format!("{}:{}", plan.host, plan.port),
-            error: format!(
-                "not finished within the run's --deadline of {} s",
-                deadline.map_or(0.0, |d| d.as_secs_f64())
-            ),
+            error,
         }],
     });
     let trust = crate::judge::Trust {
@@ -354,4 +460,53 @@ fn version_at_least(version: &str, min: TlsVersion) -> bool {
         _ => 0,
     };
     rank(version) >= rank(min.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::inventory::Expect;
+    use crate::request::{ProcessEnv, Request};
+
+    fn jobs(targets: &[&str]) -> Vec<Job> {
+        let entries = targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Entry {
+                name: None,
+                origin: format!("argument {}", i + 1),
+                request: Request::new(*t),
+                expect: Expect::Pass,
+                min_tls: None,
+            })
+            .collect();
+        prepare(entries, &ProcessEnv).unwrap().0
+    }
+
+    /// A check that panics (a bug) is still its endpoint's result, and the
+    /// run's exit code counts it: it must not vanish from the run.
+    #[test]
+    fn a_check_that_panics_is_its_endpoints_result() {
+        let check = |plan: Plan| async move {
+            if plan.port == 1 {
+                panic!("on purpose, port 1");
+            }
+            Checked::One(Box::new(unchecked(&plan, "a stand-in check".into())))
+        };
+        let jobs = jobs(&["127.0.0.1:1", "127.0.0.1:2"]);
+        let results = run_with(jobs, Options::default(), |_| {}, check).unwrap();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].status, Status::Unreachable);
+        assert!(
+            results[0].reason.contains("panicked") && results[0].reason.contains("port 1"),
+            "{}",
+            results[0].reason
+        );
+        assert!(
+            results[1].reason.contains("a stand-in check"),
+            "{}",
+            results[1].reason
+        );
+        assert_eq!(exit_code(&results), 3);
+    }
 }

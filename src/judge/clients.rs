@@ -389,7 +389,7 @@ fn openssl_valid(v: &openssl::Verified, store: SourceKind, view: &ChainView<'_>)
         .path
         .iter()
         .filter_map(|&i| der_at(i))
-        .map(|d| (crate::observe::describe(0, &d, view.facts.observed_unix), d))
+        .map(|d| (crate::observe::describe(0, &d, view.facts.judged_unix), d))
         .collect();
     let anchor = described.last();
     ChainVerdict {
