@@ -79,17 +79,7 @@ pub async fn handshake(stream: TcpStream, offer: &Offer, host_for_name: &str) ->
         sni_sent: offer.sni.clone(),
         alpn_offered: offer.alpn.clone(),
         versions_offered: versions.iter().map(|v| version_name(v.version)).collect(),
-        session: None,
-        failure: None,
-        ocsp_stapled_bytes: 0,
-        client_certificate_request: None,
-        client_certificate_presented: false,
-        login: None,
-        handshake_signature_error: None,
-        handshake_ms: 0.0,
-        mongo_hello: None,
-        chain_der: Vec::new(),
-        ocsp_der: Vec::new(),
+        ..TlsFacts::with_chain(Vec::new())
     };
 
     let config = match client_config(provider.clone(), &versions, record.clone(), offer) {

@@ -44,9 +44,10 @@ pub struct TlsFacts {
 }
 
 impl TlsFacts {
-    /// A chain read from files: what a handshake would have recorded of it,
-    /// and nothing else (no session, no failure, nothing offered).
-    pub fn from_files(chain_der: Vec<CertificateDer<'static>>) -> TlsFacts {
+    /// A chain and nothing else recorded: no session, no failure, nothing
+    /// offered. A chain read from files is this; the handshake starts
+    /// from it and fills in what it offers and sees.
+    pub fn with_chain(chain_der: Vec<CertificateDer<'static>>) -> TlsFacts {
         TlsFacts {
             sni_sent: None,
             alpn_offered: Vec::new(),

@@ -123,7 +123,7 @@ impl Facts {
             .into_iter()
             .map(rustls_pki_types::CertificateDer::from)
             .collect();
-        facts.tls = Some(TlsFacts::from_files(chain_der));
+        facts.tls = Some(TlsFacts::with_chain(chain_der));
         facts
     }
 

@@ -190,19 +190,7 @@ mod tests {
         facts.chain = observe::describe_chain(&chain, now);
         facts.tls = Some(TlsFacts {
             sni_sent: Some("localhost".into()),
-            alpn_offered: Vec::new(),
-            versions_offered: Vec::new(),
-            session: None,
-            failure: None,
-            ocsp_stapled_bytes: 0,
-            client_certificate_request: None,
-            client_certificate_presented: false,
-            login: None,
-            handshake_signature_error: None,
-            handshake_ms: 0.0,
-            mongo_hello: None,
-            chain_der: chain,
-            ocsp_der: Vec::new(),
+            ..TlsFacts::with_chain(chain)
         });
         let source = |kind, label: &str, anchors| TrustSource {
             kind,
